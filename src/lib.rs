@@ -1,13 +1,55 @@
 //! flowq: search Amazon VPC Flow Logs.
 //!
 //! The compiler is a pipeline of stages, one module each:
-//! [`parse`] (text -> [`ast`]) -> [`check`] (names, types, params and the
-//! time window resolved against a [`table::Table`] and a clock) ->
-//! backends: [`sql`] (Athena engine v3 / Trino SQL, with [`partition`]
-//! predicates).
+//!
+//! 1. [`parse`]: text -> [`ast`] (with spans, for located errors);
+//! 2. [`check`]: names, types, `$params` and the time window resolved
+//!    against a [`table::Table`] and an injected "now";
+//! 3. backends: [`sql`] renders Athena engine v3 (Trino) SQL, with the
+//!    [`partition`] predicates that keep a scan to the window.
+//!
+//! [`compile`] runs the whole pipeline; [`explain`] shows its workings.
 
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
+pub mod explain;
 pub mod parse;
+pub mod partition;
+pub mod ports;
 pub mod print;
+pub mod schema;
+pub mod sql;
 pub mod suggest;
+pub mod table;
+pub mod time;
+pub mod units;
+
+use check::{CheckContext, CheckedQuery};
+use diagnostic::Diagnostic;
+
+/// A query through every stage.
+#[derive(Debug)]
+pub struct Compiled {
+    pub query: ast::Query,
+    pub checked: CheckedQuery,
+    pub sql: String,
+}
+
+/// Parses, checks and renders a query to SQL, or says everything that is
+/// wrong with it.
+pub fn compile(text: &str, ctx: &CheckContext) -> Result<Compiled, Vec<Diagnostic>> {
+    let query = parse::parse(text).map_err(|d| vec![d])?;
+    let checked = check::check(&query, ctx)?;
+    let sql = sql::render(&checked, ctx.table).map_err(|e| {
+        vec![Diagnostic::error(
+            ast::Span::new(0, text.len()),
+            e.to_string(),
+        )]
+    })?;
+    Ok(Compiled {
+        query,
+        checked,
+        sql,
+    })
+}

@@ -197,9 +197,9 @@ fn missing(text: &str, after: usize, expected: &str, keyword: &str) -> Diagnosti
 /// The whitespace-delimited token at or after `offset`, for "found ..." in
 /// messages; at the end of the text, an empty span there.
 fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
-    let rest = &text[offset.min(text.len())..];
-    let skipped = rest.len() - rest.trim_start().len();
-    let start = offset + skipped;
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    let start = offset + (rest.len() - rest.trim_start().len());
     let token: &str = text[start..]
         .split(|c: char| c.is_whitespace())
         .next()
@@ -210,7 +210,8 @@ fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
         token
     };
     if token.is_empty() {
-        (Span::new(start, start), None)
+        // Nothing follows: point just after what came before.
+        (Span::new(offset, offset), None)
     } else {
         (Span::new(start, start + token.len()), Some(token))
     }
@@ -276,7 +277,7 @@ fn misplaced_window(span: Span) -> Diagnostic {
         span,
         "a time window applies to the whole query and cannot stand inside 'or', 'not' or parentheses",
     )
-    .with_help("move it to the top level, e.g. '(dport 22 or dport 3389) last 1h'")
+    .with_help("a window binds like 'and', so 'a or b last 1h' reads 'a or (b and last 1h)': write '(a or b) last 1h'")
 }
 
 fn reject_stray(rhs: &Term, lhs: &Term, op: &str) -> Result<(), Diagnostic> {
@@ -631,6 +632,12 @@ fn from_pest(error: pest::error::Error<Rule>, text: &str) -> Diagnostic {
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
+    let before = text[..at.min(text.len())].trim_end();
+    if before.ends_with('|') {
+        let (span, _) = next_token(text, before.len());
+        let stages = STAGES.join(", ");
+        return Diagnostic::error(span, format!("expected a stage after '|' ({stages})"));
+    }
     let (span, found) = next_token(text, at);
     let message = match found {
         Some(found) => format!("unexpected '{found}'"),
