@@ -7,7 +7,14 @@ use crate::ast::*;
 pub fn canonical(query: &Query) -> String {
     let mut parts = Vec::new();
     if let Some(filter) = &query.filter {
-        parts.push(expr(filter));
+        // A window binds like `and`: `a or b last 1h` would put it inside
+        // the `or`, so a top-level `or` is parenthesised when one follows.
+        let min = if query.window.is_some() {
+            Precedence::And
+        } else {
+            Precedence::Or
+        };
+        parts.push(at(filter, min));
     }
     if let Some(w) = &query.window {
         parts.push(window(w));
