@@ -14,6 +14,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod explain;
+pub mod output;
 pub mod parse;
 pub mod partition;
 pub mod ports;

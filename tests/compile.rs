@@ -68,3 +68,17 @@ fn an_injected_parameter_stays_inside_its_literal() {
         "{sql}"
     );
 }
+
+#[test]
+fn every_corpus_query_round_trips_through_its_canonical_form() {
+    insta::glob!("queries/*.flowq", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let parsed = flowq::parse::parse(&text).unwrap();
+        let canonical = flowq::print::canonical(&parsed);
+        assert_eq!(
+            flowq::parse::parse(&canonical).unwrap(),
+            parsed,
+            "{canonical}"
+        );
+    });
+}

@@ -85,3 +85,9 @@ impl Case {
         }
     }
 }
+
+/// True under tests/run and CI, where a missing outside tool (Python
+/// checkers, servers) must fail a test instead of skipping it.
+pub fn strict() -> bool {
+    std::env::var_os("FLOWQ_STRICT").is_some() || std::env::var_os("CI").is_some()
+}

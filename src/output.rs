@@ -1,0 +1,369 @@
+//! Result rows and the formats they are written in: an aligned table for
+//! people, CSV, JSON and JSON Lines for pipes. Every engine (Athena, the
+//! local engine, Trino) writes through a [`RowSink`], so the same query
+//! prints the same way wherever it ran.
+//!
+//! Sinks stream: rows are written as they come, except that the table
+//! format holds the first [`TABLE_SAMPLE`] rows to size its columns.
+
+use std::io::{self, Write};
+
+/// One value of a result row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Cell {
+    /// The value as text: empty for NULL, shortest round-trip form for
+    /// floats.
+    pub fn to_text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Float(f) => format_float(*f),
+            Cell::Text(s) => s.clone(),
+        }
+    }
+}
+
+fn format_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.1}")
+    } else {
+        f.to_string()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// Numbers are right-aligned in tables and unquoted in JSON.
+    pub numeric: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 4] = ["table", "csv", "json", "jsonl"];
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Some(match name {
+            "table" => Format::Table,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            "jsonl" => Format::Jsonl,
+            _ => return None,
+        })
+    }
+}
+
+/// Where result rows go.
+pub trait RowSink {
+    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()>;
+    fn row(&mut self, row: &[Cell]) -> io::Result<()>;
+    /// Writes what is still held and flushes.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn RowSink + 'a> {
+    match format {
+        Format::Table => Box::new(TableSink::new(out)),
+        Format::Csv => Box::new(CsvSink { out }),
+        Format::Json => Box::new(JsonSink {
+            out,
+            columns: Vec::new(),
+            rows: 0,
+            lines: false,
+        }),
+        Format::Jsonl => Box::new(JsonSink {
+            out,
+            columns: Vec::new(),
+            rows: 0,
+            lines: true,
+        }),
+    }
+}
+
+// ------------------------------------------------------------------ table
+
+/// Rows held to size the table's columns before printing starts.
+pub const TABLE_SAMPLE: usize = 1000;
+
+struct TableSink<'a> {
+    out: Box<dyn Write + 'a>,
+    columns: Vec<ColumnInfo>,
+    held: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+}
+
+impl<'a> TableSink<'a> {
+    fn new(out: Box<dyn Write + 'a>) -> Self {
+        TableSink {
+            out,
+            columns: Vec::new(),
+            held: Vec::new(),
+            widths: None,
+        }
+    }
+
+    fn settle_widths(&mut self) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| width(&c.name)).collect();
+        for row in &self.held {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(width(cell));
+            }
+        }
+        let header: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+        self.write_line(&header, &widths, false)?;
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        self.write_line(&rule, &widths, false)?;
+        for row in std::mem::take(&mut self.held) {
+            self.write_line(&row, &widths, true)?;
+        }
+        self.widths = Some(widths);
+        Ok(())
+    }
+
+    fn write_line(&mut self, cells: &[String], widths: &[usize], align: bool) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let pad = w.saturating_sub(width(cell));
+            let right = align && self.columns[i].numeric;
+            if right {
+                line.push_str(&" ".repeat(pad));
+            }
+            line.push_str(cell);
+            if !right && i + 1 < cells.len() {
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        writeln!(self.out, "{}", line.trim_end())
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Control characters would break the table's lines.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+impl RowSink for TableSink<'_> {
+    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
+        self.columns = columns.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Null => "NULL".to_string(),
+                other => printable(&other.to_text()),
+            })
+            .collect();
+        match self.widths.clone() {
+            Some(widths) => self.write_line(&cells, &widths, true),
+            None => {
+                self.held.push(cells);
+                if self.held.len() >= TABLE_SAMPLE {
+                    self.settle_widths()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.widths.is_none() {
+            self.settle_widths()?;
+        }
+        self.out.flush()
+    }
+}
+
+// ------------------------------------------------------------------ csv
+
+struct CsvSink<'a> {
+    out: Box<dyn Write + 'a>,
+}
+
+/// RFC 4180: quote fields with a comma, quote or line break; NULL is empty.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl RowSink for CsvSink<'_> {
+    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
+        let names: Vec<String> = columns.iter().map(|c| csv_field(&c.name)).collect();
+        write!(self.out, "{}\r\n", names.join(","))
+    }
+
+    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        let cells: Vec<String> = row.iter().map(|c| csv_field(&c.to_text())).collect();
+        write!(self.out, "{}\r\n", cells.join(","))
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+// ------------------------------------------------------------------ json
+
+struct JsonSink<'a> {
+    out: Box<dyn Write + 'a>,
+    columns: Vec<ColumnInfo>,
+    rows: usize,
+    /// JSON Lines (one object per line) rather than one array.
+    lines: bool,
+}
+
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_value(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => "null".into(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Float(f) if f.is_finite() => format_float(*f),
+        Cell::Float(_) => "null".into(),
+        Cell::Text(s) => json_string(s),
+    }
+}
+
+impl RowSink for JsonSink<'_> {
+    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
+        self.columns = columns.to_vec();
+        if !self.lines {
+            write!(self.out, "[")?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        let fields: Vec<String> = self
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, v)| format!("{}:{}", json_string(&c.name), json_value(v)))
+            .collect();
+        let object = format!("{{{}}}", fields.join(","));
+        if self.lines {
+            writeln!(self.out, "{object}")?;
+        } else {
+            let separator = if self.rows == 0 { "\n" } else { ",\n" };
+            write!(self.out, "{separator}{object}")?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if !self.lines {
+            writeln!(self.out, "{}]", if self.rows == 0 { "" } else { "\n" })?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(format: Format, rows: &[Vec<Cell>]) -> String {
+        let mut buffer = Vec::new();
+        {
+            let mut sink = sink(format, Box::new(&mut buffer));
+            sink.begin(&[
+                ColumnInfo {
+                    name: "srcaddr".into(),
+                    numeric: false,
+                },
+                ColumnInfo {
+                    name: "bytes".into(),
+                    numeric: true,
+                },
+            ])
+            .unwrap();
+            for row in rows {
+                sink.row(row).unwrap();
+            }
+            sink.finish().unwrap();
+        }
+        String::from_utf8(buffer).unwrap()
+    }
+
+    fn rows() -> Vec<Vec<Cell>> {
+        vec![
+            vec![Cell::Text("10.0.0.1".into()), Cell::Int(1500)],
+            vec![Cell::Null, Cell::Null],
+            vec![Cell::Text("a,\"b\"\n".into()), Cell::Float(2.5)],
+        ]
+    }
+
+    #[test]
+    fn table_right_aligns_numbers_and_shows_null() {
+        assert_eq!(
+            render(Format::Table, &rows()),
+            "srcaddr   bytes\n--------  -----\n10.0.0.1   1500\nNULL       NULL\na,\"b\"       2.5\n"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it_and_leaves_null_empty() {
+        assert_eq!(
+            render(Format::Csv, &rows()),
+            "srcaddr,bytes\r\n10.0.0.1,1500\r\n,\r\n\"a,\"\"b\"\"\n\",2.5\r\n"
+        );
+    }
+
+    #[test]
+    fn json_keeps_numbers_as_numbers() {
+        assert_eq!(
+            render(Format::Json, &rows()),
+            "[\n{\"srcaddr\":\"10.0.0.1\",\"bytes\":1500},\n{\"srcaddr\":null,\"bytes\":null},\n{\"srcaddr\":\"a,\\\"b\\\"\\n\",\"bytes\":2.5}\n]\n"
+        );
+        assert_eq!(render(Format::Json, &[]), "[]\n");
+        assert_eq!(
+            render(Format::Jsonl, &rows()[..1]),
+            "{\"srcaddr\":\"10.0.0.1\",\"bytes\":1500}\n"
+        );
+    }
+}
