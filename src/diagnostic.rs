@@ -62,41 +62,102 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic against `source`, naming it `origin` (a file
-    /// path, or `query` for text typed on the command line). `offset` is
-    /// where `source` starts in the file when the query is embedded in a
-    /// larger file (a YAML search), so positions are the file's.
+    /// path, or `query` for text typed on the command line).
     pub fn render(&self, origin: &str, source: &SourceText) -> String {
-        let (line, col) = source.line_col(self.span.start);
+        self.locate(origin, source).render()
+    }
+
+    /// Resolves the span to a file position, for rendering or JSON.
+    pub fn locate(&self, origin: &str, source: &SourceText) -> Located {
+        let (line, column) = source.line_col(self.span.start);
+        Located {
+            origin: origin.to_string(),
+            line,
+            column,
+            width: source.caret_width(self.span),
+            source_line: source.line_text(line),
+            severity: self.severity,
+            message: self.message.clone(),
+            help: self.help.clone(),
+        }
+    }
+}
+
+/// A message at a file position: what every error and warning becomes
+/// before it is shown, whether it came from a query or a YAML file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    /// How many characters the caret underlines.
+    pub width: usize,
+    /// The file's line, shown under the message.
+    pub source_line: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Located {
+    /// `origin:line:col: severity: message`, the line, a caret, the help.
+    pub fn render(&self) -> String {
+        let Located {
+            origin,
+            line,
+            column,
+            ..
+        } = self;
         let mut out = format!(
-            "{origin}:{line}:{col}: {}: {}\n",
+            "{origin}:{line}:{column}: {}: {}\n",
             self.severity, self.message
         );
-        let text = source.line_text(line);
         let gutter = line.to_string().len();
-        let width = source.caret_width(self.span);
         out.push_str(&format!("{:gutter$} |\n", ""));
-        out.push_str(&format!("{line} | {text}\n"));
+        out.push_str(&format!("{line} | {}\n", self.source_line));
         out.push_str(&format!(
             "{:gutter$} | {}{}\n",
             "",
-            " ".repeat(col - 1),
-            "^".repeat(width)
+            " ".repeat(column - 1),
+            "^".repeat(self.width.max(1))
         ));
         if let Some(help) = &self.help {
             out.push_str(&format!("{:gutter$} = help: {help}\n", ""));
         }
         out
     }
+
+    /// One JSON object, for `--format json`.
+    pub fn to_json(&self) -> String {
+        use crate::output::json_string;
+        format!(
+            "{{\"file\":{},\"line\":{},\"column\":{},\"severity\":\"{}\",\"message\":{},\"help\":{}}}",
+            json_string(&self.origin),
+            self.line,
+            self.column,
+            self.severity,
+            json_string(&self.message),
+            self.help.as_deref().map_or("null".to_string(), json_string)
+        )
+    }
 }
 
-/// Source text with a mapping from byte offsets to lines and columns. The
-/// text may be a fragment of a file (a query inside a YAML document); then
-/// `first_line` and `first_col` say where the fragment starts, and offsets
-/// in spans are relative to the fragment.
+/// The text of line `line` (1-based) of `text`, tabs shown as spaces.
+pub fn line_of(text: &str, line: usize) -> String {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .replace('\t', " ")
+}
+
+/// Source text with a mapping from byte offsets to file lines and columns.
+/// The text may be a fragment of a file (a query inside a YAML document);
+/// then `starts` says where each of its lines starts in the file, and
+/// offsets in spans are relative to the fragment.
 pub struct SourceText<'a> {
     text: &'a str,
-    first_line: usize,
-    first_col: usize,
+    /// File (line, column) of the start of each line of `text`, 1-based.
+    starts: Vec<(usize, usize)>,
     /// Whole lines of the enclosing file, to show context lines verbatim.
     file_lines: Option<Vec<&'a str>>,
 }
@@ -105,34 +166,42 @@ impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
         SourceText {
             text,
-            first_line: 1,
-            first_col: 1,
+            starts: vec![(1, 1)],
             file_lines: None,
         }
     }
 
-    /// A fragment that starts at `line:col` (1-based) of `file`. Only
-    /// single-line fragments keep their column offset on later lines.
+    /// A single-line fragment that starts at `line:col` (1-based) of `file`.
     pub fn fragment(text: &'a str, file: &'a str, line: usize, col: usize) -> Self {
+        SourceText::fragment_lines(text, file, vec![(line, col)])
+    }
+
+    /// A fragment whose lines start at the given file positions (a YAML
+    /// block scalar, each line indented).
+    pub fn fragment_lines(text: &'a str, file: &'a str, starts: Vec<(usize, usize)>) -> Self {
         SourceText {
             text,
-            first_line: line,
-            first_col: col,
+            starts,
             file_lines: Some(file.lines().collect()),
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based file line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let before = &self.text[..offset];
         let line_in_text = before.matches('\n').count();
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col_in_line = before[line_start..].chars().count() + 1;
-        if line_in_text == 0 {
-            (self.first_line, self.first_col + col_in_line - 1)
-        } else {
-            (self.first_line + line_in_text, col_in_line)
+        match self.starts.get(line_in_text) {
+            Some(&(line, col)) => (line, col + col_in_line - 1),
+            None => {
+                let (last_line, _) = *self.starts.last().expect("starts is never empty");
+                (
+                    last_line + line_in_text + 1 - self.starts.len(),
+                    col_in_line,
+                )
+            }
         }
     }
 
