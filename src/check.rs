@@ -708,7 +708,7 @@ fn port_ranges(members: &[Value]) -> Result<Vec<(i64, i64)>, Diagnostic> {
     each(members, port_range)
 }
 
-fn port_range(value: &Value) -> Result<(i64, i64), Diagnostic> {
+pub fn port_range(value: &Value) -> Result<(i64, i64), Diagnostic> {
     let text = text_of(value);
     let bad = |message: String| Diagnostic::error(value.span, message);
     if let Some(port) = ports::port_named(text) {
