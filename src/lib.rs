@@ -11,7 +11,11 @@
 //! [`compile`] runs the whole pipeline; [`explain`] shows its workings.
 
 pub mod ast;
+pub mod catalog;
 pub mod check;
+pub mod commands;
+pub mod config;
+pub mod ddl;
 pub mod diagnostic;
 pub mod explain;
 pub mod output;
@@ -25,6 +29,8 @@ pub mod suggest;
 pub mod table;
 pub mod time;
 pub mod units;
+pub mod validate;
+pub mod yaml;
 
 use check::{CheckContext, CheckedQuery};
 use diagnostic::Diagnostic;

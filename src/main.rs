@@ -1,19 +1,15 @@
 //! The flowq command line: argument parsing and wiring only. What each
-//! command does lives in the library.
+//! command does lives in the library (src/commands.rs).
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use flowq::check::{CheckContext, Params};
-use flowq::diagnostic::{self, Diagnostic, SourceText};
-use flowq::schema::LogFormat;
-use flowq::table::{Partitioning, Scheme, Table};
-
-/// Exit codes (docs/cli.md).
-mod exit {
-    pub const USAGE: u8 = 2;
-}
+use flowq::commands::{self, exit, Failure, QueryOptions, Target};
+use flowq::config::Config;
+use flowq::table::Scheme;
 
 #[derive(Parser)]
 #[command(
@@ -21,37 +17,74 @@ mod exit {
     version,
     about = "Search Amazon VPC Flow Logs with a small filter language",
     long_about = "Search Amazon VPC Flow Logs with a small filter language, compiled to \
-Athena SQL that scans only the partitions of the time window.\n\n\
+Athena SQL that scans only the partitions of the time window, or run on flow-log \
+files on disk.\n\n\
 Example: flowq compile 'src 10.0.0.0/8 and dport 22 action REJECT last 2h'\n\n\
-The language is documented in docs/language.md.",
-    after_help = "Exit codes: 0 success, 1 query failed, 2 usage or compile error, 130 interrupted."
+The language is documented in docs/language.md, the commands in docs/cli.md.",
+    after_help = "Exit codes: 0 success, 1 query failed (or `check` found errors), \
+2 usage, config or compile error, 130 interrupted."
 )]
 struct Cli {
+    /// The config file (default: flowq.yaml in this folder or above)
+    #[arg(long, global = true, env = "FLOWQ_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the Athena SQL of a query
+    /// Print the SQL of a saved search or a query
     Compile(QueryArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
     Explain(QueryArgs),
+    /// Validate the config and saved searches; report every problem
+    Check(CheckArgs),
+    /// List the saved searches
+    List(ListArgs),
+    /// Show a saved search: its YAML, canonical query and SQL
+    Show(ShowArgs),
+    /// Print the Athena CREATE TABLE (or ADD PARTITION statements) for a source
+    Ddl(DdlArgs),
+    /// Write a starter flowq.yaml and searches/ into an empty folder
+    Init(InitArgs),
 }
 
 #[derive(Args)]
 struct QueryArgs {
-    /// The query, e.g. 'src 10.0.0.0/8 and dport 22 reject last 2h'
-    query: String,
+    /// A saved search's name, or a query like 'dport 22 reject last 2h'
+    #[arg(required_unless_present = "query", conflicts_with = "query")]
+    search: Option<String>,
+
+    /// An ad-hoc query (even if a saved search has the same name)
+    #[arg(long, short = 'q', value_name = "QUERY")]
+    query: Option<String>,
 
     #[command(flatten)]
-    table: TableArgs,
+    options: OptionArgs,
+
+    /// Try another partitioning scheme than the source's
+    #[arg(long, value_name = "SCHEME",
+          value_parser = clap::builder::PossibleValuesParser::new(Scheme::ALL.map(|s| s.name())))]
+    scheme: Option<String>,
+
+    /// Try another log format than the source's, e.g. '${version} ${account-id} ...'
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
+}
+
+#[derive(Args)]
+struct OptionArgs {
+    /// The source to query (a name from flowq.yaml, or a folder of flow-log files)
+    #[arg(long, short = 's', value_name = "NAME")]
+    source: Option<String>,
 
     /// Pin "now" (RFC 3339, e.g. 2026-11-27T03:00:00Z) instead of reading the clock
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
 
-    /// A value for a $parameter of the query (repeatable)
+    /// A value for a $parameter (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
 
@@ -61,25 +94,73 @@ struct QueryArgs {
 }
 
 #[derive(Args)]
-struct TableArgs {
-    /// Partitioning scheme of the table
-    #[arg(long, value_name = "SCHEME", default_value = "date",
-          value_parser = clap::builder::PossibleValuesParser::new(Scheme::ALL.map(|s| s.name())))]
-    scheme: String,
+struct CheckArgs {
+    /// Saved-search files or folders (default: the catalog folder)
+    paths: Vec<PathBuf>,
 
-    /// The flow log's format string, e.g. '${version} ${account-id} ...' (default: the v2 default format)
-    #[arg(long, value_name = "FORMAT")]
-    log_format: Option<String>,
+    /// Fail on warnings too
+    #[arg(long)]
+    strict: bool,
+
+    /// Output format
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+
+    /// Pin "now" for window checks (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// Only searches with this tag (or a tag under it: 'attack' matches 'attack.t1046')
+    #[arg(long, value_name = "TAG")]
+    tag: Option<String>,
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    /// The saved search's name
+    name: String,
+
+    /// Print only the SQL
+    #[arg(long)]
+    sql: bool,
+
+    #[command(flatten)]
+    options: OptionArgs,
+}
+
+#[derive(Args)]
+struct DdlArgs {
+    /// The source (default: the config's default source)
+    #[arg(long, short = 's', value_name = "NAME")]
+    source: Option<String>,
+
+    /// Print ALTER TABLE ... ADD PARTITION statements instead (tables without projection)
+    #[arg(long, requires_all = ["since", "until"])]
+    partitions: bool,
+
+    /// First day of the partitions (RFC 3339 or a date)
+    #[arg(long, value_name = "DATE", requires = "partitions")]
+    since: Option<String>,
+
+    /// Last day of the partitions, inclusive
+    #[arg(long, value_name = "DATE", requires = "partitions")]
+    until: Option<String>,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The folder (default: the current one)
+    #[arg(default_value = ".")]
+    dir: PathBuf,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Compile(args) => compile(args, false),
-        Command::Explain(args) => compile(args, true),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprint!("{}", failure.message);
             ExitCode::from(failure.code)
@@ -87,95 +168,82 @@ fn main() -> ExitCode {
     }
 }
 
-/// A command that did not succeed: what to tell the user, and the exit code.
-struct Failure {
-    message: String,
-    code: u8,
-}
-
-impl Failure {
-    fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            message: format!("flowq: error: {}\n", message.into()),
-            code: exit::USAGE,
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Failure::usage(format!("no current folder: {e}")))?;
+    let config = Config::discover(cli.config.as_deref(), &cwd);
+    let config = match cli.command {
+        Command::Init(args) => return print(&commands::init(&args.dir)?),
+        Command::Check(args) => {
+            let now = commands::now(&QueryOptions {
+                now: args.now.clone(),
+                ..QueryOptions::default()
+            })?;
+            let (report, code) =
+                commands::check(config, &args.paths, now, args.format == "json", args.strict);
+            print(&report)?;
+            return Ok(code);
         }
-    }
-
-    fn diagnostics(diagnostics: &[Diagnostic], origin: &str, source: &SourceText) -> Failure {
-        Failure {
-            message: diagnostic::render_all(diagnostics, origin, source),
-            code: exit::USAGE,
+        _ => config.map_err(|e| Failure::located(&e))?,
+    };
+    match cli.command {
+        Command::Compile(args) => {
+            let (target, options) = query_target(&args, &config);
+            let (sql, notes) = commands::compile(&config, &target, &options)?;
+            notes.iter().for_each(|n| eprintln!("{n}"));
+            print(&sql)
         }
-    }
-}
-
-fn compile(args: &QueryArgs, explain: bool) -> Result<(), Failure> {
-    let table = table(&args.table)?;
-    let now = match &args.now {
-        Some(text) => {
-            flowq::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))?
+        Command::Explain(args) => {
+            let (target, options) = query_target(&args, &config);
+            print(&commands::explain(&config, &target, &options)?)
         }
-        None => flowq::time::now(),
-    };
-    let params = params(&args.params)?;
-    let ctx = CheckContext {
-        table: &table,
-        now,
-        params: &params,
-    };
-    let source = SourceText::new(&args.query);
-    let compiled = flowq::compile(&args.query, &ctx)
-        .map_err(|d| Failure::diagnostics(&d, "query", &source))?;
-    let window = compiled.checked.window;
-    if window.is_unbounded() && !args.allow_full_scan {
-        return Err(Failure::usage(
-            "the window has no start, so the query would scan every partition\n  = help: give a window like 'last 24h', or pass --allow-full-scan",
-        ));
+        Command::List(args) => print(&commands::list(&config, args.tag.as_deref())?),
+        Command::Show(args) => {
+            let (text, notes) =
+                commands::show(&config, &args.name, &options(&args.options), args.sql)?;
+            notes.iter().for_each(|n| eprintln!("{n}"));
+            print(&text)
+        }
+        Command::Ddl(args) => {
+            let range = args.since.as_deref().zip(args.until.as_deref());
+            print(&commands::ddl(&config, args.source.as_deref(), range)?)
+        }
+        Command::Init(_) | Command::Check(_) => unreachable!("handled above"),
     }
-    if window.is_default && !explain {
-        eprintln!(
-            "flowq: no window given: using the source's default, last {}",
-            flowq::units::format_duration(table.default_window)
-        );
-    }
-    if explain {
-        print!("{}", flowq::explain::explain(&compiled, &table));
-    } else {
-        print!("{}", compiled.sql);
-    }
-    Ok(())
 }
 
-fn table(args: &TableArgs) -> Result<Table, Failure> {
-    let scheme = Scheme::from_name(&args.scheme).expect("clap checked the scheme");
-    let format = match &args.log_format {
-        Some(text) => LogFormat::parse(text).map_err(|e| {
-            let d = Diagnostic {
-                help: e.help,
-                ..Diagnostic::error(flowq::ast::Span::new(e.start, e.end), e.message)
-            };
-            Failure::diagnostics(&[d], "--log-format", &SourceText::new(text))
-        })?,
-        None => LogFormat::default_v2(),
-    };
-    let table = Table {
-        format,
-        partitioning: Partitioning::new(scheme),
-        ..Table::default()
-    };
-    table.validate().map_err(Failure::usage)?;
-    Ok(table)
+fn options(args: &OptionArgs) -> QueryOptions {
+    QueryOptions {
+        source: args.source.clone(),
+        now: args.now.clone(),
+        params: args.params.clone(),
+        allow_full_scan: args.allow_full_scan,
+        scheme: None,
+        log_format: None,
+    }
 }
 
-fn params(pairs: &[String]) -> Result<Params, Failure> {
-    let mut params = Params::default();
-    for pair in pairs {
-        let (name, value) = pair.split_once('=').ok_or_else(|| {
-            Failure::usage(format!(
-                "--param '{pair}' needs the form NAME=VALUE, e.g. -p window=6h"
-            ))
-        })?;
-        params.insert(name.trim().trim_start_matches('$'), value);
+fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
+    let target = match (&args.query, &args.search) {
+        (Some(query), _) => Target::Query(query.clone()),
+        (None, Some(argument)) => Target::from_argument(argument, config),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let mut options = options(&args.options);
+    options.scheme = args.scheme.clone();
+    options.log_format = args.log_format.clone();
+    (target, options)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(Failure {
+            message: format!("flowq: error: cannot write the output: {e}\n"),
+            code: exit::FAILED,
+        }),
     }
-    Ok(params)
 }

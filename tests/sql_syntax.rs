@@ -41,6 +41,24 @@ fn generated_sql_parses_as_athena_and_trino() {
         std::fs::write(&file, sql).unwrap();
         files.push(file);
     }
+    let config = flowq::config::Config::load(&root.join("flowq.yaml")).unwrap();
+    for path in flowq::catalog::search_files(&root.join("searches")).unwrap() {
+        let search = flowq::catalog::load_search(&path).unwrap();
+        let options = flowq::commands::QueryOptions {
+            now: Some(common::DEFAULT_NOW.into()),
+            params: search
+                .example_params()
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect(),
+            ..Default::default()
+        };
+        let target = flowq::commands::Target::Search(search.name.clone());
+        let (sql, _) = flowq::commands::compile(&config, &target, &options).unwrap();
+        let file = out.join(format!("search-{}.sql", search.name));
+        std::fs::write(&file, sql).unwrap();
+        files.push(file);
+    }
     files.sort();
     let output = Command::new(&python)
         .arg(root.join("tests/python/sql_syntax.py"))

@@ -1,0 +1,134 @@
+//! The catalog: every shipped search's SQL (snapshots, so a change to a
+//! search or to the compiler is a reviewable diff), `flowq check` on a
+//! corpus of broken catalogs (one folder per mistake), and `flowq ddl` for
+//! every partitioning scheme.
+
+use std::path::Path;
+
+use flowq::catalog;
+use flowq::commands::{self, QueryOptions, Target};
+use flowq::config::Config;
+
+const NOW: &str = "2026-11-27T03:00:00Z";
+
+/// A path relative to the crate, so snapshots read the same everywhere.
+fn relative(path: &Path) -> &Path {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+}
+
+fn repo_config() -> Config {
+    Config::load(Path::new("flowq.yaml")).expect("the repo's flowq.yaml loads")
+}
+
+#[test]
+fn every_shipped_search_compiles_to_reviewed_sql() {
+    let config = repo_config();
+    insta::glob!(env!("CARGO_MANIFEST_DIR"), "searches/*.yaml", |path| {
+        let search = catalog::load_search(relative(path)).unwrap();
+        let options = QueryOptions {
+            now: Some(NOW.into()),
+            params: search
+                .example_params()
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect(),
+            ..QueryOptions::default()
+        };
+        let (sql, _) = commands::compile(&config, &Target::Search(search.name.clone()), &options)
+            .unwrap_or_else(|f| panic!("{}", f.message));
+        insta::with_settings!({ description => search.text.clone(), omit_expression => true }, {
+            insta::assert_snapshot!(sql);
+        });
+    });
+}
+
+#[test]
+fn the_shipped_catalog_is_clean() {
+    let config = repo_config();
+    let (report, code) = commands::check(
+        Ok(config),
+        &[],
+        flowq::time::parse_now(NOW).unwrap(),
+        false,
+        true,
+    );
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.starts_with("checked 22 searches: 0 errors, 0 warnings"),
+        "{report}"
+    );
+}
+
+#[test]
+fn every_broken_catalog_gets_located_findings() {
+    insta::glob!("catalogs/*/flowq.yaml", |path| {
+        let path = relative(path);
+        let config = Config::load(path);
+        let now = flowq::time::parse_now(NOW).unwrap();
+        let (report, code) = commands::check(config, &[], now, false, false);
+        let clean = path.parent().unwrap().ends_with("clean");
+        assert_eq!(
+            code == 0,
+            clean || !report.contains(": error: "),
+            "{report}"
+        );
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(report);
+        });
+    });
+}
+
+#[test]
+fn check_reports_json_for_ci_tools() {
+    let config = Config::load(Path::new("tests/catalogs/query-parse-error/flowq.yaml"));
+    let (json, code) = commands::check(config, &[], 0, true, false);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json,
+        "[{\"file\":\"tests/catalogs/query-parse-error/searches/rejected-ssh.yaml\",\"line\":3,\"column\":12,\"severity\":\"error\",\"message\":\"expected an address or CIDR after 'src', found 'and'\",\"help\":null}]\n"
+    );
+}
+
+#[test]
+fn ddl_for_every_scheme() {
+    insta::glob!("ddl/*.yaml", |path| {
+        let config = Config::load(relative(path)).unwrap();
+        let create = commands::ddl(&config, None, None).unwrap_or_else(|f| panic!("{}", f.message));
+        let partitions = commands::ddl(&config, None, Some(("2026-11-26", "2026-11-27")))
+            .unwrap_or_else(|f| f.message);
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(format!("{create}\n-- flowq ddl --partitions --since 2026-11-26 --until 2026-11-27\n{partitions}"));
+        });
+    });
+}
+
+#[test]
+fn a_required_parameter_must_be_given() {
+    let config = repo_config();
+    let target = Target::Search("traffic-from-address".into());
+    let options = QueryOptions {
+        now: Some(NOW.into()),
+        ..QueryOptions::default()
+    };
+    let failure = commands::compile(&config, &target, &options).err().unwrap();
+    assert!(
+        failure
+            .message
+            .contains("parameter 'address' has no value and no default: pass -p address=VALUE"),
+        "{}",
+        failure.message
+    );
+    let options = QueryOptions {
+        params: vec!["address=10.0.0.0/33".into()],
+        ..options
+    };
+    let failure = commands::compile(&config, &target, &options).err().unwrap();
+    assert!(
+        failure
+            .message
+            .contains("parameter 'address' (cidr): invalid prefix length '/33'"),
+        "{}",
+        failure.message
+    );
+}

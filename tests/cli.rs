@@ -1,0 +1,258 @@
+//! The command line as users run it: the real binary, its stdout, stderr
+//! and exit codes (docs/cli.md).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-27T03:00:00Z";
+
+fn flowq(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowq"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("FLOWQ_CONFIG")
+        .output()
+        .expect("run flowq")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh empty folder with no flowq.yaml above it.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowq-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn compile_without_a_config_uses_the_aws_docs_table() {
+    let dir = empty_dir("builtin");
+    let o = flowq(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "src 10.0.0.0/8 and dport 22 action REJECT last 2h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sql = stdout(&o);
+    for expected in [
+        "contains('10.0.0.0/8', TRY_CAST(\"srcaddr\" AS IPADDRESS))",
+        "\"dstport\" = 22",
+        "NULLIF(\"action\", '-') = 'REJECT'",
+        "\"end\" >= 1795741200",
+        "\"start\" < 1795748400",
+        "\"date\" = DATE '2026-11-27'",
+        "FROM \"default\".\"vpc_flow_logs\"",
+    ] {
+        assert!(sql.contains(expected), "missing {expected} in\n{sql}");
+    }
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn a_bad_query_exits_2_with_a_located_message() {
+    let o = flowq(
+        &repo(),
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "--query",
+            "src 10.0.0.0/33 and dport 22",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).starts_with("query:1:5: error: invalid prefix length '/33'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("  |     ^^^^^^^^^^^\n"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_query_without_window_says_which_window_it_got() {
+    let o = flowq(&repo(), &["compile", "--now", NOW, "dport 22"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stderr(&o),
+        "flowq: no window given: using the source's default, last 1h\n"
+    );
+}
+
+#[test]
+fn a_full_scan_needs_to_be_asked_for() {
+    let o = flowq(&repo(), &["compile", "--now", NOW, "dport 22 all time"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--allow-full-scan"), "{}", stderr(&o));
+    let o = flowq(
+        &repo(),
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "--allow-full-scan",
+            "dport 22 all time",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("\"start\" <"));
+}
+
+#[test]
+fn explain_shows_window_partitions_and_sql() {
+    let o = flowq(
+        &repo(),
+        &[
+            "explain",
+            "--now",
+            "2026-11-27T00:10:00Z",
+            "--scheme",
+            "date-hour",
+            "reject last 1h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("window:     [2026-11-26T23:10:00Z, 2026-11-27T00:10:00Z)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("touches:    2 partitions\n  2026/11/26/23/\n  2026/11/27/00/\n"),
+        "{text}"
+    );
+    assert!(text.contains("sql:\nSELECT"), "{text}");
+}
+
+#[test]
+fn saved_searches_compile_by_name_from_any_folder_below_the_config() {
+    let o = flowq(
+        &repo().join("tests/queries"),
+        &["compile", "--now", NOW, "port-scans", "-p", "top=5"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("count(DISTINCT \"dstport\") AS \"ports\""));
+    assert!(stdout(&o).ends_with("LIMIT 5\n"), "{}", stdout(&o));
+    let o = flowq(&repo(), &["show", "port-scans", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("# canonical query\nreject last $window | stats"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn unknown_names_get_suggestions() {
+    let o = flowq(&repo(), &["show", "port-scan"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no saved search named 'port-scan'")
+            && stderr(&o).contains("did you mean 'port-scans'?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = flowq(&repo(), &["compile", "--source", "prdo", "reject last 1h"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown source 'prdo'; did you mean 'prod'?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_exits_by_what_it_found() {
+    assert_eq!(flowq(&repo(), &["check"]).status.code(), Some(0));
+    let broken = repo().join("tests/catalogs/query-parse-error");
+    let o = flowq(&broken, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("searches/rejected-ssh.yaml:3:12: error:"),
+        "{}",
+        stdout(&o)
+    );
+    let warnings_only = repo().join("tests/catalogs/param-unused");
+    assert_eq!(flowq(&warnings_only, &["check"]).status.code(), Some(0));
+    assert_eq!(
+        flowq(&warnings_only, &["check", "--strict"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        flowq(&repo(), &["check", "--format", "yaml"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn list_filters_by_tag_and_namespace() {
+    let o = flowq(&repo(), &["list", "--tag", "attack"]);
+    assert_eq!(o.status.code(), Some(0));
+    let names: Vec<String> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["port-scans", "rejected-ssh-rdp-from-outside"]);
+}
+
+#[test]
+fn ddl_prints_the_table_for_the_default_source() {
+    let o = flowq(&repo(), &["ddl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS `default`.`vpc_flow_logs` (")
+    );
+    assert!(stdout(&o).contains("\"storage.location.template\"=\"s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/${day}\""));
+    let o = flowq(&repo(), &["ddl", "--source", "local"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_catalog_that_checks_clean_once() {
+    let dir = empty_dir("init");
+    let o = flowq(&dir, &["init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.join("flowq.yaml").is_file() && dir.join("searches/port-scans.yaml").is_file());
+    let o = flowq(&dir, &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("checked 4 searches: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(flowq(&dir, &["init"]).status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(flowq(&repo(), &["compile"]).status.code(), Some(2));
+    assert_eq!(flowq(&repo(), &["frobnicate"]).status.code(), Some(2));
+    let o = flowq(&repo(), &["compile", "-p", "novalue", "reject last 1h"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("needs the form NAME=VALUE"),
+        "{}",
+        stderr(&o)
+    );
+}
