@@ -339,17 +339,9 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Reads one search file.
 pub fn load_search(path: &Path) -> Result<Search, LoadErrors> {
     let origin = path.display().to_string();
-    let error =
-        |line: usize, column: usize, text: &str, message: String, help: Option<String>| Located {
-            origin: origin.clone(),
-            line,
-            column,
-            width: 1,
-            source_line: line_of(text, line),
-            severity: Severity::Error,
-            message,
-            help,
-        };
+    let error = |line: usize, column: usize, text: &str, message: String, help: Option<String>| {
+        Located::error(&origin, text, (line, column), message, help)
+    };
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![error(
             1,
@@ -456,16 +448,14 @@ pub fn find(dir: &Path, name: &str) -> Result<Search, Vec<Located>> {
     } else {
         guess
     };
-    Err(vec![Located {
-        origin: dir.display().to_string(),
-        line: 1,
-        column: 1,
-        width: 1,
-        source_line: String::new(),
-        severity: Severity::Error,
-        message: format!("no saved search named '{name}'"),
-        help: Some(help),
-    }])
+    let message = format!("no saved search named '{name}'");
+    Err(vec![Located::error(
+        &dir.display().to_string(),
+        "",
+        (1, 1),
+        message,
+        Some(help),
+    )])
 }
 
 #[cfg(test)]

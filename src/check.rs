@@ -605,27 +605,34 @@ fn relocate(value: &Value, span: ast::Span) -> Value {
 }
 
 fn flatten_and(a: Filter, b: Filter) -> Filter {
-    let mut parts = match a {
-        Filter::And(parts) => parts,
-        other => vec![other],
-    };
-    match b {
-        Filter::And(more) => parts.extend(more),
-        other => parts.push(other),
-    }
-    Filter::And(parts)
+    Filter::And(flatten(a, b, |f| match f {
+        Filter::And(parts) => Ok(parts),
+        other => Err(other),
+    }))
 }
 
 fn flatten_or(a: Filter, b: Filter) -> Filter {
-    let mut parts = match a {
-        Filter::Or(parts) => parts,
-        other => vec![other],
-    };
-    match b {
-        Filter::Or(more) => parts.extend(more),
-        other => parts.push(other),
+    Filter::Or(flatten(a, b, |f| match f {
+        Filter::Or(parts) => Ok(parts),
+        other => Err(other),
+    }))
+}
+
+/// The operands of `a op b` with nested `op`s spliced in (`split` says
+/// which): `(x and y) and z` has three.
+fn flatten(
+    a: Filter,
+    b: Filter,
+    split: impl Fn(Filter) -> Result<Vec<Filter>, Filter>,
+) -> Vec<Filter> {
+    let mut parts = Vec::new();
+    for f in [a, b] {
+        match split(f) {
+            Ok(inner) => parts.extend(inner),
+            Err(single) => parts.push(single),
+        }
     }
-    Filter::Or(parts)
+    parts
 }
 
 fn any_of(mut filters: Vec<Filter>) -> Filter {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostic::{line_of, Located, Severity};
+use crate::diagnostic::Located;
 use crate::schema::LogFormat;
 use crate::table::{FileFormat, Partitioning, Scheme, Table, TimePart};
 use crate::{suggest, units, yaml};
@@ -182,16 +182,14 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, Vec<Located>> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Located {
-                origin: origin.clone(),
-                line: 1,
-                column: 1,
-                width: 1,
-                source_line: String::new(),
-                severity: Severity::Error,
-                message: format!("cannot read the config: {e}"),
-                help: Some("name an existing file with --config or FLOWQ_CONFIG".into()),
-            }]
+            let help = Some("name an existing file with --config or FLOWQ_CONFIG".to_string());
+            vec![Located::error(
+                &origin,
+                "",
+                (1, 1),
+                format!("cannot read the config: {e}"),
+                help,
+            )]
         })?;
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Config::parse(&text, &origin, &dir).map(|mut c| {
@@ -318,29 +316,20 @@ struct Locator<'a> {
 
 impl Locator<'_> {
     fn yaml(&self, e: yaml::YamlError) -> Located {
-        Located {
-            origin: self.origin.to_string(),
-            line: e.line,
-            column: e.column,
-            width: 1,
-            source_line: line_of(self.text, e.line),
-            severity: Severity::Error,
-            message: e.message,
-            help: e.help,
-        }
+        Located::error(
+            self.origin,
+            self.text,
+            (e.line, e.column),
+            e.message,
+            e.help,
+        )
     }
 
     fn error(&self, path: &[&str], message: String, help: Option<String>) -> Located {
-        let (line, column) = yaml::locate(self.text, path).map_or((1, 1), |l| l.key);
+        let at = yaml::locate(self.text, path).map_or((1, 1), |l| l.key);
         Located {
-            origin: self.origin.to_string(),
-            line,
-            column,
             width: path.last().map_or(1, |k| k.len()),
-            source_line: line_of(self.text, line),
-            severity: Severity::Error,
-            message,
-            help,
+            ..Located::error(self.origin, self.text, at, message, help)
         }
     }
 }

@@ -100,6 +100,27 @@ pub struct Located {
 }
 
 impl Located {
+    /// An error at `line:column` of a file whose text is `text` (empty
+    /// when the file could not be read).
+    pub fn error(
+        origin: &str,
+        text: &str,
+        (line, column): (usize, usize),
+        message: String,
+        help: Option<String>,
+    ) -> Located {
+        Located {
+            origin: origin.to_string(),
+            line,
+            column,
+            width: 1,
+            source_line: line_of(text, line),
+            severity: Severity::Error,
+            message,
+            help,
+        }
+    }
+
     /// `origin:line:col: severity: message`, the line, a caret, the help.
     pub fn render(&self) -> String {
         let Located {

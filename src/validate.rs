@@ -120,18 +120,17 @@ fn files_to_check(config: &Config, paths: &[PathBuf], report: &mut Report) -> Ve
         } else if root.is_file() {
             files.push(root);
         } else {
-            report.findings.push(Located {
-                origin: root.display().to_string(),
-                line: 1,
-                column: 1,
-                width: 1,
-                source_line: String::new(),
-                severity: Severity::Error,
-                message: "no such file or folder".into(),
-                help: Some(
-                    "give saved-search files or folders, or none for the catalog folder".into(),
-                ),
-            });
+            let help = Some(
+                "give saved-search files or folders, or none for the catalog folder".to_string(),
+            );
+            let message = "no such file or folder".to_string();
+            report.findings.push(Located::error(
+                &root.display().to_string(),
+                "",
+                (1, 1),
+                message,
+                help,
+            ));
         }
     }
     files
