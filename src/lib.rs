@@ -24,6 +24,7 @@ pub mod sql;
 pub mod suggest;
 pub mod table;
 pub mod time;
+pub mod trino;
 pub mod units;
 
 use check::{CheckContext, CheckedQuery};
