@@ -12,6 +12,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod ddl_trino;
 pub mod diagnostic;
 pub mod explain;
 pub mod output;
