@@ -85,9 +85,16 @@ fn every_corpus_query_round_trips_through_its_canonical_form() {
 
 #[test]
 fn sql_past_athenas_limit_is_refused_not_sent() {
-    let addresses: Vec<String> = (0..20_000).map(|i| format!("10.{}.{}.1", i / 256, i % 256)).collect();
+    let addresses: Vec<String> = (0..20_000)
+        .map(|i| format!("10.{}.{}.1", i / 256, i % 256))
+        .collect();
     let mut case = Case::read("src $many last 1h\n");
-    case.params.insert("many", &format!("{{{}}}", addresses.join(", ")));
+    case.params
+        .insert("many", &format!("{{{}}}", addresses.join(", ")));
     let errors = flowq::compile(&case.text, &case.context()).unwrap_err();
-    assert!(errors[0].message.contains("over Athena's limit of 262144"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("over Athena's limit of 262144"),
+        "{}",
+        errors[0].message
+    );
 }
