@@ -12,7 +12,7 @@ use flowq::table::{Partitioning, Scheme, Table};
 
 /// Exit codes (docs/cli.md).
 mod exit {
-    pub const USAGE: u8 = 2;
+    pub const USAGE: u8 = flowq::run::EXIT_USAGE;
 }
 
 #[derive(Parser)]
@@ -37,6 +37,47 @@ enum Command {
     Compile(QueryArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
     Explain(QueryArgs),
+    /// Run a query over flow-log files on disk with the local engine
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The query, e.g. 'dport 22 reject last 2h | count by srcaddr'
+    query: String,
+
+    /// A folder of flow-log files laid out like the S3 bucket (or one file)
+    #[arg(long, value_name = "DIR")]
+    source: std::path::PathBuf,
+
+    /// Pin "now" (RFC 3339, e.g. 2026-11-27T03:00:00Z) instead of reading the clock
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+
+    /// A value for a $parameter of the query (repeatable)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = clap::builder::PossibleValuesParser::new(flowq::output::Format::NAMES))]
+    format: String,
+
+    /// Return at most N rows, replacing the query's limit
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+
+    /// Write the rows to FILE (replaced only if the query succeeds)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+
+    /// Allow a window with no start ('all time', 'until T'), which reads every file
+    #[arg(long)]
+    allow_full_scan: bool,
+
+    /// Print only the summary on stderr: no notes, no progress
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -77,6 +118,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Compile(args) => compile(args, false),
         Command::Explain(args) => compile(args, true),
+        Command::Run(args) => run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,14 +151,50 @@ impl Failure {
     }
 }
 
+fn run(args: &RunArgs) -> Result<(), Failure> {
+    use flowq::run::RunError;
+    use std::io::IsTerminal;
+    let options = flowq::run::RunOptions {
+        query: args.query.clone(),
+        source: args.source.clone(),
+        now: now(args.now.as_deref())?,
+        params: params(&args.params)?,
+        format: flowq::output::Format::from_name(&args.format).expect("clap checked the format"),
+        limit: args.limit,
+        output: args.output.clone(),
+        allow_full_scan: args.allow_full_scan,
+        chatty: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    match flowq::run::run_local(&options) {
+        Ok(report) => {
+            eprintln!("{}", flowq::run::summary(&report));
+            Ok(())
+        }
+        Err(RunError::Compile(d)) => Err(Failure::diagnostics(
+            &d,
+            "query",
+            &SourceText::new(&args.query),
+        )),
+        Err(RunError::Usage(message)) => Err(Failure::usage(message)),
+        Err(RunError::Failed(e)) => Err(Failure {
+            message: format!("flowq: error: {e}\n"),
+            code: flowq::run::EXIT_FAILED,
+        }),
+    }
+}
+
+fn now(text: Option<&str>) -> Result<i64, Failure> {
+    match text {
+        Some(text) => {
+            flowq::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))
+        }
+        None => Ok(flowq::time::now()),
+    }
+}
+
 fn compile(args: &QueryArgs, explain: bool) -> Result<(), Failure> {
     let table = table(&args.table)?;
-    let now = match &args.now {
-        Some(text) => {
-            flowq::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))?
-        }
-        None => flowq::time::now(),
-    };
+    let now = now(args.now.as_deref())?;
     let params = params(&args.params)?;
     let ctx = CheckContext {
         table: &table,
@@ -127,16 +205,9 @@ fn compile(args: &QueryArgs, explain: bool) -> Result<(), Failure> {
     let compiled = flowq::compile(&args.query, &ctx)
         .map_err(|d| Failure::diagnostics(&d, "query", &source))?;
     let window = compiled.checked.window;
-    if window.is_unbounded() && !args.allow_full_scan {
-        return Err(Failure::usage(
-            "the window has no start, so the query would scan every partition\n  = help: give a window like 'last 24h', or pass --allow-full-scan",
-        ));
-    }
+    flowq::run::refuse_full_scan(&window, args.allow_full_scan).map_err(Failure::usage)?;
     if window.is_default && !explain {
-        eprintln!(
-            "flowq: no window given: using the source's default, last {}",
-            flowq::units::format_duration(table.default_window)
-        );
+        eprintln!("{}", flowq::run::default_window_note(&table));
     }
     if explain {
         print!("{}", flowq::explain::explain(&compiled, &table));

@@ -1,0 +1,249 @@
+//! `flowq run`: check a query against a source, run it, write its rows in
+//! the chosen format, and say what was scanned. The command line only
+//! parses flags into [`RunOptions`]; everything else is here.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::check::{self, CheckContext, CheckedQuery, Params, ResolvedWindow};
+use crate::diagnostic::Diagnostic;
+use crate::local::{self, LocalError, LocalSource, Progress, ScanStats};
+use crate::output::{self, Format};
+use crate::table::Table;
+use crate::{parse, units};
+
+/// Exit code of a query that could not run (I/O, damaged file).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of a usage or compile error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub query: String,
+    pub source: PathBuf,
+    /// "Now", in Unix seconds.
+    pub now: i64,
+    pub params: Params,
+    pub format: Format,
+    /// Replaces the query's own limit.
+    pub limit: Option<u64>,
+    /// Write rows here instead of standard output; the file is replaced
+    /// only when the query succeeds.
+    pub output: Option<PathBuf>,
+    pub allow_full_scan: bool,
+    /// Notes and progress on stderr, only the summary otherwise.
+    pub chatty: bool,
+}
+
+#[derive(Debug)]
+pub enum RunError {
+    Usage(String),
+    Compile(Vec<Diagnostic>),
+    Failed(LocalError),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Usage(_) | RunError::Compile(_) => EXIT_USAGE,
+            RunError::Failed(_) => EXIT_FAILED,
+        }
+    }
+}
+
+/// What a successful run did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub stats: ScanStats,
+    pub elapsed: Duration,
+}
+
+/// The refusal of a window with no start, which would read everything.
+pub fn refuse_full_scan(window: &ResolvedWindow, allowed: bool) -> Result<(), String> {
+    if window.is_unbounded() && !allowed {
+        return Err("the window has no start, so the query would scan every partition\n  = help: give a window like 'last 24h', or pass --allow-full-scan".into());
+    }
+    Ok(())
+}
+
+/// The note for a query that gave no window.
+pub fn default_window_note(table: &Table) -> String {
+    format!(
+        "flowq: no window given: using the source's default, last {}",
+        units::format_duration(table.default_window)
+    )
+}
+
+/// Checks a query for a local source, with `--limit` applied.
+pub fn check_local(
+    options: &RunOptions,
+    source: &LocalSource,
+) -> Result<(CheckedQuery, Table), RunError> {
+    let table = source.table();
+    let ctx = CheckContext {
+        table: &table,
+        now: options.now,
+        params: &options.params,
+    };
+    let query = parse::parse(&options.query).map_err(|d| RunError::Compile(vec![d]))?;
+    let mut checked = check::check(&query, &ctx).map_err(RunError::Compile)?;
+    refuse_full_scan(&checked.window, options.allow_full_scan).map_err(RunError::Usage)?;
+    if let Some(limit) = options.limit {
+        if limit == 0 {
+            return Err(RunError::Usage("--limit takes a number above zero".into()));
+        }
+        checked.output.limit = Some(limit);
+    }
+    Ok((checked, table))
+}
+
+/// Runs a query over a local folder, writing rows to `--output` or
+/// standard output and notes to standard error.
+pub fn run_local(options: &RunOptions) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let mut source = LocalSource::new(&options.source);
+    let (query, table) = check_local(options, &source)?;
+    if options.chatty && query.window.is_default {
+        eprintln!("{}", default_window_note(&table));
+    }
+    let progress = Arc::new(Progress::default());
+    source.progress = Some(progress.clone());
+    let ticker = options.chatty.then(|| ProgressLine::start(progress));
+    let result = write_rows(options, |sink| local::run(&query, &source, sink));
+    if let Some(ticker) = ticker {
+        ticker.stop();
+    }
+    let stats = match result {
+        Ok(stats) => stats,
+        // A reader that closed the pipe (`| head`) has what it wanted.
+        Err(RunError::Failed(e)) if e.is_broken_pipe() => ScanStats::default(),
+        Err(e) => return Err(e),
+    };
+    Ok(Report {
+        stats,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Opens the output, lets `run` write rows through a sink, and replaces
+/// `--output` only if it succeeded (a failed query leaves the old file).
+fn write_rows(
+    options: &RunOptions,
+    run: impl FnOnce(&mut dyn output::RowSink) -> Result<ScanStats, LocalError>,
+) -> Result<ScanStats, RunError> {
+    let Some(path) = &options.output else {
+        let stdout = io::stdout();
+        let mut sink = output::sink(options.format, Box::new(BufWriter::new(stdout.lock())));
+        return run(sink.as_mut()).map_err(RunError::Failed);
+    };
+    let partial = partial_path(path);
+    let file = File::create(&partial).map_err(|e| {
+        RunError::Usage(format!(
+            "--output {}: cannot create it: {e}",
+            path.display()
+        ))
+    })?;
+    let mut sink = output::sink(options.format, Box::new(BufWriter::new(file)));
+    let result = run(sink.as_mut());
+    drop(sink);
+    let outcome = result.map_err(RunError::Failed).and_then(|stats| {
+        std::fs::rename(&partial, path)
+            .map(|()| stats)
+            .map_err(|e| RunError::Failed(LocalError::Output(e)))
+    });
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    outcome
+}
+
+/// A name beside `path` for the output being written.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".flowq-partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// The summary line: rows, what was read, what was not, and the time.
+pub fn summary(report: &Report) -> String {
+    let s = &report.stats;
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        plural(s.rows_out, "row", "rows"),
+        format!(
+            "scanned {} ({}, {})",
+            plural(s.files_scanned, "file", "files"),
+            units::format_bytes(s.bytes_scanned),
+            plural(s.records_read, "record", "records")
+        ),
+        format!(
+            "skipped {} ({}) outside the window, account or region",
+            plural(s.files_skipped, "file", "files"),
+            units::format_bytes(s.bytes_skipped)
+        ),
+    ];
+    if s.files_unread > 0 {
+        parts.push(format!(
+            "{} not needed once the limit was reached",
+            plural(s.files_unread, "file", "files")
+        ));
+    }
+    if s.files_ignored > 0 {
+        parts.push(format!(
+            "ignored {} that {} not flow-log files",
+            plural(s.files_ignored, "file", "files"),
+            if s.files_ignored == 1 { "is" } else { "are" }
+        ));
+    }
+    format!(
+        "flowq: {} in {:.2} s",
+        parts.join("; "),
+        report.elapsed.as_secs_f64()
+    )
+}
+
+/// A progress line on a terminal's stderr, redrawn while files are read.
+struct ProgressLine {
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ProgressLine {
+    fn start(progress: Arc<Progress>) -> ProgressLine {
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = done.clone();
+        let thread = std::thread::spawn(move || {
+            let mut drawn = false;
+            let over =
+                || finished.load(Ordering::Relaxed) || progress.finished.load(Ordering::Relaxed);
+            while !over() {
+                std::thread::sleep(Duration::from_millis(200));
+                if over() || !io::stderr().is_terminal() {
+                    break;
+                }
+                let files = progress.files_done.load(Ordering::Relaxed);
+                let total = progress.files_total.load(Ordering::Relaxed);
+                let bytes = progress.bytes_done.load(Ordering::Relaxed);
+                eprint!(
+                    "\r\x1b[Kflowq: read {files}/{total} files ({})",
+                    units::format_bytes(bytes)
+                );
+                drawn = true;
+            }
+            if drawn {
+                eprint!("\r\x1b[K");
+                let _ = io::stderr().flush();
+            }
+        });
+        ProgressLine { done, thread }
+    }
+
+    fn stop(self) {
+        self.done.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
