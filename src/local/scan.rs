@@ -5,7 +5,7 @@
 //! small files balance by themselves. Three shapes of query:
 //!
 //! - grouped: each worker groups what it reads, the groups are merged,
-//!   sorted, and limited;
+//!   sorted (by their keys when the query gives no order), and limited;
 //! - records with an order: each worker keeps its best `limit` rows;
 //! - records without an order: SQL allows any `limit` rows; these are the
 //!   first ones in path order, so a run is repeatable, and reading stops
@@ -62,11 +62,23 @@ impl Prepared {
                     .collect(),
             ),
         };
+        // SQL leaves the order of unsorted groups open; these come sorted
+        // by their keys, so a run prints the same as the last one.
+        let order = match &output.group_by {
+            Some(keys) if output.order.is_empty() => keys
+                .iter()
+                .map(|&column| OrderKey {
+                    column,
+                    descending: false,
+                })
+                .collect(),
+            _ => output.order.clone(),
+        };
         Prepared {
             slots,
             filter,
             shape,
-            order: output.order.clone(),
+            order,
             limit: output.limit,
         }
     }
