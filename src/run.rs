@@ -105,6 +105,12 @@ pub fn check_local(
 /// standard output and notes to standard error.
 pub fn run_local(options: &RunOptions) -> Result<Report, RunError> {
     let started = Instant::now();
+    if !options.source.exists() {
+        let missing = LocalError::NoSource {
+            path: options.source.clone(),
+        };
+        return Err(RunError::Usage(missing.to_string()));
+    }
     let mut source = LocalSource::new(&options.source);
     let (query, table) = check_local(options, &source)?;
     if options.chatty && query.window.is_default {
