@@ -9,18 +9,24 @@
 //!   records; with `by`, one row per group that has records.
 //!
 //! Groups are keyed by their values encoded into a reused byte buffer, so
-//! a record of an existing group allocates nothing. Memory grows with the
-//! number of groups (and distinct values), never with the records.
+//! a record of an existing group allocates nothing; a query without `by`
+//! has one group and no map. Memory grows with the number of groups (and
+//! distinct values), never with the records.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+// A fast hash: these maps are hashed once per record, and their keys come
+// from the files being searched, not from an adversary on a network.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<T> = HashSet<T, foldhash::fast::RandomState>;
+
 use crate::ast::AggFn;
-use crate::check::{Output, OutputValue};
+use crate::check::{OrderKey, Output, OutputValue};
 use crate::output::Cell;
 
 use super::record::{ColumnRef, Record, Slots, Value};
-use super::rows::{cell, Row};
+use super::rows::{cell, Row, TopRows};
 use super::LocalError;
 
 /// What a grouped query computes, resolved to slots.
@@ -94,7 +100,7 @@ impl Grouping {
                     best: None,
                     max: true,
                 },
-                AggFn::CountDistinct => Acc::Distinct(HashSet::new()),
+                AggFn::CountDistinct => Acc::Distinct(Set::default()),
             })
             .collect()
     }
@@ -103,17 +109,15 @@ impl Grouping {
 /// The groups one worker has seen.
 #[derive(Debug, Default)]
 pub(crate) struct Groups {
-    map: HashMap<Box<[u8]>, Vec<Acc>>,
+    map: Map<Box<[u8]>, Vec<Acc>>,
+    /// The one group of a query without `by`, once a record was seen.
+    global: Option<Vec<Acc>>,
     key: Vec<u8>,
     scratch: Vec<u8>,
 }
 
 impl Groups {
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        self.key.clear();
-        for key in &grouping.keys {
-            encode(record.value(*key), &mut self.key);
-        }
         let scratch = &mut self.scratch;
         let update = |accs: &mut [Acc], scratch: &mut Vec<u8>| {
             for (acc, aggregate) in accs.iter_mut().zip(&grouping.aggregates) {
@@ -121,6 +125,15 @@ impl Groups {
                 acc.add(value, scratch);
             }
         };
+        if grouping.keys.is_empty() {
+            let accs = self.global.get_or_insert_with(|| grouping.start());
+            update(accs, scratch);
+            return;
+        }
+        self.key.clear();
+        for key in &grouping.keys {
+            encode(record.value(*key), &mut self.key);
+        }
         match self.map.get_mut(self.key.as_slice()) {
             Some(accs) => update(accs, scratch),
             None => {
@@ -132,6 +145,12 @@ impl Groups {
     }
 
     pub fn merge(&mut self, other: Groups) {
+        if let Some(theirs) = other.global {
+            match &mut self.global {
+                Some(mine) => mine.iter_mut().zip(theirs).for_each(|(a, b)| a.merge(b)),
+                None => self.global = Some(theirs),
+            }
+        }
         for (key, accs) in other.map {
             match self.map.entry(key) {
                 Entry::Occupied(mut mine) => {
@@ -146,28 +165,43 @@ impl Groups {
         }
     }
 
-    /// One row per group; for a query with no `by`, exactly one row.
-    pub fn finish(mut self, grouping: &Grouping) -> Result<Vec<Row>, LocalError> {
-        if grouping.keys.is_empty() && self.map.is_empty() {
-            self.map.insert(Box::default(), grouping.start());
+    /// The first `limit` groups in `order`, one row each; for a query with
+    /// no `by`, exactly one row. A group whose first sort key already
+    /// loses to the rows kept is never turned into a row, which matters
+    /// for `top 10` over many groups.
+    pub fn finish(
+        mut self,
+        grouping: &Grouping,
+        order: &[OrderKey],
+        limit: Option<u64>,
+    ) -> Result<Vec<Row>, LocalError> {
+        if grouping.keys.is_empty() {
+            let accs = self.global.take().unwrap_or_else(|| grouping.start());
+            self.map.insert(Box::default(), accs);
         }
-        let mut rows = Vec::with_capacity(self.map.len());
-        for (key, accs) in self.map {
-            let keys = decode(&key);
-            let mut row = Vec::with_capacity(grouping.outputs.len());
-            for source in &grouping.outputs {
-                row.push(match *source {
-                    Source::Key(i) => keys[i].clone(),
-                    Source::Aggregate(i) => {
-                        accs[i].result().ok_or_else(|| LocalError::Overflow {
-                            column: grouping.aggregates[i].name.clone(),
-                        })?
-                    }
-                });
+        let mut top = TopRows::new(order, limit);
+        for (key, accs) in &self.map {
+            let cell = |source: Source| -> Result<Cell, LocalError> {
+                match source {
+                    Source::Key(i) => Ok(decode(key).swap_remove(i)),
+                    Source::Aggregate(i) => accs[i].result().ok_or_else(|| LocalError::Overflow {
+                        column: grouping.aggregates[i].name.clone(),
+                    }),
+                }
+            };
+            if let Some(first) = top.first_key() {
+                if !top.wants(&cell(grouping.outputs[first])?) {
+                    continue;
+                }
             }
-            rows.push(row);
+            let row = grouping
+                .outputs
+                .iter()
+                .map(|source| cell(*source))
+                .collect::<Result<Row, LocalError>>()?;
+            top.push(row);
         }
-        Ok(rows)
+        Ok(top.finish())
     }
 }
 
@@ -191,7 +225,7 @@ enum Acc {
         max: bool,
     },
     /// Encoded non-NULL values.
-    Distinct(HashSet<Box<[u8]>>),
+    Distinct(Set<Box<[u8]>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

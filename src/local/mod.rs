@@ -133,7 +133,6 @@ pub enum LocalError {
     },
     LineTooLong {
         path: PathBuf,
-        line: u64,
     },
     /// A Parquet flow-log file in the window: not read yet (a later issue).
     Parquet {
@@ -166,9 +165,9 @@ impl fmt::Display for LocalError {
                 "{}: the first line is not a flow-log header: '{first_line}'; flow-log files start with the field names, e.g. 'version account-id interface-id srcaddr ...'",
                 path.display()
             ),
-            LocalError::LineTooLong { path, line } => write!(
+            LocalError::LineTooLong { path } => write!(
                 f,
-                "{}: line {line} is longer than {} MiB; this is not a flow-log file",
+                "{}: a line is longer than {} MiB; this is not a flow-log file",
                 path.display(),
                 reader::MAX_LINE >> 20
             ),

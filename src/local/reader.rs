@@ -26,13 +26,13 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// Calls `on_line` with every line of the file, without its `\n` (or
-/// `\r\n`, as Athena's text reader also strips), until it says stop or
-/// `stop()` turns true between chunks.
-pub(crate) fn for_each_line(
+/// Calls `on_lines` with the file's contents in pieces of whole lines,
+/// each line ending in `\n` (one is added to a last line without it),
+/// until it says stop or `stop()` turns true between pieces.
+pub(crate) fn for_each_chunk(
     entry: &FileEntry,
     stop: &dyn Fn() -> bool,
-    on_line: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
+    on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
     let file = File::open(&entry.path).map_err(|e| LocalError::io(&entry.path, e))?;
     // An empty object (a failed upload) holds no records; gzip would call
@@ -43,22 +43,21 @@ pub(crate) fn for_each_line(
     match entry.compression {
         Compression::Gzip => {
             let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, file));
-            lines(input, &entry.path, true, stop, on_line)
+            chunks(input, &entry.path, true, stop, on_lines)
         }
-        Compression::Plain => lines(file, &entry.path, false, stop, on_line),
+        Compression::Plain => chunks(file, &entry.path, false, stop, on_lines),
     }
 }
 
-fn lines(
+fn chunks(
     mut input: impl Read,
     path: &Path,
     gzip: bool,
     stop: &dyn Fn() -> bool,
-    on_line: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
+    on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
     let mut buffer = vec![0u8; CHUNK];
     let mut filled = 0;
-    let mut lines_done: u64 = 0;
     loop {
         if stop() {
             return Ok(());
@@ -67,7 +66,6 @@ fn lines(
             if buffer.len() >= MAX_LINE {
                 return Err(LocalError::LineTooLong {
                     path: path.to_path_buf(),
-                    line: lines_done + 1,
                 });
             }
             buffer.resize(buffer.len() * 2, 0);
@@ -75,24 +73,26 @@ fn lines(
         let read =
             read_some(&mut input, &mut buffer[filled..]).map_err(|e| read_error(path, gzip, e))?;
         filled += read;
-        let data = &buffer[..filled];
-        let mut start = 0;
-        for newline in memchr::memchr_iter(b'\n', data) {
-            lines_done += 1;
-            let line = without_cr(&data[start..newline]);
-            start = newline + 1;
-            if on_line(line)? == Flow::Stop {
-                return Ok(());
-            }
-        }
         if read == 0 {
-            if start < filled {
-                on_line(without_cr(&data[start..filled]))?;
+            if filled > 0 && buffer[filled - 1] != b'\n' {
+                buffer.truncate(filled);
+                buffer.push(b'\n');
+                filled += 1;
+            }
+            if filled > 0 {
+                on_lines(&buffer[..filled])?;
             }
             return Ok(());
         }
-        buffer.copy_within(start..filled, 0);
-        filled -= start;
+        let Some(last) = memchr::memrchr(b'\n', &buffer[..filled]) else {
+            continue;
+        };
+        let whole = last + 1;
+        if on_lines(&buffer[..whole])? == Flow::Stop {
+            return Ok(());
+        }
+        buffer.copy_within(whole..filled, 0);
+        filled -= whole;
     }
 }
 
@@ -103,10 +103,6 @@ fn read_some(input: &mut impl Read, into: &mut [u8]) -> io::Result<usize> {
             other => return other,
         }
     }
-}
-
-fn without_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// flate2 reports damaged data as these kinds; anything else is the disk.
@@ -129,11 +125,13 @@ fn read_error(path: &Path, gzip: bool, error: io::Error) -> LocalError {
 mod tests {
     use super::*;
 
-    fn collect(bytes: &[u8], chunk_lines: bool) -> Vec<String> {
+    /// The pieces handed out, and whether each ended a line.
+    fn pieces(bytes: &[u8], stop_after: usize) -> Vec<String> {
         let mut out = Vec::new();
-        let result = lines(bytes, Path::new("x"), false, &|| false, &mut |line| {
-            out.push(String::from_utf8_lossy(line).into_owned());
-            Ok(if chunk_lines && out.len() == 2 {
+        let result = chunks(bytes, Path::new("x"), false, &|| false, &mut |piece| {
+            assert_eq!(piece.last(), Some(&b'\n'));
+            out.push(String::from_utf8_lossy(piece).into_owned());
+            Ok(if out.len() == stop_after {
                 Flow::Stop
             } else {
                 Flow::Continue
@@ -144,17 +142,18 @@ mod tests {
     }
 
     #[test]
-    fn lines_lose_their_endings_and_the_last_needs_none() {
-        assert_eq!(collect(b"a b\nc\r\n\nd", false), ["a b", "c", "", "d"]);
-        assert_eq!(collect(b"a\nb\n", false), ["a", "b"]);
-        assert_eq!(collect(b"a\nb\nc\n", true), ["a", "b"]);
-        assert!(collect(b"", false).is_empty());
+    fn pieces_are_whole_lines_and_the_last_gets_its_newline() {
+        assert_eq!(pieces(b"a b\nc\r\n\nd", 9), ["a b\nc\r\n\n", "d\n"]);
+        assert_eq!(pieces(b"a\nb\n", 9), ["a\nb\n"]);
+        assert!(pieces(b"", 9).is_empty());
     }
 
     #[test]
     fn lines_longer_than_a_chunk_are_whole() {
         let long = "x".repeat(CHUNK * 3 + 7);
         let text = format!("h\n{long}\nz");
-        assert_eq!(collect(text.as_bytes(), false), ["h", long.as_str(), "z"]);
+        let joined = pieces(text.as_bytes(), 99).concat();
+        assert_eq!(joined, format!("{text}\n"));
+        assert!(pieces(text.as_bytes(), 1).len() == 1);
     }
 }

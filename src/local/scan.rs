@@ -23,7 +23,7 @@ use super::eval::{self, Pred};
 use super::layout::FileEntry;
 use super::reader::{self, Flow};
 use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
-use super::rows::{self, cell, record_row, Row, TopRows};
+use super::rows::{cell, record_row, Row, TopRows};
 use super::{LocalError, Progress};
 
 /// A checked query resolved to the engine's terms.
@@ -198,10 +198,7 @@ pub(crate) fn scan(
             let Shape::Groups(grouping) = &prepared.shape else {
                 unreachable!("groups come from a grouped query")
             };
-            let mut rows = groups.finish(grouping)?;
-            rows.sort_by(|a, b| rows::compare(a, b, &prepared.order));
-            rows.truncate(prepared.limit());
-            rows
+            groups.finish(grouping, &prepared.order, prepared.limit)?
         }
     };
     Ok(Found {
@@ -353,31 +350,34 @@ fn scan_file(
     let mut splitter = Splitter::new(&prepared.slots);
     let mut records: u64 = 0;
     let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
-    let result =
-        reader::for_each_line(entry, stop, &mut |line| {
-            let Some(columns) = &columns else {
-                columns = Some(FileColumns::from_header(line, &prepared.slots).ok_or_else(
-                    || LocalError::NoHeader {
+    let result = reader::for_each_chunk(entry, stop, &mut |mut lines| {
+        if columns.is_none() {
+            let end = memchr::memchr(b'\n', lines).expect("pieces end in a newline");
+            let header = &lines[..end];
+            let header = header.strip_suffix(b"\r").unwrap_or(header);
+            columns = Some(
+                FileColumns::from_header(header, &prepared.slots).ok_or_else(|| {
+                    LocalError::NoHeader {
                         path: entry.path.clone(),
-                        first_line:
-                            String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned(),
-                    },
-                )?);
-                return Ok(Flow::Continue);
-            };
-            // A blank line or the header again (files concatenated) is not a
-            // record.
-            if line.is_empty() || columns.is_header(line) {
-                return Ok(Flow::Continue);
-            }
-            records += 1;
-            let record = splitter.split(line, columns, account, region);
-            Ok(if prepared.matches(&record) {
-                on_match(&record)
-            } else {
-                Flow::Continue
-            })
-        });
+                        first_line: String::from_utf8_lossy(&header[..header.len().min(80)])
+                            .into_owned(),
+                    }
+                })?,
+            );
+            lines = &lines[end + 1..];
+        }
+        let columns = columns.as_ref().expect("read above");
+        Ok(
+            splitter.records(lines, columns, account, region, &mut |record| {
+                records += 1;
+                if prepared.matches(record) {
+                    on_match(record)
+                } else {
+                    Flow::Continue
+                }
+            }),
+        )
+    });
     shared.records_read.fetch_add(records, Ordering::Relaxed);
     if let Some(progress) = shared.progress {
         progress.file_done(entry.size);
