@@ -14,7 +14,7 @@ use crate::schema;
 use crate::sql;
 use crate::table::PartitionKey;
 
-use super::record::{ColumnRef, Record, Slots};
+use super::record::{parse_int, ColumnRef, Record, Slots};
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pred {
@@ -236,18 +236,11 @@ fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
     let mut parts = text.split(|b| *b == b'.');
     for octet in &mut octets {
         let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+        let (&first, _) = part.split_first()?;
+        if part.len() > 3 || !first.is_ascii_digit() || (part.len() > 1 && first == b'0') {
             return None;
         }
-        let mut value: u16 = 0;
-        for &b in part {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                return None;
-            }
-            value = value * 10 + u16::from(digit);
-        }
-        *octet = u8::try_from(value).ok()?;
+        *octet = u8::try_from(parse_int(part, true)?).ok()?;
     }
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
