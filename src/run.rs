@@ -60,6 +60,9 @@ impl RunError {
 pub struct Report {
     pub stats: ScanStats,
     pub elapsed: Duration,
+    /// The reader of the rows closed them early (`| head`): not an error,
+    /// but the counts of the scan are lost with the write that failed.
+    pub output_closed: bool,
 }
 
 /// The refusal of a window with no start, which would read everything.
@@ -123,15 +126,16 @@ pub fn run_local(options: &RunOptions) -> Result<Report, RunError> {
     if let Some(ticker) = ticker {
         ticker.stop();
     }
-    let stats = match result {
-        Ok(stats) => stats,
+    let (stats, output_closed) = match result {
+        Ok(stats) => (stats, false),
         // A reader that closed the pipe (`| head`) has what it wanted.
-        Err(RunError::Failed(e)) if e.is_broken_pipe() => ScanStats::default(),
+        Err(RunError::Failed(e)) if e.is_broken_pipe() => (ScanStats::default(), true),
         Err(e) => return Err(e),
     };
     Ok(Report {
         stats,
         elapsed: started.elapsed(),
+        output_closed,
     })
 }
 
@@ -176,6 +180,12 @@ fn partial_path(path: &Path) -> PathBuf {
 
 /// The summary line: rows, what was read, what was not, and the time.
 pub fn summary(report: &Report) -> String {
+    if report.output_closed {
+        return format!(
+            "flowq: the output was closed after {:.2} s; stopped",
+            report.elapsed.as_secs_f64()
+        );
+    }
     let s = &report.stats;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![
