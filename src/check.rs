@@ -1024,9 +1024,8 @@ impl Checker<'_> {
     fn all_columns(&self) -> Vec<OutputColumn> {
         self.ctx
             .table
-            .format
-            .fields()
-            .iter()
+            .record_fields()
+            .into_iter()
             .map(|f| OutputColumn {
                 name: f.column.to_string(),
                 value: OutputValue::Column(Column::Field(f)),

@@ -207,6 +207,67 @@ fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Fai
     source.table.validate().map_err(Failure::usage)
 }
 
+/// How `flowq run` prints and limits its rows.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub format: crate::output::Format,
+    /// Replaces the query's own limit.
+    pub limit: Option<u64>,
+    pub output: Option<PathBuf>,
+    /// Only the summary on stderr.
+    pub quiet: bool,
+}
+
+/// `flowq run`: runs a saved search or query on its source's engine;
+/// returns the exit code. Rows go to stdout (or `--output`), a summary to
+/// stderr; notes and progress only on a terminal without `--quiet`.
+pub fn run(
+    config: &Config,
+    target: &Target,
+    options: &QueryOptions,
+    run: &RunOptions,
+) -> Result<u8, Failure> {
+    use std::io::IsTerminal;
+    let resolved = resolve(config, target, options)?;
+    let mut checked = resolved.compiled.checked;
+    if let Some(limit) = run.limit {
+        if limit == 0 {
+            return Err(Failure::usage("--limit takes a number above zero"));
+        }
+        checked.output.limit = Some(limit);
+    }
+    let chatty = !run.quiet && std::io::stderr().is_terminal();
+    if chatty {
+        resolved.notes.iter().for_each(|n| eprintln!("{n}"));
+    }
+    let output = crate::run::OutputOptions {
+        format: run.format,
+        output: run.output.clone(),
+        chatty,
+    };
+    match resolved.source.engine {
+        EngineName::Local => {
+            let path = resolved.source.path.clone().expect("local sources have a path");
+            let local = crate::local::LocalSource { lateness: resolved.source.table.lateness, ..crate::local::LocalSource::new(path) };
+            match crate::run::run_local(&checked, local, &output) {
+                Ok(report) => {
+                    eprintln!("{}", crate::run::summary(&report));
+                    Ok(exit::OK)
+                }
+                Err(crate::run::RunError::Usage(message)) => Err(Failure::usage(message)),
+                Err(e @ crate::run::RunError::Failed(_)) => {
+                    let crate::run::RunError::Failed(inner) = &e else { unreachable!() };
+                    Err(Failure { message: format!("flowq: error: {inner}\n"), code: e.exit_code() })
+                }
+            }
+        }
+        engine => Err(Failure::usage(format!(
+            "source '{}' uses engine {engine:?}, which `flowq run` does not drive yet; `flowq compile` prints its SQL",
+            resolved.source.name
+        ))),
+    }
+}
+
 /// `flowq compile`: the SQL.
 pub fn compile(
     config: &Config,

@@ -293,11 +293,7 @@ impl Source {
         Source {
             name: path.display().to_string(),
             engine: EngineName::Local,
-            table: Table {
-                format: LogFormat::all_fields(),
-                partitioning: Partitioning::new(Scheme::None),
-                ..Table::default()
-            },
+            table: crate::local::LocalSource::new(path).table(),
             athena: None,
             trino: None,
             path: Some(path.to_path_buf()),

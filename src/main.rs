@@ -35,6 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a saved search or a query on its source (Athena, Trino, or files on disk)
+    Run(RunArgs),
     /// Print the SQL of a saved search or a query
     Compile(QueryArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
@@ -72,6 +74,37 @@ struct QueryArgs {
     /// Try another log format than the source's, e.g. '${version} ${account-id} ...'
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// A saved search's name, or a query like 'dport 22 reject last 2h'
+    #[arg(required_unless_present = "query", conflicts_with = "query")]
+    search: Option<String>,
+
+    /// An ad-hoc query (even if a saved search has the same name)
+    #[arg(long, short = 'q', value_name = "QUERY")]
+    query: Option<String>,
+
+    #[command(flatten)]
+    options: OptionArgs,
+
+    /// Output format
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "table",
+          value_parser = clap::builder::PossibleValuesParser::new(flowq::output::Format::NAMES))]
+    format: String,
+
+    /// Return at most N rows, replacing the query's limit
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+
+    /// Write the rows to FILE (replaced only if the query succeeds)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print only the summary on stderr: no notes, no progress
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -187,6 +220,17 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         _ => config.map_err(|e| Failure::located(&e))?,
     };
     match cli.command {
+        Command::Run(args) => {
+            let target = target(args.query.as_deref(), args.search.as_deref(), &config);
+            let run = commands::RunOptions {
+                format: flowq::output::Format::from_name(&args.format)
+                    .expect("clap checked the format"),
+                limit: args.limit,
+                output: args.output.clone(),
+                quiet: args.quiet,
+            };
+            commands::run(&config, &target, &options(&args.options), &run)
+        }
         Command::Compile(args) => {
             let (target, options) = query_target(&args, &config);
             let (sql, notes) = commands::compile(&config, &target, &options)?;
@@ -223,12 +267,16 @@ fn options(args: &OptionArgs) -> QueryOptions {
     }
 }
 
-fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
-    let target = match (&args.query, &args.search) {
-        (Some(query), _) => Target::Query(query.clone()),
+fn target(query: Option<&str>, search: Option<&str>, config: &Config) -> Target {
+    match (query, search) {
+        (Some(query), _) => Target::Query(query.to_string()),
         (None, Some(argument)) => Target::from_argument(argument, config),
         (None, None) => unreachable!("clap requires one"),
-    };
+    }
+}
+
+fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
+    let target = target(args.query.as_deref(), args.search.as_deref(), config);
     let mut options = options(&args.options);
     options.scheme = args.scheme.clone();
     options.log_format = args.log_format.clone();

@@ -152,23 +152,45 @@ fn part(key: &Option<Vec<PartValue>>, i: usize) -> Option<PartValue> {
     key.as_ref().map(|k| k[i].clone())
 }
 
-/// The account or region values a record must have, when the filter's
-/// top-level conjunction says so (`account 123456789012 and ...`).
+/// The region values a record must have, when the filter's top-level
+/// conjunction says so (`region us-east-1 and ...`): a flow log is
+/// regional, so a record's region is its folder's. Not so for accounts: a
+/// VPC owner's flow log on a shared subnet records the participants' ENIs
+/// under their own `account-id`, in the owner's folder, so the account-id
+/// field never implies the account partition.
 fn implied_values(query: &CheckedQuery, key: PartitionKey) -> Option<Vec<String>> {
-    let conjuncts: Vec<&Filter> = match &query.filter {
-        Some(Filter::And(parts)) => parts.iter().collect(),
-        Some(other) => vec![other],
-        None => vec![],
-    };
-    let field = match key {
-        PartitionKey::Account => "account-id",
-        PartitionKey::Region => "region",
-    };
-    conjuncts.into_iter().find_map(|f| match f {
-        Filter::Test(Test::TextIn { field: f, values }) if f.name == field => Some(values.clone()),
+    if key == PartitionKey::Account {
+        return None;
+    }
+    top_level_conjuncts(query).find_map(|f| match f {
+        Filter::Test(Test::TextIn { field, values }) if field.name == "region" => {
+            Some(values.clone())
+        }
         // A `Test::Partition` already tests the partition column itself.
         _ => None,
     })
+}
+
+/// The accounts or regions whose folders can hold matching records: those
+/// a top-level conjunct requires, by the field (as [`predicates`] assumes
+/// for partitioned tables) or by the partition itself. The local engine
+/// skips other folders and files with it; `None` means any.
+pub fn required_values(query: &CheckedQuery, key: PartitionKey) -> Option<Vec<String>> {
+    implied_values(query, key).or_else(|| {
+        top_level_conjuncts(query).find_map(|f| match f {
+            Filter::Test(Test::Partition { key: k, values }) if *k == key => Some(values.clone()),
+            _ => None,
+        })
+    })
+}
+
+fn top_level_conjuncts(query: &CheckedQuery) -> impl Iterator<Item = &Filter> {
+    let parts: &[Filter] = match &query.filter {
+        Some(Filter::And(parts)) => parts,
+        Some(other) => std::slice::from_ref(other),
+        None => &[],
+    };
+    parts.iter()
 }
 
 /// Every partition key in the range, coarsest unit of the scheme (days

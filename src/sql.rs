@@ -365,7 +365,10 @@ fn address_groups(nets: &[IpNet]) -> usize {
     nets.len() - exact_v4 + usize::from(exact_v4 > 0)
 }
 
-fn is_exact_v4(net: &IpNet) -> bool {
+/// Whether an address test compares this network as text (an exact IPv4
+/// address) rather than as a parsed address; the local engine follows the
+/// same split, as the two differ on values that are not addresses.
+pub fn is_exact_v4(net: &IpNet) -> bool {
     matches!(net, IpNet::V4(n) if n.prefix_len() == 32)
 }
 

@@ -201,6 +201,19 @@ impl Partitioning {
 }
 
 impl Table {
+    /// The columns of a query that returns records. A folder of files is
+    /// checked against every known field, but its records show only those
+    /// of versions 2 to 5 (the 29 of AWS's full custom format): the ECS and
+    /// later fields are `-` for almost every flow, and `fields` names them.
+    pub fn record_fields(&self) -> Vec<&'static crate::schema::Field> {
+        let fields = self.format.fields();
+        if self.format == LogFormat::all_fields() {
+            fields.iter().copied().filter(|f| f.version <= 5).collect()
+        } else {
+            fields.to_vec()
+        }
+    }
+
     /// Problems that make the table unusable: a partition column that has
     /// the name of a data column would shadow it (reference §3.4's
     /// `region` pitfall).

@@ -1,0 +1,211 @@
+//! `flowq run`: check a query against a source, run it, write its rows in
+//! the chosen format, and say what was scanned. The command line only
+//! parses flags and resolves the query (src/commands.rs); the rest is here.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::check::CheckedQuery;
+use crate::commands::exit;
+use crate::local::{self, LocalError, LocalSource, Progress, ScanStats};
+use crate::output::{self, Format};
+use crate::units;
+
+/// How a run writes its rows and talks on stderr.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    pub format: Format,
+    /// Write rows here instead of standard output; the file is replaced
+    /// only when the query succeeds.
+    pub output: Option<PathBuf>,
+    /// Notes and progress on stderr, only the summary otherwise.
+    pub chatty: bool,
+}
+
+#[derive(Debug)]
+pub enum RunError {
+    Usage(String),
+    Failed(LocalError),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Usage(_) => exit::USAGE,
+            RunError::Failed(_) => exit::FAILED,
+        }
+    }
+}
+
+/// What a successful run did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub stats: ScanStats,
+    pub elapsed: Duration,
+    /// The reader of the rows closed them early (`| head`): not an error,
+    /// but the counts of the scan are lost with the write that failed.
+    pub output_closed: bool,
+}
+
+/// Runs a checked query over a local folder, writing rows to `--output`
+/// or standard output and progress to standard error.
+pub fn run_local(
+    query: &CheckedQuery,
+    mut source: LocalSource,
+    options: &OutputOptions,
+) -> Result<Report, RunError> {
+    let started = Instant::now();
+    if !source.path.exists() {
+        let missing = LocalError::NoSource {
+            path: source.path.clone(),
+        };
+        return Err(RunError::Usage(missing.to_string()));
+    }
+    let progress = Arc::new(Progress::default());
+    source.progress = Some(progress.clone());
+    let ticker = options.chatty.then(|| ProgressLine::start(progress));
+    let result = write_rows(options, |sink| local::run(query, &source, sink));
+    if let Some(ticker) = ticker {
+        ticker.stop();
+    }
+    let (stats, output_closed) = match result {
+        Ok(stats) => (stats, false),
+        // A reader that closed the pipe (`| head`) has what it wanted.
+        Err(RunError::Failed(e)) if e.is_broken_pipe() => (ScanStats::default(), true),
+        Err(e) => return Err(e),
+    };
+    Ok(Report {
+        stats,
+        elapsed: started.elapsed(),
+        output_closed,
+    })
+}
+
+/// Opens the output, lets `run` write rows through a sink, and replaces
+/// `--output` only if it succeeded (a failed query leaves the old file).
+fn write_rows(
+    options: &OutputOptions,
+    run: impl FnOnce(&mut dyn output::RowSink) -> Result<ScanStats, LocalError>,
+) -> Result<ScanStats, RunError> {
+    let Some(path) = &options.output else {
+        let stdout = io::stdout();
+        let mut sink = output::sink(options.format, Box::new(BufWriter::new(stdout.lock())));
+        return run(sink.as_mut()).map_err(RunError::Failed);
+    };
+    let partial = partial_path(path);
+    let file = File::create(&partial).map_err(|e| {
+        RunError::Usage(format!(
+            "--output {}: cannot create it: {e}",
+            path.display()
+        ))
+    })?;
+    let mut sink = output::sink(options.format, Box::new(BufWriter::new(file)));
+    let result = run(sink.as_mut());
+    drop(sink);
+    let outcome = result.map_err(RunError::Failed).and_then(|stats| {
+        std::fs::rename(&partial, path)
+            .map(|()| stats)
+            .map_err(|e| RunError::Failed(LocalError::Output(e)))
+    });
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    outcome
+}
+
+/// A name beside `path` for the output being written.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".flowq-partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// The summary line: rows, what was read, what was not, and the time.
+pub fn summary(report: &Report) -> String {
+    if report.output_closed {
+        return format!(
+            "flowq: the output was closed after {:.2} s; stopped",
+            report.elapsed.as_secs_f64()
+        );
+    }
+    let s = &report.stats;
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        plural(s.rows_out, "row", "rows"),
+        format!(
+            "scanned {} ({}, {})",
+            plural(s.files_scanned, "file", "files"),
+            units::format_bytes(s.bytes_scanned),
+            plural(s.records_read, "record", "records")
+        ),
+        format!(
+            "skipped {} ({}) outside the window, account or region",
+            plural(s.files_skipped, "file", "files"),
+            units::format_bytes(s.bytes_skipped)
+        ),
+    ];
+    if s.files_unread > 0 {
+        parts.push(format!(
+            "{} not needed once the limit was reached",
+            plural(s.files_unread, "file", "files")
+        ));
+    }
+    if s.files_ignored > 0 {
+        parts.push(format!(
+            "ignored {} that {} not flow-log files",
+            plural(s.files_ignored, "file", "files"),
+            if s.files_ignored == 1 { "is" } else { "are" }
+        ));
+    }
+    format!(
+        "flowq: {} in {:.2} s",
+        parts.join("; "),
+        report.elapsed.as_secs_f64()
+    )
+}
+
+/// A progress line on a terminal's stderr, redrawn while files are read.
+struct ProgressLine {
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ProgressLine {
+    fn start(progress: Arc<Progress>) -> ProgressLine {
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = done.clone();
+        let thread = std::thread::spawn(move || {
+            let mut drawn = false;
+            let over =
+                || finished.load(Ordering::Relaxed) || progress.finished.load(Ordering::Relaxed);
+            while !over() {
+                std::thread::sleep(Duration::from_millis(200));
+                if over() || !io::stderr().is_terminal() {
+                    break;
+                }
+                let files = progress.files_done.load(Ordering::Relaxed);
+                let total = progress.files_total.load(Ordering::Relaxed);
+                let bytes = progress.bytes_done.load(Ordering::Relaxed);
+                eprint!(
+                    "\r\x1b[Kflowq: read {files}/{total} files ({})",
+                    units::format_bytes(bytes)
+                );
+                drawn = true;
+            }
+            if drawn {
+                eprint!("\r\x1b[K");
+                let _ = io::stderr().flush();
+            }
+        });
+        ProgressLine { done, thread }
+    }
+
+    fn stop(self) {
+        self.done.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
