@@ -223,6 +223,24 @@ fn run_flowq(stub: &Stub, args: &[&str]) -> (Output, String, String) {
     (output, stdout, stderr)
 }
 
+fn spawn_flowq(stub: &Stub, args: &[&str]) -> std::process::Child {
+    flowq(stub, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// flowq stopped query q-1, once.
+fn assert_stopped_once(stub: &Stub) {
+    let stops = stub.calls("StopQueryExecution");
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(
+        field(&stops[0].body, "QueryExecutionId").as_deref(),
+        Some(ID)
+    );
+}
+
 /// The library on the stub: a client with static credentials and quick
 /// retries.
 fn connect(stub: &Stub) -> (tokio::runtime::Runtime, Athena) {
@@ -515,16 +533,23 @@ fn throttled_and_transient_calls_are_retried_with_the_same_request_token() {
     );
 }
 
-#[test]
-fn an_error_while_the_query_runs_stops_it() {
-    let stub = Stub::start(|call, _| match call.op.as_str() {
+/// A run whose polls are denied once the query has started, and whose
+/// StopQueryExecution gets `stop`: exit 1 and stderr.
+fn denied_while_running(stop: fn() -> Reply) -> (Stub, String) {
+    let stub = Stub::start(move |call, _| match call.op.as_str() {
         "StartQueryExecution" => started(),
         "GetQueryExecution" => error(400, "AccessDeniedException", "not authorized"),
-        "StopQueryExecution" => ok("{}"),
+        "StopQueryExecution" => stop(),
         _ => unexpected(call),
     });
     let (output, _, stderr) = run_flowq(&stub, &[QUERY]);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    (stub, stderr)
+}
+
+#[test]
+fn an_error_while_the_query_runs_stops_it() {
+    let (stub, stderr) = denied_while_running(|| ok("{}"));
     assert!(
         stderr.starts_with("flowq: error: Athena GetQueryExecution failed: AccessDeniedException: not authorized\n"),
         "{stderr}"
@@ -533,24 +558,13 @@ fn an_error_while_the_query_runs_stops_it() {
         stderr.contains("; stopped query q-1 (StopQueryExecution)"),
         "{stderr}"
     );
-    let stops = stub.calls("StopQueryExecution");
-    assert_eq!(stops.len(), 1);
-    assert_eq!(
-        field(&stops[0].body, "QueryExecutionId").as_deref(),
-        Some(ID)
-    );
+    assert_stopped_once(&stub);
 }
 
 #[test]
 fn a_failed_stop_says_the_query_may_still_be_running() {
-    let stub = Stub::start(|call, _| match call.op.as_str() {
-        "StartQueryExecution" => started(),
-        "GetQueryExecution" => error(400, "AccessDeniedException", "not authorized"),
-        "StopQueryExecution" => error(400, "AccessDeniedException", "no stopping either"),
-        _ => unexpected(call),
-    });
-    let (output, _, stderr) = run_flowq(&stub, &[QUERY]);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (_, stderr) =
+        denied_while_running(|| error(400, "AccessDeniedException", "no stopping either"));
     assert!(
         stderr.contains("warning: query q-1 may still be running and billing: Athena StopQueryExecution failed: AccessDeniedException: no stopping either"),
         "{stderr}"
@@ -585,7 +599,7 @@ fn max_scan_stops_a_query_whose_scan_passes_the_limit() {
         stderr.contains("q-1 CANCELLED: 0 rows, 120.00 MB scanned (est. $0.0006"),
         "{stderr}"
     );
-    assert_eq!(stub.calls("StopQueryExecution").len(), 1);
+    assert_stopped_once(&stub);
     assert_eq!(stub.calls("GetQueryExecution").len(), 5);
     assert!(stub.calls("GetQueryResults").is_empty());
 }
@@ -652,11 +666,7 @@ fn ctrl_c_stops_the_running_query_and_exits_130() {
         "StopQueryExecution" => ok("{}"),
         _ => unexpected(call),
     });
-    let child = flowq(&stub, &[QUERY])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_flowq(&stub, &[QUERY]);
     wait_for_call(&stub, "GetQueryExecution");
     interrupt(&child);
     let output = child.wait_with_output().unwrap();
@@ -670,12 +680,7 @@ fn ctrl_c_stops_the_running_query_and_exits_130() {
         stderr.contains("q-1 RUNNING: 0 rows, 5.00 MB scanned"),
         "{stderr}"
     );
-    let stops = stub.calls("StopQueryExecution");
-    assert_eq!(stops.len(), 1);
-    assert_eq!(
-        field(&stops[0].body, "QueryExecutionId").as_deref(),
-        Some(ID)
-    );
+    assert_stopped_once(&stub);
 }
 
 #[cfg(unix)]
@@ -708,11 +713,7 @@ fn a_second_ctrl_c_gives_up_on_a_slow_stop_and_says_so() {
         }
         _ => unexpected(call),
     });
-    let child = flowq(&stub, &[QUERY])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_flowq(&stub, &[QUERY]);
     wait_for_call(&stub, "GetQueryExecution");
     interrupt(&child);
     wait_for_call(&stub, "StopQueryExecution");
@@ -734,11 +735,7 @@ fn a_second_ctrl_c_gives_up_on_a_slow_stop_and_says_so() {
 #[test]
 fn a_reader_that_goes_away_ends_the_run_quietly() {
     let stub = paging_stub();
-    let mut child = flowq(&stub, &["--format", "csv", QUERY])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_flowq(&stub, &["--format", "csv", QUERY]);
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
