@@ -140,7 +140,7 @@ pub(super) async fn refresh(
     }
     tracker
         .progress
-        .update(tracker.state.as_str(), tracker.scanned, &tracker.id);
+        .update(tracker.state.as_str(), tracker.scanned);
     Ok(match tracker.state {
         QueryExecutionState::Succeeded => Some(Ending::Succeeded),
         QueryExecutionState::Failed | QueryExecutionState::Cancelled => Some(Ending::Failed {

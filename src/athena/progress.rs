@@ -25,10 +25,11 @@ impl Progress {
         self.bar.as_ref()
     }
 
-    pub fn update(&self, state: &str, scanned: u64, id: &str) {
+    /// Short enough for an 80-column terminal: a wrapped line redraws badly.
+    pub fn update(&self, state: &str, scanned: u64) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!(
-                "{state:<9} {} scanned  (query {id}; Ctrl-C stops it)",
+                "{state:<9} {:>9} scanned   Ctrl-C stops the query",
                 format_bytes(scanned)
             ));
         }
