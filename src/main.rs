@@ -17,6 +17,7 @@ use flowq::table::{Partitioning, Scheme, Table};
 
 /// Exit codes (docs/cli.md).
 mod exit {
+    pub const FAILED: u8 = 1;
     pub const USAGE: u8 = 2;
 }
 
@@ -275,11 +276,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let summary = flowq::athena::run_blocking(&target, &compiled.sql, &options, sink.as_mut())
         .map_err(athena_failure)?;
     drop(sink);
-    if let Some(file) = file {
-        file.commit()
-            .map_err(|e| Failure::usage(format!("--output: {e}")))?;
-    }
     eprintln!("flowq: {summary}");
+    if let Some(file) = file {
+        file.commit().map_err(|e| Failure {
+            message: format!("flowq: error: --output: {e}\n"),
+            code: exit::FAILED,
+        })?;
+    }
     Ok(())
 }
 
