@@ -207,8 +207,8 @@ fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Fai
     source.table.validate().map_err(Failure::usage)
 }
 
-/// How `flowq run` prints and limits its rows.
-#[derive(Clone, Debug)]
+/// How `flowq run` prints and limits its rows, and what it may scan.
+#[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     pub format: crate::output::Format,
     /// Replaces the query's own limit.
@@ -216,6 +216,22 @@ pub struct RunOptions {
     pub output: Option<PathBuf>,
     /// Only the summary on stderr.
     pub quiet: bool,
+    /// Print what would run, and run nothing.
+    pub dry_run: bool,
+    /// Stop a query past this many bytes scanned (else the source's max_scan).
+    pub max_scan: Option<u64>,
+    /// Reuse an identical Athena query's result up to this many seconds old.
+    pub reuse: Option<i64>,
+    pub athena: AthenaOverrides,
+}
+
+/// Command-line settings that replace an Athena source's.
+#[derive(Clone, Debug, Default)]
+pub struct AthenaOverrides {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub workgroup: Option<String>,
+    pub output_location: Option<String>,
 }
 
 /// `flowq run`: runs a saved search or query on its source's engine;
@@ -229,7 +245,7 @@ pub fn run(
 ) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     let resolved = resolve(config, target, options)?;
-    let mut checked = resolved.compiled.checked;
+    let mut checked = resolved.compiled.checked.clone();
     if let Some(limit) = run.limit {
         if limit == 0 {
             return Err(Failure::usage("--limit takes a number above zero"));
@@ -240,32 +256,226 @@ pub fn run(
     if chatty {
         resolved.notes.iter().for_each(|n| eprintln!("{n}"));
     }
+    match resolved.source.engine {
+        EngineName::Local => run_local(&resolved, &checked, run, chatty),
+        EngineName::Athena => run_athena(&resolved, checked, run),
+        EngineName::Trino => Err(Failure::usage(format!(
+            "source '{}' uses engine trino, which `flowq run` does not drive yet; `flowq compile` prints its SQL",
+            resolved.source.name
+        ))),
+    }
+}
+
+fn run_local(
+    resolved: &Resolved,
+    checked: &crate::check::CheckedQuery,
+    run: &RunOptions,
+    chatty: bool,
+) -> Result<u8, Failure> {
+    let path = resolved
+        .source
+        .path
+        .clone()
+        .expect("local sources have a path");
+    if run.dry_run {
+        let window = &checked.window;
+        return print_dry_run(&format!(
+            "-- dry run: the local engine would read {} for the window {}\n",
+            path.display(),
+            crate::explain::span(window.start, window.end)
+        ));
+    }
+    let local = crate::local::LocalSource {
+        lateness: resolved.source.table.lateness,
+        ..crate::local::LocalSource::new(path)
+    };
     let output = crate::run::OutputOptions {
         format: run.format,
         output: run.output.clone(),
         chatty,
     };
-    match resolved.source.engine {
-        EngineName::Local => {
-            let path = resolved.source.path.clone().expect("local sources have a path");
-            let local = crate::local::LocalSource { lateness: resolved.source.table.lateness, ..crate::local::LocalSource::new(path) };
-            match crate::run::run_local(&checked, local, &output) {
-                Ok(report) => {
-                    eprintln!("{}", crate::run::summary(&report));
-                    Ok(exit::OK)
-                }
-                Err(crate::run::RunError::Usage(message)) => Err(Failure::usage(message)),
-                Err(e @ crate::run::RunError::Failed(_)) => {
-                    let crate::run::RunError::Failed(inner) = &e else { unreachable!() };
-                    Err(Failure { message: format!("flowq: error: {inner}\n"), code: e.exit_code() })
-                }
-            }
+    match crate::run::run_local(checked, local, &output) {
+        Ok(report) => {
+            eprintln!("{}", crate::run::summary(&report));
+            Ok(exit::OK)
         }
-        engine => Err(Failure::usage(format!(
-            "source '{}' uses engine {engine:?}, which `flowq run` does not drive yet; `flowq compile` prints its SQL",
-            resolved.source.name
-        ))),
+        Err(crate::run::RunError::Usage(message)) => Err(Failure::usage(message)),
+        Err(crate::run::RunError::Failed(e)) => Err(Failure {
+            message: format!("flowq: error: {e}\n"),
+            code: exit::FAILED,
+        }),
     }
+}
+
+fn run_athena(
+    resolved: &Resolved,
+    checked: crate::check::CheckedQuery,
+    run: &RunOptions,
+) -> Result<u8, Failure> {
+    use crate::athena;
+    let source = &resolved.source;
+    let settings = source.athena.clone().expect("athena sources have settings");
+    let over = &run.athena;
+    let target = athena::AthenaTarget {
+        region: over.region.clone().or(settings.region),
+        profile: over.profile.clone(),
+        workgroup: over.workgroup.clone().unwrap_or(settings.workgroup),
+        database: source.table.database.clone(),
+        catalog: settings.catalog,
+        output_location: over.output_location.clone().or(settings.output_location),
+    };
+    let options = athena::RunOptions {
+        reuse_max_age: run
+            .reuse
+            .map(|s| std::time::Duration::from_secs(s.unsigned_abs())),
+        max_scan_bytes: run.max_scan.or(source.max_scan),
+        has_partition_predicate: !checked.window.is_unbounded(),
+        quiet: run.quiet,
+        ..athena::RunOptions::default()
+    };
+    let sql =
+        crate::sql::render(&checked, &source.table).map_err(|e| Failure::usage(e.to_string()))?;
+    let compiled = crate::Compiled {
+        query: resolved.compiled.query.clone(),
+        checked,
+        sql,
+    };
+    let athena_failure = |e: athena::AthenaError| Failure {
+        message: format!("{e}\n"),
+        code: e.exit_code(),
+    };
+    if let (Some(warning), Some(_), false) = (
+        athena::reuse_warning(&compiled.checked),
+        options.reuse_max_age,
+        run.quiet || run.dry_run,
+    ) {
+        eprintln!("flowq: warning: --reuse: {warning}");
+    }
+    if run.dry_run {
+        return print_dry_run(
+            &athena::dry_run(&target, &compiled, &options).map_err(athena_failure)?,
+        );
+    }
+    let summary = crate::run::write_rows(
+        run.format,
+        run.output.as_deref(),
+        |sink| athena::run_blocking(&target, &compiled.sql, &options, sink).map_err(athena_failure),
+        |message| Failure {
+            message: format!("flowq: error: {message}\n"),
+            code: exit::FAILED,
+        },
+    )?;
+    eprintln!("flowq: {summary}");
+    Ok(exit::OK)
+}
+
+fn print_dry_run(text: &str) -> Result<u8, Failure> {
+    print!("{text}");
+    Ok(exit::OK)
+}
+
+/// `flowq publish`: every saved search whose source is an Athena source
+/// (or `--source`'s) as a named query of its workgroup, with the SQL of
+/// its default parameters. Searches with a required parameter are left
+/// out: a named query cannot ask for it.
+pub fn publish(
+    config: &Config,
+    source: Option<&str>,
+    workgroup: Option<&str>,
+    now: i64,
+) -> Result<(String, u8), Failure> {
+    use crate::athena;
+    let (searches, errors) = catalog::load_all(&config.catalog);
+    if !errors.is_empty() {
+        return Err(Failure::located(&errors));
+    }
+    let source = config.source(source).map_err(Failure::usage)?;
+    let Some(settings) = source.athena.clone() else {
+        return Err(Failure::usage(format!(
+            "source '{}' is not an Athena source",
+            source.name
+        )));
+    };
+    let mut queries = Vec::new();
+    let mut notes = String::new();
+    for search in searches
+        .iter()
+        .filter(|s| s.source.as_deref().unwrap_or(&config.default_source) == source.name)
+    {
+        let required: Vec<&String> = search
+            .params
+            .iter()
+            .filter(|(_, p)| p.default.is_none())
+            .map(|(n, _)| n)
+            .collect();
+        if !required.is_empty() {
+            notes.push_str(&format!(
+                "left out {}: parameter {} has no default\n",
+                search.name,
+                required
+                    .iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            continue;
+        }
+        let options = QueryOptions {
+            source: Some(source.name.clone()),
+            now: Some(crate::time::format_rfc3339(now)),
+            ..QueryOptions::default()
+        };
+        let resolved = resolve(config, &Target::Search(search.name.clone()), &options)?;
+        let description = format!("{}: {}", search.title, search.description);
+        queries.push(athena::NamedQuery {
+            name: search.name.clone(),
+            description: Some(description.chars().take(1024).collect()),
+            sql: resolved.compiled.sql,
+        });
+    }
+    let target = athena::AthenaTarget {
+        region: settings.region.clone(),
+        workgroup: workgroup
+            .map(String::from)
+            .unwrap_or(settings.workgroup.clone()),
+        database: source.table.database.clone(),
+        ..athena::AthenaTarget::default()
+    };
+    let report = athena::runtime()
+        .and_then(|rt| {
+            rt.block_on(async {
+                let client = athena::Athena::connect(&target).await?;
+                athena::publish(&client, &target.workgroup, &target.database, &queries).await
+            })
+        })
+        .map_err(|e| Failure {
+            message: format!("{e}\n"),
+            code: e.exit_code(),
+        })?;
+    let mut out = notes;
+    for name in &report.created {
+        out.push_str(&format!("created {name}\n"));
+    }
+    for skipped in &report.skipped {
+        let why = if skipped.differs {
+            " (its SQL in Athena differs)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "skipped {}: already in workgroup {}{why}\n",
+            skipped.name, target.workgroup
+        ));
+    }
+    for (name, error) in &report.failed {
+        out.push_str(&format!("failed {name}: {error}\n"));
+    }
+    let code = if report.failed.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILED
+    };
+    Ok((out, code))
 }
 
 /// `flowq compile`: the SQL.

@@ -79,7 +79,8 @@ pub fn explain(compiled: &Compiled, table: &Table) -> String {
     out
 }
 
-fn span(start: Option<i64>, end: Option<i64>) -> String {
+/// A window as `[start, end)` in RFC 3339, naming the open ends.
+pub fn span(start: Option<i64>, end: Option<i64>) -> String {
     let show = |t: Option<i64>, open: &str| t.map_or(open.to_string(), time::format_rfc3339);
     format!(
         "[{}, {})",

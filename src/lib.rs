@@ -11,6 +11,7 @@
 //! [`compile`] runs the whole pipeline; [`explain`] shows its workings.
 
 pub mod ast;
+pub mod athena;
 pub mod catalog;
 pub mod check;
 pub mod commands;

@@ -39,6 +39,8 @@ enum Command {
     Run(RunArgs),
     /// Print the SQL of a saved search or a query
     Compile(QueryArgs),
+    /// Save the catalog's searches as Athena named queries of a workgroup
+    Publish(PublishArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
     Explain(QueryArgs),
     /// Validate the config and saved searches; report every problem
@@ -105,6 +107,45 @@ struct RunArgs {
     /// Print only the summary on stderr: no notes, no progress
     #[arg(long)]
     quiet: bool,
+
+    /// Print what would run (the SQL and settings), and run nothing
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Refuse a query with no window start, and stop one past this much scanned, e.g. 10G
+    #[arg(long, value_name = "SIZE")]
+    max_scan: Option<String>,
+
+    /// Athena: reuse an identical query's result up to this old, e.g. 60m
+    #[arg(long, value_name = "AGE")]
+    reuse: Option<String>,
+
+    /// Athena: the workgroup (default: the source's)
+    #[arg(long)]
+    workgroup: Option<String>,
+
+    /// Athena: where results go, e.g. s3://bucket/prefix/ (default: the source's or the workgroup's)
+    #[arg(long, value_name = "S3URI")]
+    output_location: Option<String>,
+
+    /// AWS region (default: the source's, AWS_REGION or the profile's)
+    #[arg(long)]
+    region: Option<String>,
+
+    /// A profile from ~/.aws/config (default: AWS_PROFILE or 'default')
+    #[arg(long, value_name = "PROFILE")]
+    aws_profile: Option<String>,
+}
+
+#[derive(Args)]
+struct PublishArgs {
+    /// The Athena source whose searches to publish (default: the default source)
+    #[arg(long, short = 's', value_name = "NAME")]
+    source: Option<String>,
+
+    /// The workgroup (default: the source's)
+    #[arg(long)]
+    workgroup: Option<String>,
 }
 
 #[derive(Args)]
@@ -228,6 +269,23 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 limit: args.limit,
                 output: args.output.clone(),
                 quiet: args.quiet,
+                dry_run: args.dry_run,
+                max_scan: args
+                    .max_scan
+                    .as_deref()
+                    .map(|s| size("--max-scan", s))
+                    .transpose()?,
+                reuse: args
+                    .reuse
+                    .as_deref()
+                    .map(|s| duration("--reuse", s))
+                    .transpose()?,
+                athena: commands::AthenaOverrides {
+                    region: args.region.clone(),
+                    profile: args.aws_profile.clone(),
+                    workgroup: args.workgroup.clone(),
+                    output_location: args.output_location.clone(),
+                },
             };
             commands::run(&config, &target, &options(&args.options), &run)
         }
@@ -240,6 +298,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Explain(args) => {
             let (target, options) = query_target(&args, &config);
             print(&commands::explain(&config, &target, &options)?)
+        }
+        Command::Publish(args) => {
+            let (report, code) = commands::publish(
+                &config,
+                args.source.as_deref(),
+                args.workgroup.as_deref(),
+                flowq::time::now(),
+            )?;
+            print(&report)?;
+            Ok(code)
         }
         Command::List(args) => print(&commands::list(&config, args.tag.as_deref())?),
         Command::Show(args) => {
@@ -254,6 +322,18 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Init(_) | Command::Check(_) => unreachable!("handled above"),
     }
+}
+
+fn size(flag: &str, text: &str) -> Result<u64, Failure> {
+    match flowq::units::parse_size(text) {
+        Ok(bytes) if bytes > 0 => Ok(bytes as u64),
+        Ok(_) => Err(Failure::usage(format!("{flag}: the size must be above 0"))),
+        Err(e) => Err(Failure::usage(format!("{flag}: {e}"))),
+    }
+}
+
+fn duration(flag: &str, text: &str) -> Result<i64, Failure> {
+    flowq::units::parse_duration(text, true).map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
 fn options(args: &OptionArgs) -> QueryOptions {

@@ -6,7 +6,9 @@
 //! Sinks stream: rows are written as they come, except that the table
 //! format holds the first [`TABLE_SAMPLE`] rows to size its columns.
 
+use std::fs::File;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// One value of a result row.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,8 +47,9 @@ pub struct ColumnInfo {
     pub numeric: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
+    #[default]
     Table,
     Csv,
     Json,
@@ -91,6 +94,66 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn RowSink + '
             rows: 0,
             lines: true,
         }),
+    }
+}
+
+// ------------------------------------------------------------------ files
+
+/// An output file that takes its name only once complete: rows go to a
+/// temporary file beside it, renamed over `path` by [`PendingFile::commit`].
+/// A query that fails leaves an existing file as it was.
+pub struct PendingFile {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: File,
+    committed: bool,
+}
+
+impl PendingFile {
+    pub fn create(path: &Path) -> io::Result<PendingFile> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(name);
+        temporary_name.push(format!(".flowq-{}.tmp", std::process::id()));
+        let temporary = path.with_file_name(temporary_name);
+        let file = File::create(&temporary).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create {}: {e}", temporary.display()),
+            )
+        })?;
+        Ok(PendingFile {
+            path: path.to_path_buf(),
+            temporary,
+            file,
+            committed: false,
+        })
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    pub fn commit(mut self) -> io::Result<()> {
+        self.file.sync_all()?;
+        std::fs::rename(&self.temporary, &self.path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot replace {}: {e}", self.path.display()),
+            )
+        })?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
     }
 }
 
@@ -336,6 +399,28 @@ mod tests {
             vec![Cell::Null, Cell::Null],
             vec![Cell::Text("a,\"b\"\n".into()), Cell::Float(2.5)],
         ]
+    }
+
+    #[test]
+    fn a_pending_file_replaces_its_path_only_when_committed() {
+        let dir = std::env::temp_dir().join(format!("flowq-pending-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rows.csv");
+        std::fs::write(&path, "old").unwrap();
+        let abandoned = PendingFile::create(&path).unwrap();
+        abandoned.file().write_all(b"partial").unwrap();
+        drop(abandoned);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        let pending = PendingFile::create(&path).unwrap();
+        pending.file().write_all(b"new").unwrap();
+        pending.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! the chosen format, and say what was scanned. The command line only
 //! parses flags and resolves the query (src/commands.rs); the rest is here.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::check::CheckedQuery;
 use crate::commands::exit;
 use crate::local::{self, LocalError, LocalSource, Progress, ScanStats};
-use crate::output::{self, Format};
+use crate::output::{self, Format, PendingFile};
 use crate::units;
 
 /// How a run writes its rows and talks on stderr.
@@ -68,7 +67,12 @@ pub fn run_local(
     let progress = Arc::new(Progress::default());
     source.progress = Some(progress.clone());
     let ticker = options.chatty.then(|| ProgressLine::start(progress));
-    let result = write_rows(options, |sink| local::run(query, &source, sink));
+    let result = write_rows(
+        options.format,
+        options.output.as_deref(),
+        |sink| local::run(query, &source, sink).map_err(RunError::Failed),
+        RunError::Usage,
+    );
     if let Some(ticker) = ticker {
         ticker.stop();
     }
@@ -85,43 +89,28 @@ pub fn run_local(
     })
 }
 
-/// Opens the output, lets `run` write rows through a sink, and replaces
-/// `--output` only if it succeeded (a failed query leaves the old file).
-fn write_rows(
-    options: &OutputOptions,
-    run: impl FnOnce(&mut dyn output::RowSink) -> Result<ScanStats, LocalError>,
-) -> Result<ScanStats, RunError> {
-    let Some(path) = &options.output else {
+/// Lets `run` write rows through a sink to `--output` or standard output.
+/// `--output` is replaced only if `run` succeeded: a failed query leaves
+/// the old file as it was.
+pub fn write_rows<T, E>(
+    format: Format,
+    output: Option<&Path>,
+    run: impl FnOnce(&mut dyn output::RowSink) -> Result<T, E>,
+    io_error: impl Fn(String) -> E,
+) -> Result<T, E> {
+    let Some(path) = output else {
         let stdout = io::stdout();
-        let mut sink = output::sink(options.format, Box::new(BufWriter::new(stdout.lock())));
-        return run(sink.as_mut()).map_err(RunError::Failed);
+        let mut sink = output::sink(format, Box::new(BufWriter::new(stdout.lock())));
+        return run(sink.as_mut());
     };
-    let partial = partial_path(path);
-    let file = File::create(&partial).map_err(|e| {
-        RunError::Usage(format!(
-            "--output {}: cannot create it: {e}",
-            path.display()
-        ))
-    })?;
-    let mut sink = output::sink(options.format, Box::new(BufWriter::new(file)));
+    let file = PendingFile::create(path).map_err(|e| io_error(format!("--output: {e}")))?;
+    let mut sink = output::sink(format, Box::new(BufWriter::new(file.file())));
     let result = run(sink.as_mut());
     drop(sink);
-    let outcome = result.map_err(RunError::Failed).and_then(|stats| {
-        std::fs::rename(&partial, path)
-            .map(|()| stats)
-            .map_err(|e| RunError::Failed(LocalError::Output(e)))
-    });
-    if outcome.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    outcome
-}
-
-/// A name beside `path` for the output being written.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".flowq-partial-{}", std::process::id()));
-    path.with_file_name(name)
+    let value = result?;
+    file.commit()
+        .map_err(|e| io_error(format!("--output: {e}")))?;
+    Ok(value)
 }
 
 /// The summary line: rows, what was read, what was not, and the time.

@@ -91,3 +91,45 @@ impl Case {
 pub fn strict() -> bool {
     std::env::var_os("FLOWQ_STRICT").is_some() || std::env::var_os("CI").is_some()
 }
+
+/// Points a `flowq` child process at a stand-in Athena endpoint with dummy
+/// credentials, and away from anything of the developer's: profiles,
+/// config files, instance metadata, a real endpoint.
+pub fn aws_stand_in_env(command: &mut std::process::Command, endpoint: &str) {
+    for name in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL_ATHENA",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/flowq-test-aws-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/flowq-test-aws-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// A flowq.yaml with one Athena source named `athena` (the AWS docs'
+/// table: v2 format, `date` partitions), in a folder of its own; `extra`
+/// adds source keys (`workgroup: w`, ...). Returns the file's path.
+pub fn athena_config(name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowq-athena-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = String::from("sources:\n  athena:\n    engine: athena\n");
+    for line in extra {
+        text.push_str(&format!("    {line}\n"));
+    }
+    let path = dir.join("flowq.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
