@@ -19,6 +19,7 @@ pub mod parse;
 pub mod partition;
 pub mod ports;
 pub mod print;
+pub mod sample;
 pub mod schema;
 pub mod sql;
 pub mod suggest;
