@@ -113,27 +113,18 @@ fn stream(pool_seed: u64, index: u64, account: &str, region: &str, vpc_octet: u8
 /// AWS's zone ids: `us-east-1` zone 2 is `use1-az2`, `ap-southeast-2`
 /// zone 1 is `apse2-az1`.
 fn az_id(region: &str, zone: u8) -> String {
-    let mut id = String::new();
+    const COMPASS: [&str; 5] = ["north", "south", "east", "west", "central"];
     let parts: Vec<&str> = region.split('-').collect();
+    let mut id = String::new();
     for (i, part) in parts.iter().enumerate() {
         if i == 0 || i == parts.len() - 1 {
             id.push_str(part);
-            continue;
-        }
-        for compass in ["north", "south", "east", "west", "central"] {
-            if let Some(rest) = part.strip_prefix(compass) {
-                id.push_str(&compass[..1]);
-                if let Some(c) = rest.chars().next() {
-                    id.push(c);
-                }
-                break;
-            }
-        }
-        if !["north", "south", "east", "west", "central"]
-            .iter()
-            .any(|c| part.starts_with(c))
-        {
-            id.push_str(&part[..1]);
+        } else if let Some(compass) = COMPASS.iter().find(|c| part.starts_with(*c)) {
+            // "southeast" is "se", "central" is "c".
+            id.push_str(&compass[..1]);
+            id.extend(part[compass.len()..].chars().next());
+        } else {
+            id.extend(part.chars().next());
         }
     }
     format!("{id}-az{zone}")
