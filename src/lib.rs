@@ -27,6 +27,7 @@ pub mod partition;
 pub mod ports;
 pub mod print;
 pub mod run;
+pub mod sample;
 pub mod schema;
 pub mod sql;
 pub mod suggest;

@@ -53,6 +53,8 @@ enum Command {
     Ddl(DdlArgs),
     /// Write a starter flowq.yaml and searches/ into an empty folder
     Init(InitArgs),
+    /// Write synthetic flow logs in the S3 bucket layout (docs/sample.md)
+    Sample(SampleArgs),
 }
 
 #[derive(Args)]
@@ -225,6 +227,60 @@ struct DdlArgs {
 }
 
 #[derive(Args)]
+struct SampleArgs {
+    /// The folder to write into (the bucket root: AWSLogs/ goes under it)
+    #[arg(long, value_name = "DIR")]
+    out: std::path::PathBuf,
+
+    /// First record start (RFC 3339 or a date, UTC)
+    #[arg(long, value_name = "TIME")]
+    start: String,
+
+    /// Records start before this (RFC 3339 or a date, UTC)
+    #[arg(long, value_name = "TIME")]
+    end: String,
+
+    /// Records per minute for each account and region
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    flows_per_minute: u32,
+
+    /// Account ids, comma-separated
+    #[arg(
+        long,
+        value_name = "A,B",
+        value_delimiter = ',',
+        default_value = "123456789012"
+    )]
+    accounts: Vec<String>,
+
+    /// Regions, comma-separated
+    #[arg(
+        long,
+        value_name = "R,S",
+        value_delimiter = ',',
+        default_value = "us-east-1"
+    )]
+    regions: Vec<String>,
+
+    /// S3 key layout: AWSLogs/<account>/vpcflowlogs/... or Hive-compatible key=value folders
+    #[arg(long, default_value = "default",
+          value_parser = clap::builder::PossibleValuesParser::new(flowq::sample::Layout::NAMES))]
+    layout: String,
+
+    /// One more folder level per hour
+    #[arg(long)]
+    hourly: bool,
+
+    /// 2: the 14-field default format; 5: the 29-field v2-v5 custom format
+    #[arg(long, value_name = "V", default_value = "2", value_parser = ["2", "5"])]
+    format_version: String,
+
+    /// The same seed writes the same bytes
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Args)]
 struct InitArgs {
     /// The folder (default: the current one)
     #[arg(default_value = ".")]
@@ -248,6 +304,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let config = Config::discover(cli.config.as_deref(), &cwd);
     let config = match cli.command {
         Command::Init(args) => return print(&commands::init(&args.dir)?),
+        Command::Sample(args) => return sample(&args),
         Command::Check(args) => {
             let now = commands::now(&QueryOptions {
                 now: args.now.clone(),
@@ -320,8 +377,31 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let range = args.since.as_deref().zip(args.until.as_deref());
             print(&commands::ddl(&config, args.source.as_deref(), range)?)
         }
-        Command::Init(_) | Command::Check(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::Check(_) | Command::Sample(_) => unreachable!("handled above"),
     }
+}
+
+fn sample(args: &SampleArgs) -> Result<u8, Failure> {
+    use flowq::sample::{FormatVersion, Layout};
+    let options = commands::SampleOptions {
+        out: args.out.clone(),
+        start: args.start.clone(),
+        end: args.end.clone(),
+        flows_per_minute: args.flows_per_minute,
+        accounts: args.accounts.clone(),
+        regions: args.regions.clone(),
+        layout: Layout::from_name(&args.layout).expect("clap checked the layout"),
+        hourly: args.hourly,
+        version: args
+            .format_version
+            .parse()
+            .ok()
+            .and_then(FormatVersion::from_number)
+            .expect("clap checked the version"),
+        seed: args.seed,
+    };
+    eprintln!("{}", commands::sample(&options)?);
+    Ok(exit::OK)
 }
 
 fn size(flag: &str, text: &str) -> Result<u64, Failure> {

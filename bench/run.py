@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""The local-engine benchmark of issue 5 (docs/benchmarks.md says how to read it).
+
+Usage: bench/run.py [--reps N] [--no-write] [--flowq PATH]
+
+Generates about 1 GB (uncompressed) of sample flow logs once with the release
+`flowq sample` into .cache/bench/, then times, in one run on the same files:
+
+- flowq's local engine (`flowq run --source DIR QUERY`) on 4 queries, when the
+  build has `flowq run` (otherwise those rows say "not available");
+- DuckDB (the Python wheel, 2 threads, timed in-process) on the same queries
+  as SQL over the same .log.gz files;
+- `zcat | awk` on the selective filter;
+- `zcat > /dev/null`, and the inflate floor: every file inflated with flowq's
+  inflate library (flate2 on zlib-rs) on all cores (examples/inflate_floor.rs).
+
+Each timing is the median of --reps runs after one untimed warm-up run (which
+also puts the files in the page cache), taken in rounds over all rows so that
+the load of a shared machine falls on every row alike. Results of the engines are checked
+against DuckDB's. The measured tables go into docs/benchmarks.md between the
+bench:begin and bench:end markers, unless --no-write.
+
+Run it from anywhere; it uses the project's .venv (tests/run creates it) and
+installs bench/requirements.txt into it.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+DOC = ROOT / "docs" / "benchmarks.md"
+FLOWQ = ROOT / "target" / "release" / "flowq"
+FLOOR = ROOT / "target" / "release" / "examples" / "inflate_floor"
+
+# One day of two accounts in two regions: 8.6 M records, about 1 GB of text.
+SAMPLE = {
+    "start": "2026-11-26",
+    "end": "2026-11-27",
+    "accounts": "111122223333,444455556666",
+    "regions": "us-east-1,eu-west-1",
+    "flows-per-minute": "1500",
+    "format-version": "2",
+    "seed": "1",
+}
+# Named by the options, so that changing them writes a new sample.
+DATA = ROOT / ".cache" / "bench" / (
+    f"v{SAMPLE['format-version']}-{SAMPLE['accounts'].count(',') + 1}x"
+    f"{SAMPLE['regions'].count(',') + 1}-{SAMPLE['flows-per-minute']}fpm-"
+    f"{SAMPLE['start']}-seed{SAMPLE['seed']}"
+)
+
+# The query window, `on 2026-11-26`, as the compiler renders it.
+T0, T1 = 1795651200, 1795737600
+WINDOW = f'"end" >= {T0} AND "start" < {T1}'
+
+# The v2 default format, typed as in the AWS DDL (reference §3.2).
+COLUMNS = {
+    "version": "INTEGER",
+    "account_id": "VARCHAR",
+    "interface_id": "VARCHAR",
+    "srcaddr": "VARCHAR",
+    "dstaddr": "VARCHAR",
+    "srcport": "INTEGER",
+    "dstport": "INTEGER",
+    "protocol": "BIGINT",
+    "packets": "BIGINT",
+    "bytes": "BIGINT",
+    "start": "BIGINT",
+    "end": "BIGINT",
+    "action": "VARCHAR",
+    "log_status": "VARCHAR",
+}
+
+
+@dataclass
+class Query:
+    name: str
+    flowq: str
+    # DuckDB SQL, translated by hand from `flowq compile --scheme none`
+    # (docs/benchmarks.md shows both); `logs` is a view over the files.
+    sql: str
+    # The same filter for awk on the v2 fields by position, or None.
+    awk: str = None
+
+
+QUERIES = [
+    Query(
+        "selective filter",
+        "dport 3389 and action REJECT on 2026-11-26 | count",
+        f"SELECT count(*) AS flows FROM logs WHERE {WINDOW} "
+        "AND dstport = 3389 AND action = 'REJECT'",
+        f'$12 >= {T0} && $11 < {T1} && $7 == 3389 && $13 == "REJECT" {{ n++ }} '
+        "END { print n + 0 }",
+    ),
+    Query(
+        "CIDR filter",
+        "src 10.0.0.0/16 and not dst 10.0.0.0/8 on 2026-11-26 | count",
+        # contains(CIDR, TRY_CAST(x AS IPADDRESS)) needs DuckDB's inet
+        # extension, which is downloaded at run time; for octet-aligned
+        # prefixes a string prefix test is equivalent, and cheaper.
+        f"SELECT count(*) AS flows FROM logs WHERE {WINDOW} "
+        "AND srcaddr LIKE '10.0.%' AND NOT (dstaddr LIKE '10.%')",
+    ),
+    Query(
+        "count by dport",
+        "on 2026-11-26 | count by dport",
+        f"SELECT dstport, count(*) AS flows FROM logs WHERE {WINDOW} GROUP BY dstport "
+        "ORDER BY flows DESC NULLS LAST, dstport ASC NULLS LAST LIMIT 1000",
+    ),
+    Query(
+        "top 10 talkers",
+        "on 2026-11-26 | top 10 srcaddr by bytes",
+        f"SELECT srcaddr, sum(bytes) AS bytes FROM logs WHERE {WINDOW} GROUP BY srcaddr "
+        "ORDER BY bytes DESC NULLS LAST, srcaddr ASC NULLS LAST LIMIT 10",
+    ),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=5, help="timed runs per row (default 5)")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--flowq", type=Path, default=FLOWQ,
+                        help="the flowq binary to time (default: this tree's release build)")
+    args = parser.parse_args()
+    ensure_venv()
+    import duckdb
+
+    build()
+    summary = ensure_sample()
+    files = sorted(str(p) for p in DATA.rglob("*.log.gz"))
+    facts = machine_facts(duckdb.__version__, args.flowq)
+    print(f"bench: {len(files)} files, {summary}", file=sys.stderr)
+
+    rows = [
+        Row("decompression", "inflate floor (flate2/zlib-rs, all cores)",
+            lambda: run([str(FLOOR), str(DATA)])),
+        Row("decompression", "zcat > /dev/null",
+            lambda: run(["zcat", "--", *files], stdout=subprocess.DEVNULL)),
+    ]
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    files_sql = "[" + ", ".join(sql_string(f) for f in files) + "]"
+    con.execute(
+        f"CREATE VIEW logs AS SELECT * FROM read_csv({files_sql}, delim=' ', header=true, "
+        f"nullstr='-', compression='gzip', columns={COLUMNS!r})"
+    )
+    has_run, has_format = flowq_run_support(args.flowq)
+    for q in QUERIES:
+        rows += query_rows(q, con, files, args.flowq, has_run, has_format)
+    time_rows(rows, args.reps)
+
+    facts["load average after"] = load_average()
+    report = render(facts, summary, rows, args.reps)
+    print(report)
+    if not args.no_write:
+        write_doc(report)
+        print(f"bench: wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+
+
+def query_rows(q, con, files, flowq_binary, has_run, has_format):
+    """The rows of one query, each with its result checked against DuckDB's."""
+    expected = [tuple(r) for r in con.execute(q.sql).fetchall()]
+    rows = [Row(q.name, DUCKDB, lambda: con.execute(q.sql).fetchall(), check="reference")]
+    if has_run:
+        flowq = [str(flowq_binary), "run", "--source", str(DATA), q.flowq]
+        if has_format:
+            flowq[2:2] = ["--format", "csv"]
+        check = compare_flowq(run(flowq).stdout, expected) if has_format else "unchecked"
+        rows.append(Row(q.name, FLOWQ_RUN, lambda: run(flowq), check=check))
+    else:
+        rows.append(Row(q.name, FLOWQ_RUN, None,
+                        check="the timed build has no `flowq run`: re-run after the local engine lands"))
+    if q.awk:
+        script = f'zcat -- "$@" | awk \'{q.awk}\''
+        awk = ["bash", "-o", "pipefail", "-c", script, "zcat-awk", *files]
+        got = run(awk).stdout.strip()
+        check = "same" if got == str(expected[0][0]) else f"DIFFERS: {got} vs {expected[0][0]}"
+        rows.append(Row(q.name, "zcat \\| awk", lambda: run(awk), check=check))
+    return rows
+
+
+def time_rows(rows, reps):
+    """Times every row `reps` times, in rounds over all rows, so that a
+    change in the machine's load falls on every row alike."""
+    runnable = [row for row in rows if row.action]
+    for row in runnable:
+        row.action()  # warm-up: page cache, DuckDB's first-query setup
+    for round in range(reps):
+        for row in runnable:
+            began = time.perf_counter()
+            row.action()
+            row.runs.append(time.perf_counter() - began)
+        print(f"bench: round {round + 1}/{reps} done, load {load_average()}", file=sys.stderr)
+    for row in runnable:
+        print(f"bench: {row.query}, {row.engine}: "
+              f"{' '.join(f'{r:.3f}' for r in row.runs)}", file=sys.stderr)
+
+
+def ensure_venv():
+    """Re-runs under .venv with bench/requirements.txt installed."""
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        if not VENV_PYTHON.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(ROOT / ".venv")], check=True)
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-r", str(ROOT / "bench" / "requirements.txt")],
+        check=True,
+    )
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--bin", "flowq", "--example", "inflate_floor"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def ensure_sample():
+    """Writes the sample once; a marker file beside it says it is complete."""
+    marker = DATA.with_name(DATA.name + ".json")
+    if marker.exists():
+        return json.loads(marker.read_text())["summary"]
+    command = [str(FLOWQ), "sample", "--out", str(DATA)]
+    for flag, value in SAMPLE.items():
+        command += [f"--{flag}", value]
+    print("bench: generating " + " ".join(command[1:]), file=sys.stderr)
+    began = time.perf_counter()
+    result = run(command)
+    seconds = time.perf_counter() - began
+    summary = result.stderr.strip().removeprefix("flowq sample: ")
+    summary = summary.split(" under ")[0] + f", generated in {seconds:.1f} s"
+    marker.write_text(json.dumps({"command": command[1:], "summary": summary}))
+    return summary
+
+
+def run(command, stdout=subprocess.PIPE):
+    result = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {command[0]} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def flowq_run_support(flowq):
+    """(has `flowq run`, has `flowq run --format`)."""
+    result = subprocess.run([str(flowq), "run", "--help"], capture_output=True, text=True)
+    return result.returncode == 0, "--format" in result.stdout
+
+
+def compare_flowq(output, expected):
+    """flowq's CSV result against DuckDB's rows, values compared as text."""
+    rows = list(csv.reader(io.StringIO(output)))[1:]
+    want = [[("" if v is None else str(v)) for v in row] for row in expected]
+    return "same" if rows == want else f"DIFFERS ({len(rows)} rows vs {len(want)})"
+
+
+def sql_string(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+DUCKDB = "DuckDB (2 threads, in-process)"
+FLOWQ_RUN = "flowq run"
+
+
+@dataclass
+class Row:
+    query: str
+    engine: str
+    # What is timed; None when the engine is not available.
+    action: object
+    check: str = ""
+    runs: list = field(default_factory=list)
+
+    def median(self):
+        return statistics.median(self.runs) if self.runs else None
+
+
+def machine_facts(duckdb_version, flowq):
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        "unknown",
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+        "CPU": model,
+        "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "kernel": platform.release(),
+        "flowq": git_describe(),
+        "flowq timed": shown(flowq),
+        "rustc": first_line(["rustc", "--version"]),
+        "DuckDB": duckdb_version,
+        "awk": first_line(["awk", "-W", "version"]),
+        "zcat": first_line(["zcat", "--version"]),
+        "load average before": load_average(),
+    }
+
+
+def shown(path):
+    """A path relative to the repository when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def git_describe():
+    commit = first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    # The tables this script writes do not change what is measured.
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", ".", ":!docs/benchmarks.md"]
+    ).returncode
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def first_line(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    return (result.stdout or result.stderr).strip().splitlines()[0] if result.returncode == 0 else "?"
+
+
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def render(facts, summary, rows, reps):
+    floor = rows[0].median()
+    lines = ["Machine and run:", ""]
+    lines += [f"- {key}: {value}" for key, value in facts.items()]
+    lines += [
+        f"- data: {summary}",
+        f"- timings: median and fastest of {reps} runs after a warm-up run, "
+        "taken in rounds over all rows",
+        "",
+        "| query | engine | median s | fastest s | vs inflate floor | result |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        if not row.runs:
+            lines.append(f"| {row.query} | {row.engine} | not available | | | {row.check} |")
+            continue
+        lines.append(
+            f"| {row.query} | {row.engine} | {row.median():.3f} | {min(row.runs):.3f} "
+            f"| {row.median() / floor:.2f}x | {row.check} |"
+        )
+    lines += [
+        "",
+        "| query | flowq / DuckDB (target ≤ 0.33) | flowq / inflate floor (target ≤ 1.5) |",
+        "|---|---:|---:|",
+    ]
+    for query in QUERIES:
+        engines = {row.engine: row for row in rows if row.query == query.name}
+        flowq, duck = engines[FLOWQ_RUN].median(), engines[DUCKDB].median()
+        if flowq is None:
+            lines.append(f"| {query.name} | not available | not available |")
+        else:
+            lines.append(f"| {query.name} | {flowq / duck:.2f} | {flowq / floor:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(report):
+    text = DOC.read_text()
+    begin, end = "<!-- bench:begin -->\n", "<!-- bench:end -->"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    DOC.write_text(head + begin + report + end + tail)
+
+
+if __name__ == "__main__":
+    main()
