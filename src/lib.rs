@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod ddl;
 pub mod ddl_trino;
+pub mod demo;
 pub mod diagnostic;
 pub mod explain;
 pub mod local;

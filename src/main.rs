@@ -35,6 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Try flowq: a synthetic day of flow logs, searched with the local engine
+    Demo(DemoArgs),
     /// Run a saved search or a query on its source (Athena, Trino, or files on disk)
     Run(RunArgs),
     /// Print the SQL of a saved search or a query
@@ -281,6 +283,17 @@ struct SampleArgs {
 }
 
 #[derive(Args)]
+struct DemoArgs {
+    /// Where the sample goes (default: $FLOWQ_DEMO_DIR, else ~/.cache/flowq/demo)
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+
+    /// Pin "now" (RFC 3339) instead of reading the clock
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+#[derive(Args)]
 struct InitArgs {
     /// The folder (default: the current one)
     #[arg(default_value = ".")]
@@ -305,6 +318,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let config = match cli.command {
         Command::Init(args) => return print(&commands::init(&args.dir)?),
         Command::Sample(args) => return sample(&args),
+        Command::Demo(args) => {
+            let now = commands::now(&QueryOptions {
+                now: args.now.clone(),
+                ..QueryOptions::default()
+            })?;
+            let dir = args.dir.clone().unwrap_or_else(flowq::demo::default_dir);
+            return flowq::demo::demo(&dir, now, &mut std::io::stdout());
+        }
         Command::Check(args) => {
             let now = commands::now(&QueryOptions {
                 now: args.now.clone(),
@@ -377,7 +398,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let range = args.since.as_deref().zip(args.until.as_deref());
             print(&commands::ddl(&config, args.source.as_deref(), range)?)
         }
-        Command::Init(_) | Command::Check(_) | Command::Sample(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::Check(_) | Command::Sample(_) | Command::Demo(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -256,3 +256,43 @@ fn usage_errors_exit_2() {
         stderr(&o)
     );
 }
+
+#[test]
+fn demo_writes_a_sample_once_and_runs_the_shipped_searches_on_it() {
+    let dir = empty_dir("demo");
+    let o = flowq(
+        &dir,
+        &["demo", "--dir", dir.to_str().unwrap(), "--now", NOW],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for section in [
+        "== Port scans (port-scans)",
+        "== Top conversations (top-conversations)",
+        "== Skipped records per interface (skipdata-counts)",
+    ] {
+        assert!(text.contains(section), "missing {section} in\n{text}");
+    }
+    assert!(text.contains("srcaddr    dstaddr    bytes\n"), "{text}");
+    assert!(
+        stderr(&o).contains("with `flowq sample` into"),
+        "{}",
+        stderr(&o)
+    );
+    // Pinned "now": the sample ends at 03:00 of the 27th, so its files
+    // lie in the folders of the 26th and the 27th.
+    assert!(dir
+        .join("flowlogs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/26")
+        .is_dir());
+    let again = flowq(
+        &dir,
+        &["demo", "--dir", dir.to_str().unwrap(), "--now", NOW],
+    );
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stderr(&again).contains("reusing the sample"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(stdout(&again).replace(" (reused)", ""), text);
+}
