@@ -59,8 +59,9 @@ enum Command {
     Sample(SampleArgs),
 }
 
+/// What to compile or run.
 #[derive(Args)]
-struct QueryArgs {
+struct TargetArgs {
     /// A saved search's name, or a query like 'dport 22 reject last 2h'
     #[arg(required_unless_present = "query", conflicts_with = "query")]
     search: Option<String>,
@@ -68,6 +69,12 @@ struct QueryArgs {
     /// An ad-hoc query (even if a saved search has the same name)
     #[arg(long, short = 'q', value_name = "QUERY")]
     query: Option<String>,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    target: TargetArgs,
 
     #[command(flatten)]
     options: OptionArgs,
@@ -84,13 +91,8 @@ struct QueryArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// A saved search's name, or a query like 'dport 22 reject last 2h'
-    #[arg(required_unless_present = "query", conflicts_with = "query")]
-    search: Option<String>,
-
-    /// An ad-hoc query (even if a saved search has the same name)
-    #[arg(long, short = 'q', value_name = "QUERY")]
-    query: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
 
     #[command(flatten)]
     options: OptionArgs,
@@ -340,7 +342,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     };
     match cli.command {
         Command::Run(args) => {
-            let target = target(args.query.as_deref(), args.search.as_deref(), &config);
+            let target = target(&args.target, &config);
             let run = commands::RunOptions {
                 format: flowq::output::Format::from_name(&args.format)
                     .expect("clap checked the format"),
@@ -450,16 +452,16 @@ fn options(args: &OptionArgs) -> QueryOptions {
     }
 }
 
-fn target(query: Option<&str>, search: Option<&str>, config: &Config) -> Target {
-    match (query, search) {
-        (Some(query), _) => Target::Query(query.to_string()),
+fn target(args: &TargetArgs, config: &Config) -> Target {
+    match (&args.query, &args.search) {
+        (Some(query), _) => Target::Query(query.clone()),
         (None, Some(argument)) => Target::from_argument(argument, config),
         (None, None) => unreachable!("clap requires one"),
     }
 }
 
 fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
-    let target = target(args.query.as_deref(), args.search.as_deref(), config);
+    let target = target(&args.target, config);
     let mut options = options(&args.options);
     options.scheme = args.scheme.clone();
     options.log_format = args.log_format.clone();
