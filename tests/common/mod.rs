@@ -123,7 +123,11 @@ pub fn aws_stand_in_env(command: &mut std::process::Command, endpoint: &str) {
 /// table: v2 format, `date` partitions), in a folder of its own; `extra`
 /// adds source keys (`workgroup: w`, ...). Returns the file's path.
 pub fn athena_config(name: &str, extra: &[&str]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowq-athena-{name}-{}", std::process::id()));
+    // A folder per call: tests run in parallel threads, and one rewriting a
+    // file another is reading would hand it an empty config.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("flowq-athena-{name}-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut text = String::from("sources:\n  athena:\n    engine: athena\n");
     for line in extra {
