@@ -21,6 +21,8 @@
 
 mod common;
 
+use common::{trino_client as client, trino_server as trino, TrinoServer as Trino};
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -31,7 +33,7 @@ use flowq::ddl_trino::{self, Location};
 use flowq::output::Cell;
 use flowq::sample::{self, FormatVersion, Layout};
 use flowq::table::{Partitioning, Scheme, Table};
-use flowq::trino::{Client, Config, Rows};
+use flowq::trino::{Client, Rows};
 
 /// The sample: 22:00 to 02:00 UTC across the midnight of a month's end.
 const DATA_START: &str = "2026-10-31T22:00:00Z";
@@ -98,44 +100,6 @@ const SETUPS: [Setup; 6] = [
 
 fn t(text: &str) -> i64 {
     flowq::time::parse_now(text).unwrap()
-}
-
-struct Trino {
-    url: String,
-    files: PathBuf,
-}
-
-/// The server tests/run started, or None (and why) when there is none.
-fn trino() -> Option<Trino> {
-    match (
-        std::env::var("FLOWQ_TRINO_URL"),
-        std::env::var("FLOWQ_TRINO_FILES"),
-    ) {
-        (Ok(url), Ok(files)) => Some(Trino {
-            url,
-            files: PathBuf::from(files),
-        }),
-        _ => {
-            assert!(
-                !common::strict(),
-                "FLOWQ_TRINO_URL and FLOWQ_TRINO_FILES are not set: tests/run starts Trino with tests/trino/server.sh"
-            );
-            eprintln!("skipped: no Trino (FLOWQ_TRINO_URL unset); run tests/trino/server.sh start and export what `tests/trino/server.sh env` prints");
-            None
-        }
-    }
-}
-
-fn client(trino: &Trino, schema: &str) -> Client {
-    Client::new(Config {
-        server: trino.url.clone(),
-        user: "flowq-test".into(),
-        catalog: Some("hive".into()),
-        schema: Some(schema.into()),
-        // Athena reads a projected partition without a folder as empty
-        // (reference §3.6); Trino fails it unless told otherwise.
-        session: vec![("hive.ignore_absent_partitions".into(), "true".into())],
-    })
 }
 
 /// A table over sample files, and the folder the local engine reads.
@@ -278,7 +242,7 @@ struct Values {
 impl Values {
     fn read(folder: &Path) -> Values {
         let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for file in files_below(folder) {
+        for file in common::files_below(folder) {
             let reader = BufReader::new(flate2::read::MultiGzDecoder::new(
                 std::fs::File::open(&file).unwrap(),
             ));
@@ -305,23 +269,6 @@ impl Values {
         let values = self.by_field.get(field)?;
         Some(values[rng.below(values.len())].clone())
     }
-}
-
-fn files_below(folder: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 // ------------------------------------------------------------ the generator

@@ -15,6 +15,8 @@
 
 mod common;
 
+use common::{trino_client as client, trino_server as trino, TrinoServer as Trino};
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,7 +26,7 @@ use flowq::ddl_trino::{self, Location};
 use flowq::output::Cell;
 use flowq::schema::LogFormat;
 use flowq::table::{Partitioning, Scheme, Table};
-use flowq::trino::{Client, Config, QueryStats, Rows};
+use flowq::trino::{Client, QueryStats, Rows};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -405,44 +407,6 @@ fn write_files(root: &Path, scheme: Scheme) -> BTreeMap<String, u64> {
 }
 
 // ------------------------------------------------------------ the server
-
-struct Trino {
-    url: String,
-    files: PathBuf,
-}
-
-/// The server tests/run started, or None (and why) when there is none.
-fn trino() -> Option<Trino> {
-    match (
-        std::env::var("FLOWQ_TRINO_URL"),
-        std::env::var("FLOWQ_TRINO_FILES"),
-    ) {
-        (Ok(url), Ok(files)) => Some(Trino {
-            url,
-            files: PathBuf::from(files),
-        }),
-        _ => {
-            assert!(
-                !common::strict(),
-                "FLOWQ_TRINO_URL and FLOWQ_TRINO_FILES are not set: tests/run starts Trino with tests/trino/server.sh"
-            );
-            eprintln!("skipped: no Trino (FLOWQ_TRINO_URL unset); run tests/trino/server.sh start and export what `tests/trino/server.sh env` prints");
-            None
-        }
-    }
-}
-
-fn client(trino: &Trino, schema: &str) -> Client {
-    Client::new(Config {
-        server: trino.url.clone(),
-        user: "flowq-test".into(),
-        catalog: Some("hive".into()),
-        schema: Some(schema.into()),
-        // Athena reads a projected partition without a folder as empty
-        // (reference §3.6); Trino fails it unless told otherwise.
-        session: vec![("hive.ignore_absent_partitions".into(), "true".into())],
-    })
-}
 
 /// A schema and a folder of its own for one test, removed at the end.
 struct Fixture {

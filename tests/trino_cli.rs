@@ -5,46 +5,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use common::{flowq_in as flowq, trino_client, trino_server as trino, TrinoServer as Trino};
+
+use std::path::PathBuf;
+use std::process::Output;
 
 const NOW: &str = "2026-11-01T02:40:00Z";
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
-
-struct Trino {
-    url: String,
-    files: PathBuf,
-}
-
-fn trino() -> Option<Trino> {
-    match (
-        std::env::var("FLOWQ_TRINO_URL"),
-        std::env::var("FLOWQ_TRINO_FILES"),
-    ) {
-        (Ok(url), Ok(files)) => Some(Trino {
-            url,
-            files: PathBuf::from(files),
-        }),
-        _ => {
-            assert!(
-                !common::strict(),
-                "FLOWQ_TRINO_URL and FLOWQ_TRINO_FILES are not set: tests/run starts Trino with tests/trino/server.sh"
-            );
-            eprintln!("skipped: no Trino (FLOWQ_TRINO_URL unset)");
-            None
-        }
-    }
-}
-
-fn flowq(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowq"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("FLOWQ_CONFIG")
-        .output()
-        .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -102,14 +70,7 @@ impl Project {
     }
 
     fn sql(&self, sql: &str) {
-        let client = flowq::trino::Client::new(flowq::trino::Config {
-            server: self.trino.url.clone(),
-            user: "flowq-cli-test".into(),
-            catalog: Some("hive".into()),
-            schema: Some("default".into()),
-            session: vec![],
-        });
-        client
+        trino_client(&self.trino, "default")
             .query(sql)
             .unwrap_or_else(|e| panic!("Trino refused\n{sql}\n{e}"));
     }
@@ -121,13 +82,7 @@ impl Project {
 
 impl Drop for Project {
     fn drop(&mut self) {
-        let client = flowq::trino::Client::new(flowq::trino::Config {
-            server: self.trino.url.clone(),
-            user: "flowq-cli-test".into(),
-            catalog: Some("hive".into()),
-            schema: Some(self.schema.clone()),
-            session: vec![],
-        });
+        let client = trino_client(&self.trino, &self.schema);
         let _ = client.query("DROP TABLE IF EXISTS flows");
         let _ = client.query(&format!("DROP SCHEMA IF EXISTS hive.{}", self.schema));
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -226,6 +181,98 @@ fn ddl_for_trino_needs_a_location() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("has no 'location'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A stand-in coordinator that keeps a query queued forever and records
+/// the requests it gets, so that Ctrl-C can be sent mid-query.
+#[cfg(unix)]
+fn stalling_coordinator() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let next = format!("{url}/v1/statement/queued/q1/1");
+    let (seen, requests) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                if header.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let method = request_line.split(' ').next().unwrap_or("").to_string();
+            let _ = seen.send(method.clone());
+            let reply = if method == "DELETE" {
+                "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".to_string()
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let json =
+                    format!(r#"{{"id":"q1","nextUri":"{next}","stats":{{"state":"QUEUED"}}}}"#);
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                    json.len()
+                )
+            };
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    (url, requests)
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_the_trino_query_and_exits_130() {
+    let dir = std::env::temp_dir().join(format!("flowq-trino-ctrl-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, requests) = stalling_coordinator();
+    std::fs::write(
+        dir.join("flowq.yaml"),
+        format!("sources:\n  t:\n    engine: trino\n    server: {url}\n    partitioning: {{ scheme: day }}\n"),
+    )
+    .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_flowq"))
+        .args(["run", "--now", NOW, "reject last 1h"])
+        .current_dir(&dir)
+        .env_remove("FLOWQ_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait = std::time::Duration::from_secs(30);
+    assert_eq!(requests.recv_timeout(wait).unwrap(), "POST");
+    assert_eq!(requests.recv_timeout(wait).unwrap(), "GET");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut cancelled = false;
+    while let Ok(method) = requests.recv_timeout(wait) {
+        if method == "DELETE" {
+            cancelled = true;
+            break;
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(cancelled, "no DELETE reached the coordinator");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("q1 was cancelled"),
         "{}",
         text(&out.stderr)
     );
