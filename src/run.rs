@@ -211,6 +211,13 @@ pub fn run_trino(
     use crate::commands::Failure;
     use crate::trino::{Client, Error};
     let settings = source.trino.clone().expect("trino sources have settings");
+    // A byte limit that is not enforced must not look enforced.
+    if run.max_scan.is_some() || source.max_scan.is_some() {
+        return Err(Failure::usage(format!(
+            "source '{}' runs on Trino, which flowq cannot stop at a scan limit; remove --max-scan (and the source's max_scan), or use the Trino resource group's limits",
+            source.name
+        )));
+    }
     let sql =
         crate::sql::render(checked, &source.table).map_err(|e| Failure::usage(e.to_string()))?;
     if run.dry_run {

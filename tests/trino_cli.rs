@@ -169,7 +169,7 @@ fn trino_errors_exit_1_with_trinos_message() {
 }
 
 #[test]
-fn ddl_for_trino_needs_a_location() {
+fn missing_location_and_scan_limits_are_refused_before_connecting() {
     let dir = std::env::temp_dir().join(format!("flowq-trino-ddl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -181,6 +181,15 @@ fn ddl_for_trino_needs_a_location() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("has no 'location'"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A scan limit flowq cannot enforce on Trino is refused, not ignored
+    // (before connecting: nothing listens on port 9).
+    let out = flowq(&dir, &["run", "--max-scan", "1G", "--now", NOW, "last 1h"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot stop at a scan limit"),
         "{}",
         text(&out.stderr)
     );
