@@ -259,10 +259,7 @@ pub fn run(
     match resolved.source.engine {
         EngineName::Local => run_local(&resolved, &checked, run, chatty),
         EngineName::Athena => run_athena(&resolved, checked, run),
-        EngineName::Trino => Err(Failure::usage(format!(
-            "source '{}' uses engine trino, which `flowq run` does not drive yet; `flowq compile` prints its SQL",
-            resolved.source.name
-        ))),
+        EngineName::Trino => crate::run::run_trino(&resolved.source, &checked, run),
     }
 }
 
@@ -651,6 +648,14 @@ pub fn ddl(
         }
     };
     result.map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// `flowq ddl --engine trino`: the Trino `CREATE TABLE` for a source.
+pub fn ddl_trino(config: &Config, source: Option<&str>) -> Result<String, Failure> {
+    let source = config.source(source).map_err(Failure::usage)?;
+    crate::ddl_trino::for_source(&source)
+        .map(|sql| format!("{sql};\n"))
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// The starter config and searches `flowq init` writes.

@@ -35,6 +35,7 @@
 
 use std::fmt::Write as _;
 
+use crate::config::Source;
 use crate::schema::{Field, FieldType};
 use crate::sql::{ident, literal, Literal};
 use crate::table::{FileFormat, PartitionKey, Scheme, Table, TimePart};
@@ -149,6 +150,52 @@ pub fn register_partition(table: &Table, location: &Location, t: i64) -> Result<
         text(&value),
         text(&folder)
     ))
+}
+
+/// The `CREATE TABLE` for a configured source (`flowq ddl --engine
+/// trino`): its `location` as Trino names it (`s3://...` on S3), and for
+/// the projected schemes the first day (`projection.start`) and the
+/// account and region values of `projection`.
+pub fn for_source(source: &Source) -> Result<String, DdlError> {
+    let uri = source.location.clone().ok_or_else(|| {
+        DdlError(format!(
+            "source '{}' has no 'location': add the folder of its flow logs, e.g. s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/",
+            source.name
+        ))
+    })?;
+    let projection = source.projection.clone();
+    let start = projection.as_ref().and_then(|p| p.start.clone());
+    let scheme = source.table.partitioning.scheme;
+    let first_day = match start {
+        Some(day) => {
+            time::parse_instant(&day.replace('/', "-"))
+                .map_err(|e| {
+                    DdlError(format!(
+                        "source '{}': projection.start '{day}': {e}",
+                        source.name
+                    ))
+                })?
+                .seconds
+        }
+        None if !matches!(scheme, Scheme::Date | Scheme::None) => {
+            return Err(DdlError(format!(
+                "source '{}': the Trino table projects its '{}' partitions from a first day: set projection.start (yyyy/MM/dd), e.g. projection: {{ enabled: true, start: 2026/01/01 }}",
+                source.name,
+                scheme.name()
+            )))
+        }
+        None => 0,
+    };
+    let location = Location {
+        uri,
+        first_day,
+        accounts: projection
+            .as_ref()
+            .and_then(|p| p.accounts.clone())
+            .unwrap_or_default(),
+        regions: projection.and_then(|p| p.regions).unwrap_or_default(),
+    };
+    create_table(&source.table, &location)
 }
 
 fn check(table: &Table, location: &Location) -> Result<(), DdlError> {

@@ -228,6 +228,11 @@ struct DdlArgs {
     /// Last day of the partitions, inclusive
     #[arg(long, value_name = "DATE", requires = "partitions")]
     until: Option<String>,
+
+    /// The engine the DDL is for: athena, or trino (CREATE TABLE with partition projection)
+    #[arg(long, value_name = "ENGINE", default_value = "athena",
+          value_parser = ["athena", "trino"], conflicts_with = "partitions")]
+    engine: String,
 }
 
 #[derive(Args)]
@@ -395,6 +400,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 commands::show(&config, &args.name, &options(&args.options), args.sql)?;
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&text)
+        }
+        Command::Ddl(args) if args.engine == "trino" => {
+            print(&commands::ddl_trino(&config, args.source.as_deref())?)
         }
         Command::Ddl(args) => {
             let range = args.since.as_deref().zip(args.until.as_deref());

@@ -198,3 +198,129 @@ impl ProgressLine {
         let _ = self.thread.join();
     }
 }
+
+/// `flowq run` on an `engine: trino` source: the compiled SQL through
+/// `crate::trino`, rows to `--output` or standard output, and a summary
+/// with what Trino read. Ctrl-C cancels the query on the server (exit
+/// 130); a query Trino fails exits 1 with its message.
+pub fn run_trino(
+    source: &crate::config::Source,
+    checked: &CheckedQuery,
+    run: &crate::commands::RunOptions,
+) -> Result<u8, crate::commands::Failure> {
+    use crate::commands::Failure;
+    use crate::trino::{Client, Error};
+    let settings = source.trino.clone().expect("trino sources have settings");
+    // A byte limit that is not enforced must not look enforced.
+    if run.max_scan.is_some() || source.max_scan.is_some() {
+        return Err(Failure::usage(format!(
+            "source '{}' runs on Trino, which flowq cannot stop at a scan limit; remove --max-scan (and the source's max_scan), or use the Trino resource group's limits",
+            source.name
+        )));
+    }
+    let sql =
+        crate::sql::render(checked, &source.table).map_err(|e| Failure::usage(e.to_string()))?;
+    if run.dry_run {
+        print!(
+            "-- dry run: would run on Trino at {} as user {} (catalog {}):\n{sql}\n",
+            settings.server, settings.user, settings.catalog
+        );
+        return Ok(exit::OK);
+    }
+    let client = Client::new(trino_config(&settings, &source.table.database));
+    let failed = |message: String, code| Failure {
+        message: format!("flowq: error: {message}\n"),
+        code,
+    };
+    cancel_on_ctrl_c(client.cancel_handle()).map_err(|e| failed(e, exit::FAILED))?;
+    let started = Instant::now();
+    let result = write_rows(
+        run.format,
+        run.output.as_deref(),
+        |sink| client.execute(&sql, sink),
+        |message| Error::Output(io::Error::other(message)),
+    );
+    match result {
+        Ok(stats) => {
+            eprintln!("{}", trino_summary(&stats, started.elapsed()));
+            Ok(exit::OK)
+        }
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            eprintln!(
+                "flowq: the output was closed after {:.2} s; the Trino query was cancelled",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(exit::OK)
+        }
+        Err(e @ Error::Cancelled { .. }) => Err(failed(e.to_string(), exit::INTERRUPTED)),
+        Err(e) => Err(failed(e.to_string(), exit::FAILED)),
+    }
+}
+
+/// The client settings of a source. Athena reads a projected partition
+/// whose folder does not exist as empty (reference §3.6); Trino fails the
+/// query unless the catalog's `ignore_absent_partitions` is set, so every
+/// query sends it as a session property.
+pub fn trino_config(settings: &crate::config::TrinoSettings, schema: &str) -> crate::trino::Config {
+    crate::trino::Config {
+        server: settings.server.clone(),
+        user: settings.user.clone(),
+        catalog: Some(settings.catalog.clone()),
+        schema: Some(schema.to_string()),
+        session: vec![(
+            format!("{}.ignore_absent_partitions", settings.catalog),
+            "true".into(),
+        )],
+    }
+}
+
+/// The summary line of a Trino run: rows, what Trino read, the time.
+pub fn trino_summary(stats: &crate::trino::QueryStats, elapsed: Duration) -> String {
+    format!(
+        "flowq: {} {}; Trino read {} ({} rows processed) in {:.2} s; query {}",
+        stats.rows,
+        if stats.rows == 1 { "row" } else { "rows" },
+        units::format_bytes(stats.physical_input_bytes),
+        stats.processed_rows,
+        elapsed.as_secs_f64(),
+        stats.query_id
+    )
+}
+
+/// Sets `flag` on Ctrl-C, from a thread that listens from before this
+/// returns; the Trino client then cancels the query at its next page.
+fn cancel_on_ctrl_c(flag: Arc<AtomicBool>) -> Result<(), String> {
+    let (ready, listening) = std::sync::mpsc::channel::<Result<(), String>>();
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                return ready
+                    .send(Err(format!("cannot listen for Ctrl-C: {e}")))
+                    .unwrap_or(())
+            }
+        };
+        runtime.block_on(async move {
+            #[cfg(unix)]
+            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+            #[cfg(windows)]
+            let signal = tokio::signal::windows::ctrl_c();
+            match signal {
+                Ok(mut signal) => {
+                    let _ = ready.send(Ok(()));
+                    signal.recv().await;
+                    flag.store(true, Ordering::SeqCst);
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(format!("cannot listen for Ctrl-C: {e}")));
+                }
+            }
+        });
+    });
+    listening
+        .recv()
+        .map_err(|_| "cannot listen for Ctrl-C".to_string())?
+}

@@ -393,13 +393,30 @@ fn address_test(f: &Field, nets: &[IpNet]) -> String {
                 literal(Literal::Address(net.addr()))
             ));
         } else {
-            parts.push(format!(
+            let contains = format!(
                 "contains({}, {as_ip})",
                 literal(Literal::Text(&net.to_string()))
-            ));
+            );
+            parts.push(if holds_mapped_v4(net) {
+                // Trino stores IPv4 addresses as IPv4-mapped IPv6 ones, so
+                // its contains('::/0', x) is true for every IPv4 x; in
+                // flowq an IPv6 network holds no IPv4 address (the local
+                // engine's rule), and contains('0.0.0.0/0', x) is false
+                // for every IPv6 x.
+                format!("({contains} AND NOT contains('0.0.0.0/0', {as_ip}))")
+            } else {
+                contains
+            });
         }
     }
     parts.join(" OR ")
+}
+
+/// Whether an IPv6 network contains the IPv4-mapped range `::ffff:0:0/96`
+/// (`::/0`, `::/64`, ...), where Trino finds every IPv4 address.
+fn holds_mapped_v4(net: &IpNet) -> bool {
+    const MAPPED: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0);
+    matches!(net, IpNet::V6(n) if n.prefix_len() <= 96 && n.contains(&MAPPED))
 }
 
 #[cfg(test)]

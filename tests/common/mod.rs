@@ -137,3 +137,73 @@ pub fn athena_config(name: &str, extra: &[&str]) -> std::path::PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// The Trino server tests/run starts (tests/trino/server.sh): its URL and
+/// the folder its `hive` catalog sees as `local:///`.
+pub struct TrinoServer {
+    pub url: String,
+    pub files: std::path::PathBuf,
+}
+
+/// The Trino server from FLOWQ_TRINO_URL and FLOWQ_TRINO_FILES, or None
+/// (and why) when there is none; under tests/run a missing server fails.
+pub fn trino_server() -> Option<TrinoServer> {
+    match (
+        std::env::var("FLOWQ_TRINO_URL"),
+        std::env::var("FLOWQ_TRINO_FILES"),
+    ) {
+        (Ok(url), Ok(files)) => Some(TrinoServer {
+            url,
+            files: files.into(),
+        }),
+        _ => {
+            assert!(
+                !strict(),
+                "FLOWQ_TRINO_URL and FLOWQ_TRINO_FILES are not set: tests/run starts Trino with tests/trino/server.sh"
+            );
+            eprintln!("skipped: no Trino (FLOWQ_TRINO_URL unset); run tests/trino/server.sh start and export what `tests/trino/server.sh env` prints");
+            None
+        }
+    }
+}
+
+/// A client of the test server in `schema` of the `hive` catalog. Athena
+/// reads a projected partition without a folder as empty (reference
+/// §3.6); Trino fails it unless told otherwise, hence the session property.
+pub fn trino_client(server: &TrinoServer, schema: &str) -> flowq::trino::Client {
+    flowq::trino::Client::new(flowq::trino::Config {
+        server: server.url.clone(),
+        user: "flowq-test".into(),
+        catalog: Some("hive".into()),
+        schema: Some(schema.into()),
+        session: vec![("hive.ignore_absent_partitions".into(), "true".into())],
+    })
+}
+
+/// Every file below `folder`, in path order.
+pub fn files_below(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Runs the `flowq` binary in `dir`, away from any FLOWQ_CONFIG.
+pub fn flowq_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_flowq"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("FLOWQ_CONFIG")
+        .output()
+        .expect("run flowq")
+}
