@@ -127,7 +127,8 @@ pub fn athena_config(name: &str, extra: &[&str]) -> std::path::PathBuf {
     // file another is reading would hand it an empty config.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("flowq-athena-{name}-{}-{call}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("flowq-athena-{name}-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut text = String::from("sources:\n  athena:\n    engine: athena\n");
     for line in extra {
