@@ -7,11 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{self, Search};
-use crate::check::CheckContext;
-use crate::commands::{exit, Failure};
-use crate::local::LocalSource;
+use crate::commands::{self, exit, Failure, QueryOptions, RunOptions, Target};
+use crate::config::Config;
 use crate::output::Format;
-use crate::run::{self, OutputOptions};
 use crate::sample::{self, FormatVersion, Options};
 
 /// The searches the demo runs, embedded so that it works from any folder.
@@ -93,7 +91,7 @@ pub fn demo(dir: &Path, now: i64, out: &mut dyn Write) -> Result<u8, Failure> {
                 search.query.trim()
             ),
         )?;
-        run_search(search, &logs, now)?;
+        run_search(search, dir, &logs, now)?;
         write(out, "\n".into())?;
     }
     write(out, format!(
@@ -162,34 +160,21 @@ fn write_searches(dir: &Path) -> Result<Vec<Search>, Failure> {
     Ok(searches)
 }
 
-fn run_search(search: &Search, logs: &Path, now: i64) -> Result<(), Failure> {
-    let source = LocalSource::new(logs);
-    let table = source.table();
-    let params = search
-        .params(&[])
-        .map_err(|e| Failure::usage(e.join("; ")))?;
-    let ctx = CheckContext {
-        table: &table,
-        now,
-        params: &params,
+/// Runs one search the way `flowq run NAME --source LOGS --limit 8 --quiet`
+/// would, with the demo's folder as the catalog.
+fn run_search(search: &Search, dir: &Path, logs: &Path, now: i64) -> Result<(), Failure> {
+    let config = Config::builtin(dir);
+    let target = Target::Search(search.name.clone());
+    let options = QueryOptions {
+        source: Some(logs.display().to_string()),
+        now: Some(crate::time::format_rfc3339(now)),
+        ..QueryOptions::default()
     };
-    let mut checked = crate::parse::parse(&search.query)
-        .map_err(|d| vec![d])
-        .and_then(|q| crate::check::check(&q, &ctx))
-        .map_err(|d| Failure::located(&d.iter().map(|d| search.locate(d)).collect::<Vec<_>>()))?;
-    checked.output.limit = Some(checked.output.limit.map_or(ROWS, |l| l.min(ROWS)));
-    let output = OutputOptions {
+    let run = RunOptions {
         format: Format::Table,
-        output: None,
-        chatty: false,
+        limit: Some(ROWS),
+        quiet: true,
+        ..RunOptions::default()
     };
-    let report = run::run_local(&checked, source, &output).map_err(|e| match e {
-        run::RunError::Usage(message) => Failure::usage(message),
-        run::RunError::Failed(e) => Failure {
-            message: format!("flowq: error: {e}\n"),
-            code: exit::FAILED,
-        },
-    })?;
-    eprintln!("{}", run::summary(&report));
-    Ok(())
+    commands::run(&config, &target, &options, &run).map(|_| ())
 }
