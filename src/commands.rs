@@ -82,11 +82,31 @@ pub struct QueryOptions {
 
 /// A query resolved against its source and compiled.
 pub struct Resolved {
-    pub compiled: Compiled,
+    pub query: crate::ast::Query,
+    pub checked: crate::check::CheckedQuery,
     pub source: Source,
     pub search: Option<Search>,
     /// Notes for stderr (the default window, ...).
     pub notes: Vec<String>,
+}
+
+impl Resolved {
+    /// The query with its SQL for the source's table. Only SQL engines
+    /// need it, so it is rendered on demand, never for the local engine.
+    pub fn compiled(&self) -> Result<Compiled, Failure> {
+        self.compiled_with(self.checked.clone())
+    }
+
+    /// The same, for a checked query changed since (`--limit`).
+    fn compiled_with(&self, checked: crate::check::CheckedQuery) -> Result<Compiled, Failure> {
+        let sql = crate::sql::render(&checked, &self.source.table)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(Compiled {
+            query: self.query.clone(),
+            checked,
+            sql,
+        })
+    }
 }
 
 pub fn now(options: &QueryOptions) -> Result<i64, Failure> {
@@ -150,11 +170,11 @@ pub fn resolve(
         now,
         params: &params,
     };
-    let compiled = match (&search, target) {
-        (Some(search), _) => crate::compile(&search.query, &ctx).map_err(|d| {
+    let (query, checked) = match (&search, target) {
+        (Some(search), _) => crate::check_query(&search.query, &ctx).map_err(|d| {
             Failure::located(&d.iter().map(|d| search.locate(d)).collect::<Vec<_>>())
         })?,
-        (None, Target::Query(text)) => crate::compile(text, &ctx).map_err(|d| {
+        (None, Target::Query(text)) => crate::check_query(text, &ctx).map_err(|d| {
             Failure::located(
                 &d.iter()
                     .map(|d| d.locate("query", &SourceText::new(text)))
@@ -163,7 +183,7 @@ pub fn resolve(
         })?,
         (None, Target::Search(_)) => unreachable!("a search target loads a search"),
     };
-    let window = compiled.checked.window;
+    let window = checked.window;
     if window.is_unbounded() && !options.allow_full_scan {
         return Err(Failure::usage(
             "the window has no start, so the query would scan every partition\n  = help: give a window like 'last 24h', or pass --allow-full-scan",
@@ -177,7 +197,8 @@ pub fn resolve(
         ));
     }
     Ok(Resolved {
-        compiled,
+        query,
+        checked,
         source,
         search,
         notes,
@@ -245,7 +266,7 @@ pub fn run(
 ) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     let resolved = resolve(config, target, options)?;
-    let mut checked = resolved.compiled.checked.clone();
+    let mut checked = resolved.checked.clone();
     if let Some(limit) = run.limit {
         if limit == 0 {
             return Err(Failure::usage("--limit takes a number above zero"));
@@ -330,13 +351,7 @@ fn run_athena(
         quiet: run.quiet,
         ..athena::RunOptions::default()
     };
-    let sql =
-        crate::sql::render(&checked, &source.table).map_err(|e| Failure::usage(e.to_string()))?;
-    let compiled = crate::Compiled {
-        query: resolved.compiled.query.clone(),
-        checked,
-        sql,
-    };
+    let compiled = resolved.compiled_with(checked)?;
     let athena_failure = |e: athena::AthenaError| Failure {
         message: format!("{e}\n"),
         code: e.exit_code(),
@@ -427,7 +442,7 @@ pub fn publish(
         queries.push(athena::NamedQuery {
             name: search.name.clone(),
             description: Some(description.chars().take(1024).collect()),
-            sql: resolved.compiled.sql,
+            sql: resolved.compiled()?.sql,
         });
     }
     let target = athena::AthenaTarget {
@@ -483,7 +498,7 @@ pub fn compile(
 ) -> Result<(String, Vec<String>), Failure> {
     let resolved = resolve(config, target, options)?;
     require_sql(&resolved.source)?;
-    Ok((resolved.compiled.sql, resolved.notes))
+    Ok((resolved.compiled()?.sql, resolved.notes))
 }
 
 /// `flowq explain`: the query's meaning and scan, then the SQL.
@@ -493,7 +508,10 @@ pub fn explain(
     options: &QueryOptions,
 ) -> Result<String, Failure> {
     let resolved = resolve(config, target, options)?;
-    Ok(explain::explain(&resolved.compiled, &resolved.source.table))
+    Ok(explain::explain(
+        &resolved.compiled()?,
+        &resolved.source.table,
+    ))
 }
 
 fn require_sql(source: &Source) -> Result<(), Failure> {
@@ -594,7 +612,7 @@ pub fn show(
             resolved.source.name
         )
     } else {
-        resolved.compiled.sql.clone()
+        resolved.compiled()?.sql
     };
     if sql_only {
         return Ok((sql, resolved.notes));
@@ -604,10 +622,7 @@ pub fn show(
     if !search.text.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str(&format!(
-        "\n# canonical query\n{}\n",
-        resolved.compiled.query
-    ));
+    out.push_str(&format!("\n# canonical query\n{}\n", resolved.query));
     out.push_str(&format!(
         "\n# SQL for source '{}'\n{sql}",
         resolved.source.name

@@ -50,11 +50,21 @@ pub struct Compiled {
     pub sql: String,
 }
 
+/// Parses and checks a query: what every backend starts from (the local
+/// engine needs no SQL).
+pub fn check_query(
+    text: &str,
+    ctx: &CheckContext,
+) -> Result<(ast::Query, CheckedQuery), Vec<Diagnostic>> {
+    let query = parse::parse(text).map_err(|d| vec![d])?;
+    let checked = check::check(&query, ctx)?;
+    Ok((query, checked))
+}
+
 /// Parses, checks and renders a query to SQL, or says everything that is
 /// wrong with it.
 pub fn compile(text: &str, ctx: &CheckContext) -> Result<Compiled, Vec<Diagnostic>> {
-    let query = parse::parse(text).map_err(|d| vec![d])?;
-    let checked = check::check(&query, ctx)?;
+    let (query, checked) = check_query(text, ctx)?;
     let sql = sql::render(&checked, ctx.table).map_err(|e| {
         vec![Diagnostic::error(
             ast::Span::new(0, text.len()),
