@@ -71,7 +71,7 @@ pub fn run_local(
         options.format,
         options.output.as_deref(),
         |sink| local::run(query, &source, sink).map_err(RunError::Failed),
-        RunError::Usage,
+        |message| RunError::Failed(LocalError::Output(io::Error::other(message))),
     );
     if let Some(ticker) = ticker {
         ticker.stop();

@@ -997,7 +997,8 @@ fn run_output_is_replaced_only_on_success() {
     let leftovers: Vec<_> = fs::read_dir(&f.root)
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().contains("partial"))
+        // PendingFile's temporary name: `.<name>.flowq-<pid>.tmp`.
+        .filter(|n| n.to_string_lossy().contains(".flowq-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
