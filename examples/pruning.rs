@@ -23,12 +23,12 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use flowq::check::{CheckContext, Params};
-use flowq::ddl_trino::{self, Location};
-use flowq::output::Cell;
+use flowq::engine::output::Cell;
+use flowq::engine::trino::{Client, Config, QueryStats};
+use flowq::lang::check::{CheckContext, Params};
 use flowq::sample::{self, FormatVersion, Layout};
+use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};
-use flowq::trino::{Client, Config, QueryStats};
 
 const START: &str = "2026-11-01T00:00:00Z";
 const END: &str = "2026-11-08T00:00:00Z";
@@ -174,14 +174,14 @@ fn prepare(
     (table, folder)
 }
 
-fn compile(query: &str, table: &Table) -> flowq::Compiled {
+fn compile(query: &str, table: &Table) -> flowq::sql::Compiled {
     let params = Params::default();
     let ctx = CheckContext {
         table,
         now: t(END),
         params: &params,
     };
-    flowq::compile(query, &ctx).unwrap()
+    flowq::sql::compile(query, &ctx).unwrap()
 }
 
 fn window_bounds(query: &str, table: &Table) -> (i64, i64) {

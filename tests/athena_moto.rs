@@ -11,7 +11,7 @@ mod common;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 
-use flowq::athena::{self, Athena, AthenaTarget};
+use flowq::engine::athena::{self, Athena, AthenaTarget};
 
 static MOTO: Mutex<()> = Mutex::new(());
 

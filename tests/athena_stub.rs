@@ -16,8 +16,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use flowq::athena::{self, Athena, AthenaTarget, NamedQuery, RunOptions};
-use flowq::output::{json_string, Format};
+use flowq::engine::athena::{self, Athena, AthenaTarget, NamedQuery, RunOptions};
+use flowq::engine::output::{json_string, Format};
 
 // ------------------------------------------------------------------ stub
 
@@ -390,7 +390,7 @@ fn rows_arrive_page_by_page_in_every_format() {
         let (runtime, client) = connect(&stub);
         let mut buffer = Vec::new();
         let summary = {
-            let mut sink = flowq::output::sink(format, Box::new(&mut buffer));
+            let mut sink = flowq::engine::output::sink(format, Box::new(&mut buffer));
             runtime
                 .block_on(athena::run(
                     &client,

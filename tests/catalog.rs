@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use flowq::catalog;
-use flowq::commands::{self, QueryOptions, Target};
-use flowq::config::Config;
+use flowq::catalog::config::Config;
+use flowq::catalog::search as catalog;
+use flowq::cli::commands::{self, QueryOptions, Target};
 
 const NOW: &str = "2026-11-27T03:00:00Z";
 

@@ -6,20 +6,20 @@
 mod common;
 
 use common::Case;
-use flowq::diagnostic::{self, SourceText};
+use flowq::lang::diagnostic::{self, SourceText};
 
 #[test]
 fn every_query_compiles_to_reviewed_sql() {
     insta::glob!("queries/*.flowq", |path| {
         let case = Case::read(&std::fs::read_to_string(path).unwrap());
-        let compiled = flowq::compile(&case.text, &case.context()).unwrap_or_else(|errors| {
+        let compiled = flowq::sql::compile(&case.text, &case.context()).unwrap_or_else(|errors| {
             panic!(
                 "{} does not compile:\n{}",
                 path.display(),
                 diagnostic::render_all(&errors, "query", &SourceText::new(&case.text))
             )
         });
-        let explained = flowq::explain::explain(&compiled, &case.table);
+        let explained = flowq::sql::explain::explain(&compiled, &case.table);
         insta::with_settings!({ description => case.text.clone(), omit_expression => true }, {
             insta::assert_snapshot!(explained);
         });
@@ -30,7 +30,7 @@ fn every_query_compiles_to_reviewed_sql() {
 fn every_bad_query_gets_a_located_error() {
     insta::glob!("errors/*.flowq", |path| {
         let case = Case::read(&std::fs::read_to_string(path).unwrap());
-        let errors = match flowq::compile(&case.text, &case.context()) {
+        let errors = match flowq::sql::compile(&case.text, &case.context()) {
             Ok(compiled) => panic!("{} compiled:\n{}", path.display(), compiled.sql),
             Err(errors) => errors,
         };
@@ -45,8 +45,12 @@ fn every_bad_query_gets_a_located_error() {
 #[test]
 fn the_same_query_gives_byte_identical_sql() {
     let case = Case::read("src 10.0.0.0/8 and dport {22, 3389} | top 5 srcaddr\n");
-    let first = flowq::compile(&case.text, &case.context()).unwrap().sql;
-    let second = flowq::compile(&case.text, &case.context()).unwrap().sql;
+    let first = flowq::sql::compile(&case.text, &case.context())
+        .unwrap()
+        .sql;
+    let second = flowq::sql::compile(&case.text, &case.context())
+        .unwrap()
+        .sql;
     assert_eq!(first, second);
 }
 
@@ -55,14 +59,16 @@ fn an_injected_parameter_stays_inside_its_literal() {
     // A string-typed place: the value is a literal, quotes doubled.
     let mut case = Case::read("vpc-id = $v last 1h\n");
     case.params.insert("v", "vpc-1' OR '1'='1");
-    let errors = flowq::compile(&case.text, &case.context()).unwrap_err();
+    let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
     assert!(
         errors[0].message.contains("is not a valid vpc-id"),
         "{errors:?}"
     );
     let mut case = Case::read("sublocation-id = $v last 1h\n");
     case.params.insert("v", "x' OR '1'='1");
-    let sql = flowq::compile(&case.text, &case.context()).unwrap().sql;
+    let sql = flowq::sql::compile(&case.text, &case.context())
+        .unwrap()
+        .sql;
     assert!(
         sql.contains("NULLIF(\"sublocation_id\", '-') = 'x'' OR ''1''=''1'"),
         "{sql}"
@@ -73,10 +79,10 @@ fn an_injected_parameter_stays_inside_its_literal() {
 fn every_corpus_query_round_trips_through_its_canonical_form() {
     insta::glob!("queries/*.flowq", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let parsed = flowq::parse::parse(&text).unwrap();
-        let canonical = flowq::print::canonical(&parsed);
+        let parsed = flowq::lang::parse::parse(&text).unwrap();
+        let canonical = flowq::lang::print::canonical(&parsed);
         assert_eq!(
-            flowq::parse::parse(&canonical).unwrap(),
+            flowq::lang::parse::parse(&canonical).unwrap(),
             parsed,
             "{canonical}"
         );
@@ -91,7 +97,7 @@ fn sql_past_athenas_limit_is_refused_not_sent() {
     let mut case = Case::read("src $many last 1h\n");
     case.params
         .insert("many", &format!("{{{}}}", addresses.join(", ")));
-    let errors = flowq::compile(&case.text, &case.context()).unwrap_err();
+    let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
     assert!(
         errors[0].message.contains("over Athena's limit of 262144"),
         "{}",

@@ -4,8 +4,8 @@
 
 mod common;
 
-use flowq::ddl_trino::{create_table, Location};
 use flowq::schema::LogFormat;
+use flowq::sql::ddl_trino::{create_table, Location};
 use flowq::table::{Partitioning, Scheme, Table};
 
 fn table(scheme: Scheme, account_and_region: bool) -> Table {

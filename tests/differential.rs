@@ -3,11 +3,11 @@
 //!
 //! For each partition scheme, `flowq::sample::generate` writes a few hours
 //! across midnight in the scheme's folder layout under the Trino server's
-//! file root (`FLOWQ_TRINO_FILES`); `flowq::ddl_trino` creates the table
+//! file root (`FLOWQ_TRINO_FILES`); `flowq::sql::ddl_trino` creates the table
 //! over it. Every shipped saved search and a few hundred generated queries
 //! are checked once against that table, and the one checked query runs
-//! twice: as `flowq::sql::render`'s SQL on Trino, and with
-//! `flowq::local::run` over the table's folder. The rows must be equal.
+//! twice: as `flowq::sql::render::render`'s SQL on Trino, and with
+//! `flowq::engine::local::run` over the table's folder. The rows must be equal.
 //!
 //! Exactness: rows compare in order when the query sorts (the checked
 //! query carries tie-breaks on every grouping or output column, so a
@@ -28,12 +28,12 @@ use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use flowq::check::{CheckContext, CheckedQuery, Params};
-use flowq::ddl_trino::{self, Location};
-use flowq::output::Cell;
+use flowq::engine::output::Cell;
+use flowq::engine::trino::{Client, Rows};
+use flowq::lang::check::{CheckContext, CheckedQuery, Params};
 use flowq::sample::{self, FormatVersion, Layout};
+use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};
-use flowq::trino::{Client, Rows};
 
 /// The sample: 22:00 to 02:00 UTC across the midnight of a month's end.
 const DATA_START: &str = "2026-10-31T22:00:00Z";
@@ -674,7 +674,7 @@ fn check(text: &str, table: &Table, params: &Params) -> Result<(CheckedQuery, St
         now: t(NOW),
         params,
     };
-    flowq::compile(text, &ctx)
+    flowq::sql::compile(text, &ctx)
         .map(|c| (c.checked, c.sql))
         .map_err(|d| {
             d.iter()
@@ -693,12 +693,12 @@ fn compare(client: &Client, prepared: &Prepared, case: &Case) -> Result<usize, S
         .map_err(|e| format!("Trino failed: {e}\n{sql}"))?
         .0;
     let mut local = Rows::default();
-    let source = flowq::local::LocalSource {
+    let source = flowq::engine::local::LocalSource {
         lateness: prepared.table.lateness,
         threads: Some(1),
-        ..flowq::local::LocalSource::new(&prepared.folder)
+        ..flowq::engine::local::LocalSource::new(&prepared.folder)
     };
-    flowq::local::run(&checked, &source, &mut local)
+    flowq::engine::local::run(&checked, &source, &mut local)
         .map_err(|e| format!("the local engine failed: {e}\n{sql}"))?;
     let names = |rows: &Rows| {
         rows.columns
@@ -771,7 +771,7 @@ fn first_difference(a: &[Vec<Cell>], b: &[Vec<Cell>]) -> String {
 /// (as `flowq check` compiles them) and again with values from the data.
 fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("searches");
-    let (searches, errors) = flowq::catalog::load_all(&dir);
+    let (searches, errors) = flowq::catalog::search::load_all(&dir);
     assert!(errors.is_empty(), "the shipped catalog has errors");
     assert!(searches.len() >= 20, "found {} searches", searches.len());
     let mut cases = Vec::new();
@@ -782,10 +782,9 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
             .map(|(name, example)| {
                 let address = values.pick("srcaddr", rng).unwrap();
                 let value = match search.params[name].ty {
-                    flowq::catalog::ParamType::Ip => address,
-                    flowq::catalog::ParamType::Cidr | flowq::catalog::ParamType::Addresses => {
-                        network(&address, rng)
-                    }
+                    flowq::catalog::search::ParamType::Ip => address,
+                    flowq::catalog::search::ParamType::Cidr
+                    | flowq::catalog::search::ParamType::Addresses => network(&address, rng),
                     _ => example.clone(),
                 };
                 (name.clone(), value)
@@ -909,7 +908,7 @@ fn trino_and_the_local_engine_agree_on_every_scheme() {
     );
     // Every shipped search ran somewhere (v2 tables skip v5-only ones).
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("searches");
-    for (search, _) in flowq::catalog::load_all(&dir)
+    for (search, _) in flowq::catalog::search::load_all(&dir)
         .0
         .iter()
         .map(|s| (s.name.clone(), ()))

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 
-use flowq::check::{CheckContext, CheckedQuery, Filter, Params, Test};
-use flowq::local::{self, LocalError, LocalSource, ScanStats};
-use flowq::output::{Cell, ColumnInfo, RowSink};
+use flowq::engine::local::{self, LocalError, LocalSource, ScanStats};
+use flowq::engine::output::{Cell, ColumnInfo, RowSink};
+use flowq::lang::check::{CheckContext, CheckedQuery, Filter, Params, Test};
 use flowq::table::PartitionKey;
 
 const NOW: &str = "2026-11-27T03:00:00Z";
@@ -95,8 +95,8 @@ fn check(query: &str, source: &LocalSource) -> CheckedQuery {
         now: flowq::time::parse_now(NOW).unwrap(),
         params: &params,
     };
-    let parsed = flowq::parse::parse(query).unwrap_or_else(|d| panic!("{query}: {d:?}"));
-    flowq::check::check(&parsed, &ctx).unwrap_or_else(|d| panic!("{query}: {d:?}"))
+    let parsed = flowq::lang::parse::parse(query).unwrap_or_else(|d| panic!("{query}: {d:?}"));
+    flowq::lang::check::check(&parsed, &ctx).unwrap_or_else(|d| panic!("{query}: {d:?}"))
 }
 
 fn execute(path: &Path, query: &CheckedQuery) -> Result<(Collect, ScanStats), LocalError> {

@@ -3,8 +3,8 @@
 
 mod common;
 
-use flowq::ast::*;
-use flowq::{parse, print};
+use flowq::lang::ast::*;
+use flowq::lang::{parse, print};
 use proptest::prelude::*;
 
 /// Words the grammar gives a meaning of their own where a name may stand.
@@ -181,13 +181,13 @@ proptest! {
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
         let text = String::from_utf8_lossy(&bytes);
         let case = common::Case::read("");
-        let _ = flowq::compile(&text, &case.context());
+        let _ = flowq::sql::compile(&text, &case.context());
     }
 
     #[test]
     fn language_soup_never_panics(text in soup()) {
         let case = common::Case::read("");
-        let result = flowq::compile(&text, &case.context());
+        let result = flowq::sql::compile(&text, &case.context());
         if let Err(errors) = result {
             prop_assert!(!errors.is_empty());
             for e in &errors {

@@ -36,15 +36,17 @@ fn generated_sql_parses_as_athena_and_trino() {
     for entry in std::fs::read_dir(root.join("tests/queries")).unwrap() {
         let path = entry.unwrap().path();
         let case = Case::read(&std::fs::read_to_string(&path).unwrap());
-        let sql = flowq::compile(&case.text, &case.context()).unwrap().sql;
+        let sql = flowq::sql::compile(&case.text, &case.context())
+            .unwrap()
+            .sql;
         let file = out.join(path.with_extension("sql").file_name().unwrap());
         std::fs::write(&file, sql).unwrap();
         files.push(file);
     }
-    let config = flowq::config::Config::load(&root.join("flowq.yaml")).unwrap();
-    for path in flowq::catalog::search_files(&root.join("searches")).unwrap() {
-        let search = flowq::catalog::load_search(&path).unwrap();
-        let options = flowq::commands::QueryOptions {
+    let config = flowq::catalog::config::Config::load(&root.join("flowq.yaml")).unwrap();
+    for path in flowq::catalog::search::search_files(&root.join("searches")).unwrap() {
+        let search = flowq::catalog::search::load_search(&path).unwrap();
+        let options = flowq::cli::commands::QueryOptions {
             now: Some(common::DEFAULT_NOW.into()),
             params: search
                 .example_params()
@@ -53,8 +55,8 @@ fn generated_sql_parses_as_athena_and_trino() {
                 .collect(),
             ..Default::default()
         };
-        let target = flowq::commands::Target::Search(search.name.clone());
-        let (sql, _) = flowq::commands::compile(&config, &target, &options).unwrap();
+        let target = flowq::cli::commands::Target::Search(search.name.clone());
+        let (sql, _) = flowq::cli::commands::compile(&config, &target, &options).unwrap();
         let file = out.join(format!("search-{}.sql", search.name));
         std::fs::write(&file, sql).unwrap();
         files.push(file);

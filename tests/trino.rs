@@ -5,7 +5,7 @@
 //! as `local:///`. These tests write a handful of hand-made flow-log
 //! records as gzipped files in the AWS folder layout of every partition
 //! scheme, create each table with flowq's Trino DDL, run the SQL that
-//! `flowq::compile` produces, and compare the rows with answers worked out
+//! `flowq::sql::compile` produces, and compare the rows with answers worked out
 //! by hand from the records below, not by running flowq.
 //!
 //! The records sit around midnight of 2025-06-30 (also a month edge), some
@@ -21,12 +21,12 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use flowq::check::{CheckContext, Params};
-use flowq::ddl_trino::{self, Location};
-use flowq::output::Cell;
+use flowq::engine::output::Cell;
+use flowq::engine::trino::{Client, QueryStats, Rows};
+use flowq::lang::check::{CheckContext, Params};
 use flowq::schema::LogFormat;
+use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};
-use flowq::trino::{Client, QueryStats, Rows};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -497,7 +497,7 @@ fn compile(query: &str, table: &Table, now: &str) -> String {
         now: instant(now),
         params: &params,
     };
-    match flowq::compile(query, &ctx) {
+    match flowq::sql::compile(query, &ctx) {
         Ok(compiled) => compiled.sql,
         Err(errors) => panic!("{query} does not compile: {errors:?}"),
     }
@@ -919,8 +919,8 @@ fn bytes_in_range(scheme: Scheme, sizes: &BTreeMap<String, u64>, query: &str) ->
         now: instant(NOW),
         params: &params,
     };
-    let compiled = flowq::compile(query, &ctx).unwrap();
-    let range = flowq::partition::range(&compiled.checked.window, table.lateness);
+    let compiled = flowq::sql::compile(query, &ctx).unwrap();
+    let range = flowq::sql::partition::range(&compiled.checked.window, table.lateness);
     let step = if scheme.is_hourly() { 3600 } else { 86_400 };
     let (first, last) = (range.first.unwrap(), range.last.unwrap());
     let mut folders = std::collections::BTreeSet::new();

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use flowq::check::Params;
+use flowq::lang::check::Params;
 use flowq::schema::LogFormat;
 use flowq::table::{Partitioning, Scheme, Table};
 
@@ -77,8 +77,8 @@ impl Case {
         }
     }
 
-    pub fn context(&self) -> flowq::check::CheckContext<'_> {
-        flowq::check::CheckContext {
+    pub fn context(&self) -> flowq::lang::check::CheckContext<'_> {
+        flowq::lang::check::CheckContext {
             table: &self.table,
             now: self.now,
             params: &self.params,
@@ -171,8 +171,8 @@ pub fn trino_server() -> Option<TrinoServer> {
 /// A client of the test server in `schema` of the `hive` catalog. Athena
 /// reads a projected partition without a folder as empty (reference
 /// §3.6); Trino fails it unless told otherwise, hence the session property.
-pub fn trino_client(server: &TrinoServer, schema: &str) -> flowq::trino::Client {
-    flowq::trino::Client::new(flowq::trino::Config {
+pub fn trino_client(server: &TrinoServer, schema: &str) -> flowq::engine::trino::Client {
+    flowq::engine::trino::Client::new(flowq::engine::trino::Config {
         server: server.url.clone(),
         user: "flowq-test".into(),
         catalog: Some("hive".into()),

@@ -1,0 +1,572 @@
+//! `flowq.yaml`: the sources (where flow logs live and how to query them)
+//! and the catalog folder. Found in the current folder or its ancestors,
+//! or named by `--config` / `FLOWQ_CONFIG`. docs/catalog.md documents it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::yaml;
+use crate::lang::diagnostic::Located;
+use crate::schema::LogFormat;
+use crate::table::{FileFormat, Partitioning, Scheme, Table, TimePart};
+use crate::{suggest, units};
+
+pub const FILE_NAME: &str = "flowq.yaml";
+
+// ------------------------------------------------------------------ file
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_source: Option<String>,
+    #[serde(default)]
+    sources: BTreeMap<String, SourceFile>,
+    catalog: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    engine: EngineName,
+    // Athena
+    region: Option<String>,
+    workgroup: Option<String>,
+    database: Option<String>,
+    catalog: Option<String>,
+    table: Option<String>,
+    output_location: Option<String>,
+    location: Option<String>,
+    max_scan: Option<String>,
+    // Trino
+    server: Option<String>,
+    schema: Option<String>,
+    user: Option<String>,
+    // Local
+    path: Option<String>,
+    // The table model
+    log_format: Option<String>,
+    file_format: Option<FileFormatName>,
+    partitioning: Option<PartitioningFile>,
+    projection: Option<ProjectionFile>,
+    lateness: Option<String>,
+    default_window: Option<String>,
+    default_limit: Option<u64>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineName {
+    Athena,
+    Local,
+    Trino,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum FileFormatName {
+    Text,
+    Parquet,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartitioningFile {
+    scheme: String,
+    /// Names of the time columns, in the scheme's order.
+    columns: Option<Vec<String>>,
+    account: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionFile {
+    pub enabled: bool,
+    /// First day of the projected range, `yyyy/MM/dd`.
+    pub start: Option<String>,
+    /// Values of the account partition column.
+    pub accounts: Option<Vec<String>>,
+    /// Values of the region partition column.
+    pub regions: Option<Vec<String>>,
+}
+
+// ------------------------------------------------------------------ model
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it came from; None for the built-in config.
+    pub path: Option<PathBuf>,
+    pub default_source: String,
+    pub sources: BTreeMap<String, Source>,
+    /// The saved-search folder.
+    pub catalog: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: String,
+    pub engine: EngineName,
+    pub table: Table,
+    pub athena: Option<AthenaSettings>,
+    pub trino: Option<TrinoSettings>,
+    /// For `engine: local`: the folder laid out like the bucket.
+    pub path: Option<PathBuf>,
+    /// Where the data lies in S3, for `flowq ddl`.
+    pub location: Option<String>,
+    pub projection: Option<ProjectionFile>,
+    /// Largest scan a run may make, in bytes.
+    pub max_scan: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AthenaSettings {
+    pub region: Option<String>,
+    pub workgroup: String,
+    pub catalog: Option<String>,
+    pub output_location: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrinoSettings {
+    pub server: String,
+    pub catalog: String,
+    pub user: String,
+}
+
+/// The built-in source when there is no flowq.yaml: the AWS docs' table.
+pub const BUILTIN_SOURCE: &str = "default";
+
+impl Config {
+    pub fn builtin(cwd: &Path) -> Config {
+        let source = Source {
+            name: BUILTIN_SOURCE.into(),
+            engine: EngineName::Athena,
+            table: Table::default(),
+            athena: Some(AthenaSettings {
+                region: None,
+                workgroup: "primary".into(),
+                catalog: None,
+                output_location: None,
+            }),
+            trino: None,
+            path: None,
+            location: None,
+            projection: None,
+            max_scan: None,
+        };
+        Config {
+            path: None,
+            default_source: BUILTIN_SOURCE.into(),
+            sources: BTreeMap::from([(BUILTIN_SOURCE.into(), source)]),
+            catalog: cwd.join("searches"),
+        }
+    }
+
+    /// The config to use: `explicit` (from --config or FLOWQ_CONFIG), else
+    /// the nearest flowq.yaml in `cwd` or above, else the built-in one.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, Vec<Located>> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => cwd
+                .ancestors()
+                .map(|d| d.join(FILE_NAME))
+                .find(|p| p.is_file()),
+        };
+        match path {
+            Some(path) => Config::load(&path),
+            None => Ok(Config::builtin(cwd)),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, Vec<Located>> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let help = Some("name an existing file with --config or FLOWQ_CONFIG".to_string());
+            vec![Located::error(
+                &origin,
+                "",
+                (1, 1),
+                format!("cannot read the config: {e}"),
+                help,
+            )]
+        })?;
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Config::parse(&text, &origin, &dir).map(|mut c| {
+            c.path = Some(path.to_path_buf());
+            c
+        })
+    }
+
+    /// Parses config text; `dir` is where relative paths start.
+    pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, Vec<Located>> {
+        let at = Locator { text, origin };
+        let file: ConfigFile = yaml::from_str(text).map_err(|e| vec![at.yaml(e)])?;
+        let mut errors = Vec::new();
+        let mut sources = BTreeMap::new();
+        for (name, source) in file.sources {
+            match build_source(&name, source, dir, &at) {
+                Ok(s) => {
+                    sources.insert(name, s);
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let default_source = match file.default_source {
+            Some(name) => {
+                if !sources.contains_key(&name) {
+                    errors.push(at.error(
+                        &["default_source"],
+                        format!("default_source '{name}' is not one of the sources"),
+                        Some(known_sources(&sources, &name)),
+                    ));
+                }
+                name
+            }
+            None if sources.len() == 1 => sources.keys().next().cloned().unwrap_or_default(),
+            None if sources.is_empty() => {
+                errors.push(at.error(
+                    &[],
+                    "the config names no sources".into(),
+                    Some("add a 'sources:' mapping; see docs/catalog.md".into()),
+                ));
+                String::new()
+            }
+            None => {
+                errors.push(at.error(
+                    &[],
+                    "several sources but no default_source".into(),
+                    Some("add 'default_source: NAME'".into()),
+                ));
+                String::new()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Config {
+            path: None,
+            default_source,
+            sources,
+            catalog: dir.join(file.catalog.as_deref().unwrap_or("searches")),
+        })
+    }
+
+    /// The source named `name` (or the default). A name that is not a
+    /// source but an existing folder is a local source over that folder.
+    pub fn source(&self, name: Option<&str>) -> Result<Source, String> {
+        let name = name.unwrap_or(&self.default_source);
+        if let Some(source) = self.sources.get(name) {
+            return Ok(source.clone());
+        }
+        let path = Path::new(name);
+        if path.is_dir() {
+            return Ok(Source::local_folder(path));
+        }
+        Err(format!(
+            "unknown source '{name}'; {}",
+            known_sources(&self.sources, name)
+        ))
+    }
+}
+
+fn known_sources(sources: &BTreeMap<String, Source>, name: &str) -> String {
+    let guess = suggest::did_you_mean(name, sources.keys().map(String::as_str));
+    let names: Vec<&str> = sources.keys().map(String::as_str).collect();
+    if guess.is_empty() {
+        format!(
+            "the sources are: {} (or give a folder of flow-log files)",
+            names.join(", ")
+        )
+    } else {
+        guess
+    }
+}
+
+impl Source {
+    /// A local source over a folder of flow-log files: every known field
+    /// (each file's header gives its own format), no SQL partitions.
+    pub fn local_folder(path: &Path) -> Source {
+        Source {
+            name: path.display().to_string(),
+            engine: EngineName::Local,
+            table: crate::engine::local::LocalSource::new(path).table(),
+            athena: None,
+            trino: None,
+            path: Some(path.to_path_buf()),
+            location: None,
+            projection: None,
+            max_scan: None,
+        }
+    }
+}
+
+/// Makes located errors for keys of the config file.
+struct Locator<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Locator<'_> {
+    fn yaml(&self, e: yaml::YamlError) -> Located {
+        Located::error(
+            self.origin,
+            self.text,
+            (e.line, e.column),
+            e.message,
+            e.help,
+        )
+    }
+
+    fn error(&self, path: &[&str], message: String, help: Option<String>) -> Located {
+        let at = yaml::locate(self.text, path).map_or((1, 1), |l| l.key);
+        Located {
+            width: path.last().map_or(1, |k| k.len()),
+            ..Located::error(self.origin, self.text, at, message, help)
+        }
+    }
+}
+
+fn build_source(
+    name: &str,
+    f: SourceFile,
+    dir: &Path,
+    at: &Locator,
+) -> Result<Source, Vec<Located>> {
+    let mut errors = Vec::new();
+    let key = |k: &'static str| ["sources", name, k];
+    let mut err = |k: &'static str, message: String, help: Option<String>| {
+        errors.push(at.error(&key(k), message, help));
+    };
+    let duration = |k: &'static str,
+                    text: &Option<String>,
+                    default: i64,
+                    err: &mut dyn FnMut(&'static str, String, Option<String>)| {
+        match text {
+            None => default,
+            Some(t) => units::parse_duration(t, true).unwrap_or_else(|m| {
+                err(
+                    k,
+                    format!("{k}: {m}"),
+                    Some("write a duration like 30m or 1h".into()),
+                );
+                default
+            }),
+        }
+    };
+    let mut table = Table::default();
+    table.lateness = duration("lateness", &f.lateness, table.lateness, &mut err);
+    table.default_window = duration(
+        "default_window",
+        &f.default_window,
+        table.default_window,
+        &mut err,
+    );
+    if let Some(limit) = f.default_limit {
+        table.default_limit = limit;
+    }
+    if let Some(format) = &f.log_format {
+        match LogFormat::parse(format) {
+            Ok(format) => table.format = format,
+            Err(e) => err("log_format", format!("log_format: {}", e.message), e.help),
+        }
+    }
+    if let Some(FileFormatName::Parquet) = f.file_format {
+        table.file_format = FileFormat::Parquet;
+    }
+    if let Some(p) = &f.partitioning {
+        match partitioning(p) {
+            Ok(p) => table.partitioning = p,
+            Err((message, help)) => err("partitioning", message, Some(help)),
+        }
+    }
+    if let Some(database) = &f.database {
+        table.database = database.clone();
+    }
+    if let Some(t) = &f.table {
+        table.name = t.clone();
+    }
+    if let Err(message) = table.validate() {
+        err("partitioning", message, None);
+    }
+    let max_scan = f
+        .max_scan
+        .as_deref()
+        .and_then(|s| match units::parse_size(s) {
+            Ok(n) => Some(n as u64),
+            Err(m) => {
+                err(
+                    "max_scan",
+                    format!("max_scan: {m}"),
+                    Some("write a size like 10G".into()),
+                );
+                None
+            }
+        });
+    let mut source = Source {
+        name: name.to_string(),
+        engine: f.engine,
+        table,
+        athena: None,
+        trino: None,
+        path: None,
+        location: f.location.clone(),
+        projection: f.projection.clone(),
+        max_scan,
+    };
+    match f.engine {
+        EngineName::Athena => {
+            source.athena = Some(AthenaSettings {
+                region: f.region.clone(),
+                workgroup: f.workgroup.clone().unwrap_or_else(|| "primary".into()),
+                catalog: f.catalog.clone(),
+                output_location: f.output_location.clone(),
+            });
+        }
+        EngineName::Trino => match &f.server {
+            Some(server) => {
+                source.trino = Some(TrinoSettings {
+                    server: server.clone(),
+                    catalog: f.catalog.clone().unwrap_or_else(|| "hive".into()),
+                    user: f.user.clone().unwrap_or_else(|| "flowq".into()),
+                });
+                if let Some(schema) = &f.schema {
+                    source.table.database = schema.clone();
+                }
+            }
+            None => err(
+                "engine",
+                format!("source '{name}' uses engine trino but has no 'server'"),
+                Some("add 'server: http://HOST:PORT'".into()),
+            ),
+        },
+        EngineName::Local => match &f.path {
+            Some(path) => {
+                let mut local = Source::local_folder(&dir.join(path));
+                local.name = name.to_string();
+                local.table.lateness = source.table.lateness;
+                local.table.default_window = source.table.default_window;
+                local.table.default_limit = source.table.default_limit;
+                source = local;
+            }
+            None => err(
+                "engine",
+                format!("source '{name}' uses engine local but has no 'path'"),
+                Some("add 'path: ./flowlogs', a folder laid out like the bucket".into()),
+            ),
+        },
+    }
+    if errors.is_empty() {
+        Ok(source)
+    } else {
+        Err(errors)
+    }
+}
+
+fn partitioning(p: &PartitioningFile) -> Result<Partitioning, (String, String)> {
+    let names: Vec<&str> = Scheme::ALL.iter().map(|s| s.name()).collect();
+    let scheme = Scheme::from_name(&p.scheme).ok_or_else(|| {
+        let guess = suggest::did_you_mean(&p.scheme, names.iter().copied());
+        (
+            format!("unknown partitioning scheme '{}'", p.scheme),
+            if guess.is_empty() {
+                format!("the schemes are: {}", names.join(", "))
+            } else {
+                guess
+            },
+        )
+    })?;
+    let mut partitioning = Partitioning::new(scheme);
+    if let Some(columns) = &p.columns {
+        let parts: &[TimePart] = scheme.parts();
+        if columns.len() != parts.len() {
+            return Err((
+                format!(
+                    "scheme {} has {} time column(s), not {}",
+                    scheme,
+                    parts.len(),
+                    columns.len()
+                ),
+                format!("e.g. columns: [{}]", partitioning.time_columns.join(", ")),
+            ));
+        }
+        partitioning.time_columns = columns.clone();
+    }
+    partitioning.account_column = p.account.clone();
+    partitioning.region_column = p.region.clone();
+    Ok(partitioning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<Located>> {
+        Config::parse(text, "flowq.yaml", Path::new("/repo"))
+    }
+
+    #[test]
+    fn a_full_source_becomes_a_table() {
+        let config = parse(
+            "default_source: prod\nsources:\n  prod:\n    engine: athena\n    database: logs\n    table: vpc\n    partitioning: {scheme: date-hour, region: aws_region}\n    lateness: 1h\n    default_limit: 50\n  disk:\n    engine: local\n    path: ./flowlogs\n",
+        )
+        .unwrap();
+        let prod = config.source(None).unwrap();
+        assert_eq!(
+            (prod.table.database.as_str(), prod.table.name.as_str()),
+            ("logs", "vpc")
+        );
+        assert_eq!(prod.table.partitioning.scheme, Scheme::DateHour);
+        assert_eq!(
+            prod.table.partitioning.region_column.as_deref(),
+            Some("aws_region")
+        );
+        assert_eq!((prod.table.lateness, prod.table.default_limit), (3600, 50));
+        let disk = config.source(Some("disk")).unwrap();
+        assert_eq!(disk.path.as_deref(), Some(Path::new("/repo/./flowlogs")));
+        assert_eq!(config.catalog, Path::new("/repo/searches"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_closest_valid_one() {
+        let errors =
+            parse("sources:\n  prod:\n    engine: athena\n    worgroup: primary\n").unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column), (4, 5));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean 'workgroup'?"));
+    }
+
+    #[test]
+    fn bad_values_are_located_at_their_key() {
+        let errors = parse("sources:\n  prod:\n    engine: athena\n    lateness: soon\n    partitioning: {scheme: daily}\n").unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!((errors[0].line, errors[0].column), (4, 5));
+        assert!(
+            errors[1]
+                .message
+                .contains("unknown partitioning scheme 'daily'"),
+            "{:?}",
+            errors[1]
+        );
+        assert!(errors[1]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("date-hour, hive"));
+    }
+
+    #[test]
+    fn a_folder_is_a_source() {
+        let config = Config::builtin(Path::new("/nowhere"));
+        let dir = std::env::temp_dir();
+        let source = config.source(Some(dir.to_str().unwrap())).unwrap();
+        assert_eq!(source.engine, EngineName::Local);
+        assert!(config
+            .source(Some("prdo"))
+            .unwrap_err()
+            .contains("unknown source 'prdo'"));
+    }
+}

@@ -1,0 +1,9 @@
+//! The command line: arguments, commands, what is printed and the exit
+//! codes. Nothing else in the crate prints or picks an exit code.
+
+mod args;
+pub mod commands;
+pub mod demo;
+pub mod run;
+
+pub use args::main;

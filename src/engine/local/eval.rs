@@ -1,0 +1,288 @@
+//! The WHERE clause: the window and the filter, evaluated on records with
+//! SQL's three-valued logic. `None` is SQL's unknown (NULL): a test on a
+//! NULL value is unknown, `not unknown` is unknown, `false and unknown` is
+//! false, `true or unknown` is true, and only rows that are true match.
+//! Each test reads its column exactly as src/sql.rs renders it.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
+
+use crate::lang::ast::CmpOp;
+use crate::lang::check::{CheckedQuery, Filter, Test};
+use crate::schema;
+use crate::sql::render as sql;
+use crate::table::PartitionKey;
+
+use super::record::{parse_int, ColumnRef, Record, Slots};
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pred {
+    And(Vec<Pred>),
+    Or(Vec<Pred>),
+    Not(Box<Pred>),
+    /// `NULLIF(col, '-') IN (...)`.
+    Text {
+        slot: usize,
+        values: Vec<Vec<u8>>,
+    },
+    /// Exact IPv4 addresses as `NULLIF(col, '-') IN (...)`, OR-ed with the
+    /// other networks on `TRY_CAST(col AS IPADDRESS)`.
+    Address {
+        slot: usize,
+        texts: Vec<Vec<u8>>,
+        nets: Vec<NetTest>,
+    },
+    Int {
+        column: ColumnRef,
+        test: IntTest,
+    },
+    /// `bitwise_and(col, mask) = mask`.
+    Flags {
+        column: ColumnRef,
+        mask: i64,
+    },
+    /// The file's account or region (from its path) is one of the values.
+    Partition {
+        key: PartitionKey,
+        values: Vec<String>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum NetTest {
+    /// `TRY_CAST(col AS IPADDRESS) = IPADDRESS '...'`.
+    Equal(IpAddr),
+    /// `contains('net', TRY_CAST(col AS IPADDRESS))`.
+    Contains(IpNet),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum IntTest {
+    /// `col IN (...) OR col BETWEEN lo AND hi ...`.
+    In(Vec<(i64, i64)>),
+    Compare(CmpOp, i64),
+}
+
+/// The WHERE clause of a query: the window's `"end" >= t0 AND "start" < t1`
+/// and the filter. `None` when every record matches.
+pub(crate) fn compile(query: &CheckedQuery, slots: &mut Slots) -> Option<Pred> {
+    let mut parts = Vec::new();
+    let bound = |slots: &mut Slots, name: &str, op: CmpOp, t: i64| Pred::Int {
+        column: slots.field(schema::field_named(name).expect("known field")),
+        test: IntTest::Compare(op, t),
+    };
+    if let Some(t0) = query.window.start {
+        parts.push(bound(slots, "end", CmpOp::Ge, t0));
+    }
+    if let Some(t1) = query.window.end {
+        parts.push(bound(slots, "start", CmpOp::Lt, t1));
+    }
+    if let Some(filter) = &query.filter {
+        parts.push(pred(filter, slots));
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Pred::And(parts)),
+    }
+}
+
+fn pred(filter: &Filter, slots: &mut Slots) -> Pred {
+    match filter {
+        Filter::And(parts) => Pred::And(parts.iter().map(|p| pred(p, slots)).collect()),
+        Filter::Or(parts) => Pred::Or(parts.iter().map(|p| pred(p, slots)).collect()),
+        Filter::Not(inner) => Pred::Not(Box::new(pred(inner, slots))),
+        Filter::Test(test) => test_pred(test, slots),
+    }
+}
+
+fn test_pred(test: &Test, slots: &mut Slots) -> Pred {
+    match test {
+        Test::Address { field, nets } => Pred::Address {
+            slot: slots.slot(field),
+            texts: nets
+                .iter()
+                .filter(|n| sql::is_exact_v4(n))
+                .map(|n| n.addr().to_string().into_bytes())
+                .collect(),
+            nets: nets
+                .iter()
+                .filter(|n| !sql::is_exact_v4(n))
+                .map(|n| {
+                    if n.prefix_len() == n.max_prefix_len() {
+                        NetTest::Equal(n.addr().to_canonical())
+                    } else {
+                        NetTest::Contains(*n)
+                    }
+                })
+                .collect(),
+        },
+        Test::IntIn { column, ranges } => Pred::Int {
+            column: slots.column(*column),
+            test: IntTest::In(ranges.clone()),
+        },
+        Test::Compare { column, op, value } => Pred::Int {
+            column: slots.column(*column),
+            test: IntTest::Compare(*op, *value),
+        },
+        Test::TextIn { field, values } => Pred::Text {
+            slot: slots.slot(field),
+            values: values.iter().map(|v| v.clone().into_bytes()).collect(),
+        },
+        Test::Flags { field, mask } => Pred::Flags {
+            column: slots.field(field),
+            mask: *mask,
+        },
+        Test::Partition { key, values } => Pred::Partition {
+            key: *key,
+            values: values.clone(),
+        },
+    }
+}
+
+impl Pred {
+    pub fn eval(&self, record: &Record) -> Option<bool> {
+        match self {
+            Pred::And(parts) => and(parts.iter().map(|p| p.eval(record))),
+            Pred::Or(parts) => or(parts.iter().map(|p| p.eval(record))),
+            Pred::Not(inner) => inner.eval(record).map(|b| !b),
+            Pred::Text { slot, values } => {
+                let value = record.text(*slot)?;
+                Some(values.iter().any(|v| v == value))
+            }
+            Pred::Address { slot, texts, nets } => {
+                // Each part is present only when the SQL has it.
+                let as_text = (!texts.is_empty())
+                    .then(|| record.text(*slot).map(|v| texts.iter().any(|t| t == v)));
+                if as_text == Some(Some(true)) {
+                    return Some(true);
+                }
+                let as_address = (!nets.is_empty()).then(|| {
+                    let address = parse_address(record.raw(*slot)?)?;
+                    Some(nets.iter().any(|n| n.matches(address)))
+                });
+                or(as_text.into_iter().chain(as_address))
+            }
+            Pred::Int { column, test } => {
+                let value = record.int_value(*column)?;
+                Some(match test {
+                    IntTest::In(ranges) => {
+                        ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&value))
+                    }
+                    IntTest::Compare(op, bound) => compare(value, *op, *bound),
+                })
+            }
+            Pred::Flags { column, mask } => {
+                let value = record.int_value(*column)?;
+                Some(value & mask == *mask)
+            }
+            Pred::Partition { key, values } => {
+                let value = match key {
+                    PartitionKey::Account => record.account?,
+                    PartitionKey::Region => record.region?,
+                };
+                Some(values.iter().any(|v| v == value))
+            }
+        }
+    }
+}
+
+/// SQL's AND: false wins over unknown, which wins over true. Stops at the
+/// first false.
+fn and(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut unknown = false;
+    for value in values {
+        match value {
+            Some(false) => return Some(false),
+            None => unknown = true,
+            Some(true) => {}
+        }
+    }
+    (!unknown).then_some(true)
+}
+
+/// SQL's OR: true wins over unknown, which wins over false. Stops at the
+/// first true.
+fn or(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    and(values.map(|v| v.map(|b| !b))).map(|b| !b)
+}
+
+impl NetTest {
+    fn matches(&self, address: IpAddr) -> bool {
+        match self {
+            NetTest::Equal(a) => *a == address,
+            // Trino's contains() is false across address families.
+            NetTest::Contains(net) => net.contains(&address),
+        }
+    }
+}
+
+/// `TRY_CAST(text AS IPADDRESS)`. Trino stores IPv4 addresses as
+/// IPv4-mapped IPv6 ones, so `::ffff:10.0.0.1` is the address 10.0.0.1.
+fn parse_address(text: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_ipv4(text) {
+        return Some(IpAddr::V4(v4));
+    }
+    let text = std::str::from_utf8(text).ok()?;
+    text.parse::<IpAddr>().ok().map(|a| a.to_canonical())
+}
+
+/// Dotted-quad IPv4 straight from bytes, accepting exactly what std's
+/// parser accepts (four decimal octets up to 255, no leading zeros): most
+/// addresses in flow logs are IPv4, and this is their hot path.
+fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|b| *b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let (&first, _) = part.split_first()?;
+        if part.len() > 3 || !first.is_ascii_digit() || (part.len() > 1 && first == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(parse_int(part, true)?).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+}
+
+fn compare(value: i64, op: CmpOp, bound: i64) -> bool {
+    match op {
+        CmpOp::Eq => value == bound,
+        CmpOp::Ne => value != bound,
+        CmpOp::Lt => value < bound,
+        CmpOp::Le => value <= bound,
+        CmpOp::Gt => value > bound,
+        CmpOp::Ge => value >= bound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_ipv4_parser_agrees_with_std() {
+        for text in [
+            "10.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "256.0.0.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.0",
+            "1..3.4",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "",
+            "-",
+            "1.2.3.1000",
+            "::ffff:1.2.3.4",
+        ] {
+            let ours = parse_ipv4(text.as_bytes());
+            let std = text.parse::<Ipv4Addr>().ok();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! Which files to read: the folder walk, the S3 layouts and pruning.
+//!
+//! The flow-log service writes (reference §2)
+//!
+//! ```text
+//! AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/[HH/]<file>
+//! AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=YYYY/month=MM/day=DD/[hour=HH/]<file>
+//! <file> = <account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz
+//! ```
+//!
+//! under any prefix. Each folder name is read in the context of the folders
+//! above it (starting from the source's absolute path, so a source that
+//! points into the middle of the layout still knows where it is), which
+//! detects the layout as it goes. A folder whose time span misses the
+//! partition range of src/partition.rs, or whose account or region the
+//! query excludes, is skipped unread; so is a file whose name's timestamp
+//! lies outside that range. Anything that does not fit the layout is read
+//! rather than guessed at: pruning only ever drops what provably cannot
+//! match.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::lang::check::CheckedQuery;
+use crate::sql::partition::{self, PartitionRange};
+use crate::table::PartitionKey;
+use crate::time;
+
+use super::LocalError;
+
+/// How a flow-log file is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compression {
+    Gzip,
+    Plain,
+}
+
+/// A file to read, with the account and region its path names (the values
+/// of the partition columns `Test::Partition` refers to).
+#[derive(Clone, Debug)]
+pub(crate) struct FileEntry {
+    pub path: PathBuf,
+    pub size: u64,
+    pub compression: Compression,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Skipped {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// The files a query reads, in path order, and what pruning left out.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub files: Vec<FileEntry>,
+    /// Parquet flow-log files that pruning kept.
+    pub parquet: Vec<PathBuf>,
+    pub skipped: Skipped,
+    pub ignored: u64,
+}
+
+/// What a query allows: the partition range and the accounts and regions.
+#[derive(Clone, Debug)]
+pub(crate) struct Pruning {
+    range: PartitionRange,
+    accounts: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+}
+
+impl Pruning {
+    pub fn new(query: &CheckedQuery, lateness: i64) -> Pruning {
+        Pruning {
+            range: partition::range(&query.window, lateness),
+            accounts: partition::required_values(query, PartitionKey::Account),
+            regions: partition::required_values(query, PartitionKey::Region),
+        }
+    }
+
+    /// True when `[start, end)` (Unix seconds) and the range share an instant.
+    fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.range.first.is_none_or(|first| end > first)
+            && self.range.last.is_none_or(|last| start <= last)
+    }
+
+    fn allows(&self, place: &Place) -> bool {
+        let allowed = |values: &Option<Vec<String>>, value: &Option<String>| match (values, value) {
+            (Some(values), Some(value)) => values.contains(value),
+            _ => true,
+        };
+        allowed(&self.accounts, &place.account)
+            && allowed(&self.regions, &place.region)
+            && place
+                .span()
+                .is_none_or(|(start, end)| self.overlaps(start, end))
+    }
+}
+
+/// Lists the files a query must read under `root`.
+pub(crate) fn plan(root: &Path, pruning: &Pruning) -> Result<Plan, LocalError> {
+    let absolute = fs::canonicalize(root).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => LocalError::NoSource {
+            path: root.to_path_buf(),
+        },
+        _ => LocalError::io(root, error),
+    })?;
+    let mut plan = Plan::default();
+    let metadata = fs::metadata(&absolute).map_err(|e| LocalError::io(root, e))?;
+    if metadata.is_dir() {
+        let place = place_of(&absolute);
+        walk(root, &place, pruning, &mut plan, 0)?;
+    } else {
+        let parent = absolute.parent().map(place_of).unwrap_or_default();
+        consider_file(root, metadata.len(), &parent, pruning, &mut plan);
+    }
+    Ok(plan)
+}
+
+/// Folders deeper than this are not followed (a symlink loop).
+const MAX_DEPTH: usize = 40;
+
+fn walk(
+    dir: &Path,
+    place: &Place,
+    pruning: &Pruning,
+    plan: &mut Plan,
+    depth: usize,
+) -> Result<(), LocalError> {
+    for (path, metadata) in sorted_entries(dir)? {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if metadata.is_dir() {
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            match place.enter(name) {
+                Entered::Folder(inner) if pruning.allows(&inner) => {
+                    walk(&path, &inner, pruning, plan, depth + 1)?;
+                }
+                Entered::Folder(_) => count(&path, depth + 1, &mut |name, size| {
+                    if FileKind::of(name).is_some() {
+                        plan.skipped.files += 1;
+                        plan.skipped.bytes += size;
+                    } else {
+                        plan.ignored += 1;
+                    }
+                })?,
+                Entered::OtherService => {
+                    count(&path, depth + 1, &mut |_, _| plan.ignored += 1)?;
+                }
+            }
+        } else if metadata.is_file() {
+            consider_file(&path, metadata.len(), place, pruning, plan);
+        }
+    }
+    Ok(())
+}
+
+fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan: &mut Plan) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(kind) = FileKind::of(name) else {
+        plan.ignored += 1;
+        return;
+    };
+    let named = FileName::parse(name);
+    let mut place = place.clone();
+    if let Some(named) = &named {
+        place.account.get_or_insert_with(|| named.account.clone());
+        place.region.get_or_insert_with(|| named.region.clone());
+    }
+    let in_range = named
+        .as_ref()
+        .is_none_or(|n| pruning.overlaps(n.stamp, n.stamp + 1));
+    if !in_range || !pruning.allows(&place) {
+        plan.skipped.files += 1;
+        plan.skipped.bytes += size;
+        return;
+    }
+    let compression = match kind {
+        FileKind::Parquet => {
+            plan.parquet.push(path.to_path_buf());
+            return;
+        }
+        FileKind::Gzip => Compression::Gzip,
+        FileKind::Plain => Compression::Plain,
+    };
+    plan.files.push(FileEntry {
+        path: path.to_path_buf(),
+        size,
+        compression,
+        account: place.account,
+        region: place.region,
+    });
+}
+
+/// A folder's entries in name order (so every run reads files in the same
+/// order), with symlinks followed.
+fn sorted_entries(dir: &Path) -> Result<Vec<(PathBuf, fs::Metadata)>, LocalError> {
+    let listing = fs::read_dir(dir).map_err(|e| LocalError::io(dir, e))?;
+    let mut entries = Vec::new();
+    for entry in listing {
+        let entry = entry.map_err(|e| LocalError::io(dir, e))?;
+        let path = entry.path();
+        // fs::metadata follows symlinks; a dangling one is skipped.
+        if let Ok(metadata) = fs::metadata(&path) {
+            entries.push((path, metadata));
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// Calls `seen(name, size)` for every file under `dir`, to count what a
+/// pruned folder holds.
+fn count(dir: &Path, depth: usize, seen: &mut dyn FnMut(&str, u64)) -> Result<(), LocalError> {
+    for (path, metadata) in sorted_entries(dir)? {
+        if metadata.is_dir() && depth < MAX_DEPTH {
+            count(&path, depth + 1, seen)?;
+        } else if metadata.is_file() {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            seen(name, metadata.len());
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ names
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
+    Gzip,
+    Plain,
+    Parquet,
+}
+
+impl FileKind {
+    fn of(name: &str) -> Option<FileKind> {
+        if name.ends_with(".log.gz") {
+            Some(FileKind::Gzip)
+        } else if name.ends_with(".log.parquet") {
+            Some(FileKind::Parquet)
+        } else if name.ends_with(".log") {
+            Some(FileKind::Plain)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a flow-log file's name says:
+/// `<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FileName {
+    account: String,
+    region: String,
+    /// The name's timestamp, in Unix seconds.
+    stamp: i64,
+}
+
+impl FileName {
+    fn parse(name: &str) -> Option<FileName> {
+        let stem = name.split('.').next()?;
+        let parts: Vec<&str> = stem.split('_').collect();
+        let [account, "vpcflowlogs", region, _flow_log, stamp, _hash] = parts.as_slice() else {
+            return None;
+        };
+        Some(FileName {
+            account: account.to_string(),
+            region: region.to_string(),
+            stamp: parse_stamp(stamp)?,
+        })
+    }
+}
+
+/// `20261127T0305Z` -> Unix seconds.
+fn parse_stamp(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 14 || b[8] != b'T' || b[13] != b'Z' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = text.get(range)?;
+        if !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    let (y, mo, d, h, mi) = (
+        num(0..4)?,
+        num(4..6)?,
+        num(6..8)?,
+        num(9..11)?,
+        num(11..13)?,
+    );
+    time::from_utc_fields(
+        y.try_into().ok()?,
+        mo.try_into().ok()?,
+        d.try_into().ok()?,
+        h.try_into().ok()?,
+        mi.try_into().ok()?,
+    )
+}
+
+// ------------------------------------------------------------------ places
+
+/// Where a folder lies in the layout: what its next level means and what
+/// the levels above said.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Place {
+    next: Level,
+    account: Option<String>,
+    region: Option<String>,
+    year: Option<i16>,
+    month: Option<i8>,
+    day: Option<i8>,
+    hour: Option<i8>,
+}
+
+/// The meaning of the next folder level in the default layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Level {
+    /// Not inside `AWSLogs/` (yet): names carry no meaning.
+    #[default]
+    Outside,
+    Account,
+    Service,
+    Region,
+    Year,
+    Month,
+    Day,
+    Hour,
+    /// Below the hour, or below a folder that does not fit the layout.
+    Below,
+}
+
+enum Entered {
+    Folder(Place),
+    /// `AWSLogs/<account>/<service>/` of a service other than flow logs.
+    OtherService,
+}
+
+impl Place {
+    /// The place of a folder named `name` inside this one.
+    fn enter(&self, name: &str) -> Entered {
+        let mut inner = self.clone();
+        if let Some((key, value)) = name.split_once('=') {
+            // Hive-compatible names say what they are wherever they are.
+            let number = |max: i64| value.parse::<i64>().ok().filter(|n| (0..=max).contains(n));
+            match key {
+                "aws-account-id" => inner.at(Level::Service).account = Some(value.into()),
+                "aws-service" if value == "vpcflowlogs" => {
+                    inner.at(Level::Region);
+                }
+                "aws-service" => return Entered::OtherService,
+                "aws-region" => inner.at(Level::Year).region = Some(value.into()),
+                "year" => inner.at(Level::Month).year = number(9999).map(|n| n as i16),
+                "month" => inner.at(Level::Day).month = number(12).map(|n| n as i8),
+                "day" => inner.at(Level::Hour).day = number(31).map(|n| n as i8),
+                "hour" => inner.at(Level::Below).hour = number(23).map(|n| n as i8),
+                _ => {
+                    inner.at(Level::Below);
+                }
+            }
+            return Entered::Folder(inner);
+        }
+        if name == "AWSLogs" {
+            return Entered::Folder(Place {
+                next: Level::Account,
+                ..Place::default()
+            });
+        }
+        let digits = |len: usize, max: i64| {
+            (name.len() == len && name.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| name.parse::<i64>().ok())
+                .flatten()
+                .filter(|n| *n <= max)
+        };
+        let understood = match self.next {
+            Level::Outside | Level::Below => true,
+            Level::Account => {
+                inner.at(Level::Service).account = Some(name.into());
+                true
+            }
+            Level::Service if name == "vpcflowlogs" => {
+                inner.at(Level::Region);
+                true
+            }
+            Level::Service => return Entered::OtherService,
+            Level::Region => {
+                inner.at(Level::Year).region = Some(name.into());
+                true
+            }
+            Level::Year => digits(4, 9999)
+                .map(|y| inner.at(Level::Month).year = Some(y as i16))
+                .is_some(),
+            Level::Month => digits(2, 12)
+                .map(|m| inner.at(Level::Day).month = Some(m as i8))
+                .is_some(),
+            Level::Day => digits(2, 31)
+                .map(|d| inner.at(Level::Hour).day = Some(d as i8))
+                .is_some(),
+            Level::Hour => digits(2, 23)
+                .map(|h| inner.at(Level::Below).hour = Some(h as i8))
+                .is_some(),
+        };
+        if !understood {
+            // Not the layout after all: read what is below, prune nothing
+            // more by time.
+            inner.next = Level::Below;
+            inner.year = None;
+        }
+        Entered::Folder(inner)
+    }
+
+    fn at(&mut self, next: Level) -> &mut Place {
+        self.next = next;
+        self
+    }
+
+    /// The time span `[start, end)` every record file below this folder is
+    /// stamped in, when the folder names a year, month, day or hour.
+    fn span(&self) -> Option<(i64, i64)> {
+        let year = self.year?;
+        let at = |y: i16, m: i8, d: i8, h: i8| time::from_utc_fields(y, m, d, h, 0);
+        match (self.month, self.day, self.hour) {
+            (None, _, _) => Some((at(year, 1, 1, 0)?, at(year + 1, 1, 1, 0)?)),
+            (Some(m), None, _) => {
+                let (ny, nm) = if m == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, m + 1)
+                };
+                Some((at(year, m, 1, 0)?, at(ny, nm, 1, 0)?))
+            }
+            (Some(m), Some(d), None) => {
+                let start = at(year, m, d, 0)?;
+                Some((start, start + 86_400))
+            }
+            (Some(m), Some(d), Some(h)) => {
+                let start = at(year, m, d, h)?;
+                Some((start, start + 3600))
+            }
+        }
+    }
+}
+
+/// The place of a folder, from the names of every folder above it.
+fn place_of(absolute: &Path) -> Place {
+    let mut place = Place::default();
+    for component in absolute.components() {
+        let std::path::Component::Normal(name) = component else {
+            continue;
+        };
+        let name = name.to_str().unwrap_or("");
+        place = match place.enter(name) {
+            Entered::Folder(inner) => inner,
+            // The user pointed here: read it as it is.
+            Entered::OtherService => Place {
+                next: Level::Below,
+                ..place
+            },
+        };
+    }
+    place
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk_down(path: &str) -> Place {
+        let mut place = Place::default();
+        for name in path.split('/') {
+            match place.enter(name) {
+                Entered::Folder(inner) => place = inner,
+                Entered::OtherService => panic!("{name} read as another service"),
+            }
+        }
+        place
+    }
+
+    #[test]
+    fn both_layouts_name_account_region_and_day() {
+        let day = time::parse_now("2026-11-27").unwrap();
+        for path in [
+            "bucket/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/27",
+            "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=11/day=27",
+        ] {
+            let place = walk_down(path);
+            assert_eq!(place.account.as_deref(), Some("123456789012"), "{path}");
+            assert_eq!(place.region.as_deref(), Some("eu-west-1"), "{path}");
+            assert_eq!(place.span(), Some((day, day + 86_400)), "{path}");
+            let hour = match place.enter(if path.contains('=') { "hour=23" } else { "23" }) {
+                Entered::Folder(p) => p,
+                Entered::OtherService => unreachable!(),
+            };
+            assert_eq!(hour.span(), Some((day + 23 * 3600, day + 24 * 3600)));
+        }
+    }
+
+    #[test]
+    fn folders_that_do_not_fit_are_not_pruned_by_time() {
+        let place = walk_down("AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/backup/27");
+        assert_eq!(place.span(), None);
+        assert_eq!(walk_down("incident/2026/11/27").span(), None);
+        let december = walk_down("AWSLogs/1/vpcflowlogs/r/2026/12");
+        let (start, end) = december.span().unwrap();
+        assert_eq!(end - start, 31 * 86_400);
+    }
+
+    #[test]
+    fn other_services_are_recognised() {
+        let account = walk_down("AWSLogs/123456789012");
+        assert!(matches!(
+            account.enter("elasticloadbalancing"),
+            Entered::OtherService
+        ));
+        assert!(matches!(
+            walk_down("AWSLogs/aws-account-id=1").enter("aws-service=cloudtrail"),
+            Entered::OtherService
+        ));
+    }
+
+    #[test]
+    fn file_names_give_account_region_and_stamp() {
+        let name = FileName::parse(
+            "123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20180620T1620Z_fe123456.log.gz",
+        )
+        .unwrap();
+        assert_eq!(name.account, "123456789012");
+        assert_eq!(name.region, "us-east-1");
+        assert_eq!(name.stamp, time::parse_now("2018-06-20T16:20:00Z").unwrap());
+        assert_eq!(FileName::parse("flows.log.gz"), None);
+        assert_eq!(
+            FileName::parse("1_vpcflowlogs_r_fl-1_20180620T1660Z_h.log"),
+            None
+        );
+        assert_eq!(FileKind::of("a.log.parquet"), Some(FileKind::Parquet));
+        assert_eq!(FileKind::of("a.json.gz"), None);
+    }
+}

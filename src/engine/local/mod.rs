@@ -1,0 +1,257 @@
+//! The local engine: runs a checked query directly over flow-log files on
+//! disk, laid out like the S3 bucket, with exactly the semantics of the SQL
+//! that src/sql.rs emits (docs/local-engine.md).
+//!
+//! Stages, one module each:
+//!
+//! 1. [`layout`]: walk the folder, recognise the S3 layout (default or
+//!    Hive-compatible, daily or hourly) and prune folders and files by the
+//!    partition range, account and region, before reading anything;
+//! 2. [`reader`]: inflate (`.log.gz`, multi-member) or read (`.log`) a file
+//!    in chunks and hand out its lines, never holding a whole file;
+//! 3. [`record`]: map a file's header to the query's columns and split a
+//!    line into just the fields the query needs, without allocating;
+//! 4. [`eval`]: the filter and window, with SQL's three-valued logic;
+//! 5. [`aggregate`] and [`rows`]: grouping, ordering and limits;
+//! 6. [`scan`]: spreads files over all cores and merges what each found.
+
+mod aggregate;
+mod eval;
+mod layout;
+mod reader;
+mod record;
+mod rows;
+mod scan;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::engine::output::{ColumnInfo, RowSink};
+use crate::lang::check::CheckedQuery;
+use crate::schema::LogFormat;
+use crate::table::{Partitioning, Scheme, Table, DEFAULT_LATENESS};
+
+/// A folder (or one file) of flow logs.
+#[derive(Clone, Debug)]
+pub struct LocalSource {
+    pub path: PathBuf,
+    /// How long after a window ends its records may still be delivered, in
+    /// seconds: files stamped up to this much after the window are read.
+    pub lateness: i64,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Counters a caller may watch while the scan runs.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl LocalSource {
+    pub fn new(path: impl Into<PathBuf>) -> LocalSource {
+        LocalSource {
+            path: path.into(),
+            lateness: DEFAULT_LATENESS,
+            threads: None,
+            progress: None,
+        }
+    }
+
+    /// The table queries on this source are checked against: every known
+    /// field, since each file's header gives its own format, and no
+    /// partition columns, since pruning is done on folders and files.
+    pub fn table(&self) -> Table {
+        Table {
+            format: LogFormat::all_fields(),
+            partitioning: Partitioning::new(Scheme::None),
+            lateness: self.lateness,
+            ..Table::default()
+        }
+    }
+}
+
+/// Live counters of a running scan, for a progress line.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicU64,
+    pub files_done: AtomicU64,
+    pub bytes_done: AtomicU64,
+    /// Reading is over (rows are being written).
+    pub finished: AtomicBool,
+}
+
+impl Progress {
+    fn file_done(&self, bytes: u64) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// What a scan read and what it could leave unread. Bytes are file sizes
+/// on disk (compressed for `.log.gz`), like Athena's "data scanned".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Files read, wholly or until the limit was reached.
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    /// Flow-log files pruned without reading: outside the partition range,
+    /// or of an account or region the query excludes.
+    pub files_skipped: u64,
+    pub bytes_skipped: u64,
+    /// Files not read because the rows of earlier files filled the limit.
+    pub files_unread: u64,
+    pub bytes_unread: u64,
+    /// Files that are not flow logs by name (`*.log.gz`, `*.log`) or lie
+    /// under another AWS service's folder, left alone.
+    pub files_ignored: u64,
+    /// Records (lines after the header) parsed.
+    pub records_read: u64,
+    pub rows_out: u64,
+}
+
+/// Why a local query failed; every variant names the file and the cause.
+#[derive(Debug)]
+pub enum LocalError {
+    /// The source path does not exist.
+    NoSource {
+        path: PathBuf,
+    },
+    /// A folder could not be listed or a file opened or read.
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// A `.log.gz` file is not valid gzip, or is cut short.
+    Corrupt {
+        path: PathBuf,
+        detail: String,
+    },
+    /// The first line of a file does not name flow-log fields.
+    NoHeader {
+        path: PathBuf,
+        first_line: String,
+    },
+    LineTooLong {
+        path: PathBuf,
+    },
+    /// A Parquet flow-log file in the window: not read yet (a later issue).
+    Parquet {
+        path: PathBuf,
+    },
+    /// A sum left the 64-bit range, which fails the query in Athena too.
+    Overflow {
+        column: String,
+    },
+    /// Writing the result failed.
+    Output(io::Error),
+}
+
+impl fmt::Display for LocalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocalError::NoSource { path } => write!(
+                f,
+                "{}: no such file or folder; --source takes a folder of flow-log files (or one file)",
+                path.display()
+            ),
+            LocalError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            LocalError::Corrupt { path, detail } => write!(
+                f,
+                "{}: not a valid gzip file ({detail}); the file may be damaged or cut short, e.g. by an interrupted download",
+                path.display()
+            ),
+            LocalError::NoHeader { path, first_line } => write!(
+                f,
+                "{}: the first line is not a flow-log header: '{first_line}'; flow-log files start with the field names, e.g. 'version account-id interface-id srcaddr ...'",
+                path.display()
+            ),
+            LocalError::LineTooLong { path } => write!(
+                f,
+                "{}: a line is longer than {} MiB; this is not a flow-log file",
+                path.display(),
+                reader::MAX_LINE >> 20
+            ),
+            LocalError::Parquet { path } => write!(
+                f,
+                "{}: Parquet flow-log files are not supported by the local engine yet (a later flowq release reads them); query them on Athena, or narrow the window to the text files",
+                path.display()
+            ),
+            LocalError::Overflow { column } => write!(
+                f,
+                "the sum in column '{column}' does not fit in a 64-bit integer (Athena fails this query too)"
+            ),
+            LocalError::Output(error) => write!(f, "cannot write the result: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for LocalError {}
+
+impl LocalError {
+    fn io(path: &Path, error: io::Error) -> LocalError {
+        LocalError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+
+    /// True for a closed output pipe (`flowq run ... | head`): the reader
+    /// has what it wanted, so this is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, LocalError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Runs a query over a local source and writes its rows to `sink`.
+pub fn run(
+    query: &CheckedQuery,
+    source: &LocalSource,
+    sink: &mut dyn RowSink,
+) -> Result<ScanStats, LocalError> {
+    let pruning = layout::Pruning::new(query, source.lateness);
+    let plan = layout::plan(&source.path, &pruning)?;
+    if let Some(parquet) = plan.parquet.first() {
+        return Err(LocalError::Parquet {
+            path: parquet.clone(),
+        });
+    }
+    let prepared = scan::Prepared::new(query);
+    let threads = source.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if let Some(progress) = &source.progress {
+        progress
+            .files_total
+            .store(plan.files.len() as u64, Ordering::Relaxed);
+    }
+    let found = scan::scan(&plan.files, &prepared, threads, source.progress.as_deref());
+    if let Some(progress) = &source.progress {
+        progress.finished.store(true, Ordering::Relaxed);
+    }
+    let found = found?;
+    let columns: Vec<ColumnInfo> = query
+        .output
+        .columns
+        .iter()
+        .map(|c| ColumnInfo {
+            name: c.name.clone(),
+            numeric: c.value.is_numeric(),
+        })
+        .collect();
+    sink.begin(&columns).map_err(LocalError::Output)?;
+    for row in &found.rows {
+        sink.row(row).map_err(LocalError::Output)?;
+    }
+    sink.finish().map_err(LocalError::Output)?;
+    Ok(ScanStats {
+        files_scanned: found.files_scanned,
+        bytes_scanned: found.bytes_scanned,
+        files_skipped: plan.skipped.files,
+        bytes_skipped: plan.skipped.bytes,
+        files_unread: plan.files.len() as u64 - found.files_scanned,
+        bytes_unread: plan.files.iter().map(|f| f.size).sum::<u64>() - found.bytes_scanned,
+        files_ignored: plan.ignored,
+        records_read: found.records_read,
+        rows_out: found.rows.len() as u64,
+    })
+}

@@ -1,0 +1,185 @@
+//! Result rows: building them from records, `ORDER BY ... NULLS LAST`,
+//! and keeping only the best `LIMIT` rows while scanning.
+//!
+//! Order is total: check.rs appends every grouping column (or, for
+//! records, every output column) as an ascending tie-break, so the rows an
+//! ordered query returns do not depend on which core read which file.
+//! Strings order by bytes, which for UTF-8 is Trino's code-point order.
+
+use std::cmp::Ordering;
+
+use crate::engine::output::Cell;
+use crate::lang::check::OrderKey;
+
+use super::record::{ColumnRef, Record, Value};
+
+pub(crate) type Row = Vec<Cell>;
+
+pub(crate) fn cell(value: Value) -> Cell {
+    match value {
+        Value::Null => Cell::Null,
+        Value::Int(n) => Cell::Int(n),
+        Value::Text(bytes) => Cell::Text(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+/// The output row of a record (a query without aggregates).
+pub(crate) fn record_row(record: &Record, columns: &[ColumnRef]) -> Row {
+    columns.iter().map(|c| cell(record.value(*c))).collect()
+}
+
+/// `ORDER BY` on the keys, each `NULLS LAST` whatever its direction.
+pub(crate) fn compare(a: &[Cell], b: &[Cell], order: &[OrderKey]) -> Ordering {
+    order
+        .iter()
+        .map(|key| compare_cells(&a[key.column], &b[key.column], key.descending))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+pub(crate) fn compare_cells(a: &Cell, b: &Cell, descending: bool) -> Ordering {
+    let ascending = match (a, b) {
+        (Cell::Null, Cell::Null) => return Ordering::Equal,
+        (Cell::Null, _) => return Ordering::Greater,
+        (_, Cell::Null) => return Ordering::Less,
+        (Cell::Int(x), Cell::Int(y)) => x.cmp(y),
+        (Cell::Float(x), Cell::Float(y)) => x.total_cmp(y),
+        (Cell::Text(x), Cell::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        // One column holds one type; a mix cannot happen.
+        (x, y) => rank(x).cmp(&rank(y)),
+    };
+    if descending {
+        ascending.reverse()
+    } else {
+        ascending
+    }
+}
+
+fn rank(cell: &Cell) -> u8 {
+    match cell {
+        Cell::Int(_) => 0,
+        Cell::Float(_) => 1,
+        Cell::Text(_) => 2,
+        Cell::Null => 3,
+    }
+}
+
+/// The first `limit` rows in an order, kept in memory proportional to the
+/// limit: rows gather until twice the limit, then the worse half goes.
+#[derive(Debug)]
+pub(crate) struct TopRows {
+    order: Vec<OrderKey>,
+    limit: usize,
+    rows: Vec<Row>,
+    /// The worst row kept at the last cut: a row that sorts after it can
+    /// never be in the result.
+    threshold: Option<Row>,
+}
+
+impl TopRows {
+    pub fn new(order: &[OrderKey], limit: Option<u64>) -> TopRows {
+        TopRows {
+            order: order.to_vec(),
+            limit: limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)),
+            rows: Vec::new(),
+            threshold: None,
+        }
+    }
+
+    /// Whether a row whose first sort key is `first` could still make the
+    /// result; lets the caller skip building rows that cannot.
+    pub fn wants(&self, first: &Cell) -> bool {
+        match (&self.threshold, self.order.first()) {
+            (Some(worst), Some(key)) => {
+                compare_cells(first, &worst[key.column], key.descending).is_le()
+            }
+            _ => true,
+        }
+    }
+
+    pub fn first_key(&self) -> Option<usize> {
+        self.order.first().map(|k| k.column)
+    }
+
+    pub fn push(&mut self, row: Row) {
+        self.rows.push(row);
+        if self.rows.len() >= self.limit.saturating_mul(2).max(1024) {
+            self.cut();
+        }
+    }
+
+    pub fn merge(&mut self, other: TopRows) {
+        for row in other.rows {
+            self.push(row);
+        }
+    }
+
+    fn cut(&mut self) {
+        let order = &self.order;
+        self.rows.sort_by(|a, b| compare(a, b, order));
+        self.rows.truncate(self.limit);
+        if self.rows.len() == self.limit {
+            self.threshold = self.rows.last().cloned();
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Row> {
+        self.cut();
+        self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(column: usize, descending: bool) -> OrderKey {
+        OrderKey { column, descending }
+    }
+
+    #[test]
+    fn nulls_sort_last_in_both_directions() {
+        let mut rows = vec![vec![Cell::Null], vec![Cell::Int(2)], vec![Cell::Int(10)]];
+        rows.sort_by(|a, b| compare(a, b, &[key(0, true)]));
+        assert_eq!(
+            rows,
+            [vec![Cell::Int(10)], vec![Cell::Int(2)], vec![Cell::Null]]
+        );
+        rows.sort_by(|a, b| compare(a, b, &[key(0, false)]));
+        assert_eq!(
+            rows,
+            [vec![Cell::Int(2)], vec![Cell::Int(10)], vec![Cell::Null]]
+        );
+    }
+
+    #[test]
+    fn strings_sort_by_code_point_not_by_locale() {
+        let text = |s: &str| Cell::Text(s.into());
+        let mut rows = [
+            vec![text("b")],
+            vec![text("B")],
+            vec![text("é")],
+            vec![text("a")],
+        ];
+        rows.sort_by(|a, b| compare(a, b, &[key(0, false)]));
+        let order: Vec<String> = rows.iter().map(|r| r[0].to_text()).collect();
+        assert_eq!(order, ["B", "a", "b", "é"]);
+    }
+
+    #[test]
+    fn top_rows_keep_the_best_under_a_tie_break() {
+        let mut top = TopRows::new(&[key(0, true), key(1, false)], Some(3));
+        for i in 0..5000 {
+            top.push(vec![Cell::Int(i % 7), Cell::Int(i)]);
+        }
+        let rows = top.finish();
+        assert_eq!(
+            rows,
+            [
+                vec![Cell::Int(6), Cell::Int(6)],
+                vec![Cell::Int(6), Cell::Int(13)],
+                vec![Cell::Int(6), Cell::Int(20)]
+            ]
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! The scan: files spread over worker threads, each worker with its own
+//! state (rows or groups), merged at the end.
+//!
+//! Workers take files in path order from a shared counter, so big and
+//! small files balance by themselves. Three shapes of query:
+//!
+//! - grouped: each worker groups what it reads, the groups are merged,
+//!   sorted (by their keys when the query gives no order), and limited;
+//! - records with an order: each worker keeps its best `limit` rows;
+//! - records without an order: SQL allows any `limit` rows; these are the
+//!   first ones in path order, so a run is repeatable, and reading stops
+//!   as soon as the files before hold enough. Finished files wait for the
+//!   earlier ones within a bounded look-ahead, which bounds memory.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use crate::lang::check::{CheckedQuery, OrderKey};
+
+use super::aggregate::{Grouping, Groups};
+use super::eval::{self, Pred};
+use super::layout::FileEntry;
+use super::reader::{self, Flow};
+use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
+use super::rows::{cell, record_row, Row, TopRows};
+use super::{LocalError, Progress};
+
+/// A checked query resolved to the engine's terms.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    slots: Slots,
+    filter: Option<Pred>,
+    shape: Shape,
+    order: Vec<OrderKey>,
+    limit: Option<u64>,
+}
+
+#[derive(Debug)]
+enum Shape {
+    Records(Vec<ColumnRef>),
+    Groups(Grouping),
+}
+
+impl Prepared {
+    pub fn new(query: &CheckedQuery) -> Prepared {
+        let mut slots = Slots::default();
+        let filter = eval::compile(query, &mut slots);
+        let output = &query.output;
+        let shape = match &output.group_by {
+            Some(keys) => Shape::Groups(Grouping::new(output, keys, &mut slots)),
+            None => Shape::Records(
+                output
+                    .columns
+                    .iter()
+                    .map(|c| match c.value {
+                        crate::lang::check::OutputValue::Column(column) => slots.column(column),
+                        crate::lang::check::OutputValue::Aggregate { .. } => {
+                            unreachable!("a query without groups has no aggregates")
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        // SQL leaves the order of unsorted groups open; these come sorted
+        // by their keys, so a run prints the same as the last one.
+        let order = match &output.group_by {
+            Some(keys) if output.order.is_empty() => keys
+                .iter()
+                .map(|&column| OrderKey {
+                    column,
+                    descending: false,
+                })
+                .collect(),
+            _ => output.order.clone(),
+        };
+        Prepared {
+            slots,
+            filter,
+            shape,
+            order,
+            limit: output.limit,
+        }
+    }
+
+    fn matches(&self, record: &Record) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| f.eval(record) == Some(true))
+    }
+
+    fn limit(&self) -> usize {
+        self.limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX))
+    }
+}
+
+/// What the scan found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub rows: Vec<Row>,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub records_read: u64,
+}
+
+/// Work shared by the workers.
+struct Shared<'a> {
+    files: &'a [FileEntry],
+    prepared: &'a Prepared,
+    next: AtomicUsize,
+    /// Files from this index on are not needed (the limit is reached).
+    cutoff: AtomicUsize,
+    failed: AtomicBool,
+    /// The failure of the earliest file, so a run reports the same one.
+    error: Mutex<Option<(usize, LocalError)>>,
+    files_scanned: AtomicU64,
+    bytes_scanned: AtomicU64,
+    records_read: AtomicU64,
+    progress: Option<&'a Progress>,
+    in_order: InOrder,
+}
+
+/// Rows of finished files, waiting for the files before them.
+#[derive(Default)]
+struct InOrder {
+    state: Mutex<InOrderState>,
+    advanced: Condvar,
+}
+
+#[derive(Default)]
+struct InOrderState {
+    done: BTreeMap<usize, Vec<Row>>,
+    /// Files `0..prefix` are all done.
+    prefix: usize,
+    rows_in_prefix: usize,
+}
+
+/// How far past the earliest unfinished file a worker may start another.
+const LOOK_AHEAD: usize = 16;
+
+pub(crate) fn scan(
+    files: &[FileEntry],
+    prepared: &Prepared,
+    threads: usize,
+    progress: Option<&Progress>,
+) -> Result<Found, LocalError> {
+    let shared = Shared {
+        files,
+        prepared,
+        next: AtomicUsize::new(0),
+        cutoff: AtomicUsize::new(files.len()),
+        failed: AtomicBool::new(false),
+        error: Mutex::new(None),
+        files_scanned: AtomicU64::new(0),
+        bytes_scanned: AtomicU64::new(0),
+        records_read: AtomicU64::new(0),
+        progress,
+        in_order: InOrder::default(),
+    };
+    let workers = threads.clamp(1, files.len().max(1));
+    let mut states: Vec<State> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| work(&shared)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a scan worker panicked"))
+            .collect()
+    });
+    let cutoff = shared.cutoff.load(Ordering::SeqCst);
+    if let Some((index, error)) = shared.error.into_inner().expect("no worker panicked") {
+        // A file past the limit did not matter to the result.
+        if index < cutoff {
+            return Err(error);
+        }
+    }
+    let mut merged = states.pop().unwrap_or_else(|| State::new(prepared));
+    for state in states {
+        merged.merge(state);
+    }
+    let rows = match merged {
+        State::InOrder => {
+            let state = shared
+                .in_order
+                .state
+                .into_inner()
+                .expect("no worker panicked");
+            state
+                .done
+                .into_values()
+                .flatten()
+                .take(prepared.limit())
+                .collect()
+        }
+        State::Top(top) => top.finish(),
+        State::Groups(groups) => {
+            let Shape::Groups(grouping) = &prepared.shape else {
+                unreachable!("groups come from a grouped query")
+            };
+            groups.finish(grouping, &prepared.order, prepared.limit)?
+        }
+    };
+    Ok(Found {
+        rows,
+        files_scanned: shared.files_scanned.into_inner(),
+        bytes_scanned: shared.bytes_scanned.into_inner(),
+        records_read: shared.records_read.into_inner(),
+    })
+}
+
+/// One worker's findings.
+enum State {
+    /// Rows went to [`InOrder`].
+    InOrder,
+    Top(TopRows),
+    Groups(Groups),
+}
+
+impl State {
+    fn new(prepared: &Prepared) -> State {
+        match &prepared.shape {
+            Shape::Groups(_) => State::Groups(Groups::default()),
+            Shape::Records(_) if prepared.order.is_empty() => State::InOrder,
+            Shape::Records(_) => State::Top(TopRows::new(&prepared.order, prepared.limit)),
+        }
+    }
+
+    fn merge(&mut self, other: State) {
+        match (self, other) {
+            (State::Top(a), State::Top(b)) => a.merge(b),
+            (State::Groups(a), State::Groups(b)) => a.merge(b),
+            _ => {}
+        }
+    }
+}
+
+fn work(shared: &Shared) -> State {
+    let prepared = shared.prepared;
+    let mut state = State::new(prepared);
+    loop {
+        let index = shared.next.fetch_add(1, Ordering::SeqCst);
+        if index >= shared.files.len() || !shared.wanted(index) {
+            return state;
+        }
+        if matches!(state, State::InOrder) && !shared.wait_for_turn(index) {
+            return state;
+        }
+        let entry = &shared.files[index];
+        let stop = || !shared.wanted(index);
+        let result = match (&mut state, &prepared.shape) {
+            (State::Groups(groups), Shape::Groups(grouping)) => {
+                scan_file(entry, shared, &stop, &mut |record| {
+                    groups.add(grouping, record);
+                    Flow::Continue
+                })
+            }
+            (State::Top(top), Shape::Records(columns)) => {
+                scan_file(entry, shared, &stop, &mut |record| {
+                    let first = top.first_key().map(|k| cell(record.value(columns[k])));
+                    if first.as_ref().is_none_or(|c| top.wants(c)) {
+                        top.push(record_row(record, columns));
+                    }
+                    Flow::Continue
+                })
+            }
+            (_, Shape::Records(columns)) => {
+                let limit = prepared.limit();
+                let mut rows = Vec::new();
+                let result = scan_file(entry, shared, &stop, &mut |record| {
+                    rows.push(record_row(record, columns));
+                    if rows.len() >= limit {
+                        Flow::Stop
+                    } else {
+                        Flow::Continue
+                    }
+                });
+                if result.is_ok() && shared.wanted(index) {
+                    shared.deposit(index, rows);
+                }
+                result
+            }
+            (_, Shape::Groups(_)) => unreachable!("a grouped query has group state"),
+        };
+        if let Err(error) = result {
+            shared.fail(index, error);
+            return state;
+        }
+    }
+}
+
+impl Shared<'_> {
+    fn wanted(&self, index: usize) -> bool {
+        !self.failed.load(Ordering::Relaxed) && index < self.cutoff.load(Ordering::Relaxed)
+    }
+
+    /// Waits until `index` is within the look-ahead of the earliest
+    /// unfinished file; false if it is no longer needed.
+    fn wait_for_turn(&self, index: usize) -> bool {
+        let mut state = self.in_order.state.lock().expect("no worker panicked");
+        while index >= state.prefix + LOOK_AHEAD && self.wanted(index) {
+            state = self
+                .in_order
+                .advanced
+                .wait(state)
+                .expect("no worker panicked");
+        }
+        self.wanted(index)
+    }
+
+    fn deposit(&self, index: usize, rows: Vec<Row>) {
+        let mut state = self.in_order.state.lock().expect("no worker panicked");
+        state.done.insert(index, rows);
+        while let Some(rows) = state.done.get(&state.prefix) {
+            state.rows_in_prefix += rows.len();
+            state.prefix += 1;
+        }
+        if state.rows_in_prefix >= self.prepared.limit() {
+            self.cutoff.fetch_min(state.prefix, Ordering::SeqCst);
+        }
+        self.in_order.advanced.notify_all();
+    }
+
+    fn fail(&self, index: usize, error: LocalError) {
+        let mut slot = self.error.lock().expect("no worker panicked");
+        if slot.as_ref().is_none_or(|(first, _)| index < *first) {
+            *slot = Some((index, error));
+        }
+        self.failed.store(true, Ordering::SeqCst);
+        drop(slot);
+        let _guard = self.in_order.state.lock().expect("no worker panicked");
+        self.in_order.advanced.notify_all();
+    }
+}
+
+/// Reads one file, calling `on_match` with each record the WHERE clause
+/// keeps.
+fn scan_file(
+    entry: &FileEntry,
+    shared: &Shared,
+    stop: &dyn Fn() -> bool,
+    on_match: &mut dyn FnMut(&Record) -> Flow,
+) -> Result<(), LocalError> {
+    let prepared = shared.prepared;
+    shared.files_scanned.fetch_add(1, Ordering::Relaxed);
+    shared
+        .bytes_scanned
+        .fetch_add(entry.size, Ordering::Relaxed);
+    let mut columns: Option<FileColumns> = None;
+    let mut splitter = Splitter::new(&prepared.slots);
+    let mut records: u64 = 0;
+    let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
+    let result = reader::for_each_chunk(entry, stop, &mut |mut lines| {
+        if columns.is_none() {
+            let end = memchr::memchr(b'\n', lines).expect("pieces end in a newline");
+            let header = &lines[..end];
+            let header = header.strip_suffix(b"\r").unwrap_or(header);
+            columns = Some(
+                FileColumns::from_header(header, &prepared.slots).ok_or_else(|| {
+                    LocalError::NoHeader {
+                        path: entry.path.clone(),
+                        first_line: String::from_utf8_lossy(&header[..header.len().min(80)])
+                            .into_owned(),
+                    }
+                })?,
+            );
+            lines = &lines[end + 1..];
+        }
+        let columns = columns.as_ref().expect("read above");
+        Ok(
+            splitter.records(lines, columns, account, region, &mut |record| {
+                records += 1;
+                if prepared.matches(record) {
+                    on_match(record)
+                } else {
+                    Flow::Continue
+                }
+            }),
+        )
+    });
+    shared.records_read.fetch_add(records, Ordering::Relaxed);
+    if let Some(progress) = shared.progress {
+        progress.file_done(entry.size);
+    }
+    result
+}

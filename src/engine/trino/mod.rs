@@ -1,0 +1,6 @@
+//! Trino: the engine Athena v3 is built on, reached over its client
+//! protocol.
+
+pub mod client;
+
+pub use client::*;

@@ -1,0 +1,770 @@
+//! Stage 1: query text -> syntax tree ([`crate::lang::ast`]), using the pest
+//! grammar in grammar/flowq.pest.
+//!
+//! The grammar accepts more than the language (missing values, values with
+//! no qualifier, windows in any position) so that this stage can explain
+//! each mistake in the user's terms rather than as a list of grammar rules.
+
+use std::sync::LazyLock;
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+
+use crate::lang::ast::*;
+use crate::lang::diagnostic::Diagnostic;
+use crate::suggest;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/flowq.pest"]
+struct Grammar;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or_op, Assoc::Left))
+        .op(Op::infix(Rule::and_op, Assoc::Left) | Op::infix(Rule::juxtaposed, Assoc::Left))
+        .op(Op::prefix(Rule::not_op))
+});
+
+/// The stage names, for messages.
+pub const STAGES: [&str; 6] = ["stats", "sort", "limit", "fields", "count", "top"];
+
+/// Parses a whole query.
+pub fn parse(text: &str) -> Result<Query, Diagnostic> {
+    check_brackets(text)?;
+    let mut pairs = Grammar::parse(Rule::query, text).map_err(|e| from_pest(e, text))?;
+    let query = pairs.next().expect("the query rule always yields one pair");
+    let mut filter = None;
+    let mut stages = Vec::new();
+    for pair in query.into_inner() {
+        match pair.as_rule() {
+            Rule::filter => filter = Some(build_term(pair, text)?),
+            Rule::stage_list => {
+                for stage in pair.into_inner() {
+                    stages.push(build_stage(stage, text)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (filter, window) = match filter {
+        Some(term) => split_window(term)?,
+        None => (None, None),
+    };
+    Ok(Query {
+        filter,
+        window,
+        stages,
+    })
+}
+
+/// Parses the text of one value, as a `--param` value is written: `22`,
+/// `{22, 3389}`, `10.0.0.0/8`. Text that is not one value token (say, with
+/// spaces or quotes in it) is taken whole as a string, so that a parameter
+/// can carry any text to a place that accepts strings.
+pub fn parse_value(text: &str) -> Value {
+    let whole = Span::new(0, text.len());
+    let parsed = Grammar::parse(Rule::value, text.trim())
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .filter(|pair| pair.as_str().len() == text.trim().len());
+    match parsed {
+        Some(pair) if pair.as_rule() == Rule::value => build_value(pair).unwrap_or(Value {
+            kind: ValueKind::Text(text.to_string()),
+            span: whole,
+        }),
+        _ => Value {
+            kind: ValueKind::Text(text.to_string()),
+            span: whole,
+        },
+    }
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    Span::new(pair.as_span().start(), pair.as_span().end())
+}
+
+// ------------------------------------------------------------------ filter
+
+/// The filter before windows are taken out of it: windows and stray values
+/// are operands here, so that their placement can be judged with context.
+enum Term {
+    And(Box<Term>, Box<Term>),
+    Or(Box<Term>, Box<Term>),
+    Not(Box<Term>),
+    Group(Box<Term>),
+    Predicate(Predicate),
+    Window(Window),
+    Stray(Value),
+}
+
+fn build_term(pair: Pair<Rule>, text: &str) -> Result<Term, Diagnostic> {
+    PRATT
+        .map_primary(|operand| build_operand(operand, text))
+        .map_prefix(|_, term| Ok(Term::Not(Box::new(term?))))
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (Box::new(lhs?), Box::new(rhs?));
+            Ok(match op.as_rule() {
+                Rule::or_op => Term::Or(lhs, rhs),
+                _ => Term::And(lhs, rhs),
+            })
+        })
+        .parse(pair.into_inner())
+}
+
+fn build_operand(pair: Pair<Rule>, text: &str) -> Result<Term, Diagnostic> {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::group => match pair.into_inner().next() {
+            Some(inner) => Ok(Term::Group(Box::new(build_term(inner, text)?))),
+            None => Err(Diagnostic::error(span, "empty parentheses")
+                .with_help("put a predicate inside, or remove them")),
+        },
+        Rule::window => build_window(pair, text).map(Term::Window),
+        Rule::comparison => build_comparison(pair, text).map(Term::Predicate),
+        Rule::predicate => build_predicate(pair, text).map(Term::Predicate),
+        Rule::bare_word => {
+            let word = if pair.as_str().eq_ignore_ascii_case("accept") {
+                ActionWord::Accept
+            } else {
+                ActionWord::Reject
+            };
+            Ok(Term::Predicate(Predicate {
+                kind: PredicateKind::Action(word),
+                span,
+            }))
+        }
+        Rule::stray_value => {
+            let value = pair.into_inner().next().expect("stray_value holds a value");
+            Ok(Term::Stray(build_value(value)?))
+        }
+        rule => unreachable!("operand rule {rule:?}"),
+    }
+}
+
+fn build_predicate(pair: Pair<Rule>, text: &str) -> Result<Predicate, Diagnostic> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let qualifier_pair = inner.next().expect("predicate starts with a qualifier");
+    let qualifier = Qualifier::from_keyword(qualifier_pair.as_str())
+        .expect("the grammar only matches known qualifiers");
+    let value = match inner.next() {
+        Some(value) => build_value(value)?,
+        None => {
+            return Err(missing(
+                text,
+                span_of(&qualifier_pair).end,
+                qualifier.expects(),
+                qualifier.keyword(),
+            ))
+        }
+    };
+    Ok(Predicate {
+        kind: PredicateKind::Qualified { qualifier, value },
+        span,
+    })
+}
+
+fn build_comparison(pair: Pair<Rule>, text: &str) -> Result<Predicate, Diagnostic> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let field = name(inner.next().expect("comparison starts with a field"));
+    let op_pair = inner.next().expect("comparison has an operator");
+    let op = CmpOp::from_symbol(op_pair.as_str()).expect("the grammar only matches operators");
+    let value = match inner.next() {
+        Some(value) => build_value(value)?,
+        None => {
+            let after = format!("{} {}", field.text, op_pair.as_str());
+            return Err(missing(text, span_of(&op_pair).end, "a value", &after));
+        }
+    };
+    Ok(Predicate {
+        kind: PredicateKind::Compare { field, op, value },
+        span,
+    })
+}
+
+/// "expected X after 'Y'", pointing at what stands there instead.
+fn missing(text: &str, after: usize, expected: &str, keyword: &str) -> Diagnostic {
+    let (span, found) = next_token(text, after);
+    let message = match found {
+        Some(found) => format!("expected {expected} after '{keyword}', found '{found}'"),
+        None => format!("expected {expected} after '{keyword}'"),
+    };
+    Diagnostic::error(span, message)
+}
+
+/// The whitespace-delimited token at or after `offset`, for "found ..." in
+/// messages; at the end of the text, an empty span there.
+fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    let start = offset + (rest.len() - rest.trim_start().len());
+    let token: &str = text[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    let token = if token.len() > 1 && (token.starts_with('(') || token.starts_with(')')) {
+        &token[..1]
+    } else {
+        token
+    };
+    if token.is_empty() {
+        // Nothing follows: point just after what came before.
+        (Span::new(offset, offset), None)
+    } else {
+        (Span::new(start, start + token.len()), Some(token))
+    }
+}
+
+// ------------------------------------------------------------------ windows
+
+/// Takes the window out of the top-level conjunction; a window anywhere
+/// else has no single meaning (what would `not last 1h` scan?) and is an
+/// error, as are two windows and values without a qualifier.
+fn split_window(term: Term) -> Result<(Option<Expr>, Option<Window>), Diagnostic> {
+    let mut window = None;
+    let filter = take_windows(term, &mut window)?;
+    Ok((filter, window))
+}
+
+fn take_windows(term: Term, window: &mut Option<Window>) -> Result<Option<Expr>, Diagnostic> {
+    match term {
+        Term::Window(w) => {
+            if window.is_some() {
+                return Err(
+                    Diagnostic::error(w.span, "a query has at most one time window")
+                        .with_help("combine them into one, e.g. 'since T until T'"),
+                );
+            }
+            *window = Some(w);
+            Ok(None)
+        }
+        Term::And(a, b) => {
+            reject_stray(&b, &a, "and")?;
+            let a = take_windows(*a, window)?;
+            let b = take_windows(*b, window)?;
+            Ok(match (a, b) {
+                (Some(a), Some(b)) => Some(Expr::And(Box::new(a), Box::new(b))),
+                (one, None) | (None, one) => one,
+            })
+        }
+        other => lower(other).map(Some),
+    }
+}
+
+/// Lowers a term that must not contain a window.
+fn lower(term: Term) -> Result<Expr, Diagnostic> {
+    match term {
+        Term::Window(w) => Err(misplaced_window(w.span)),
+        Term::Group(inner) => lower(*inner),
+        Term::Not(inner) => Ok(Expr::Not(Box::new(lower(*inner)?))),
+        Term::And(a, b) => {
+            reject_stray(&b, &a, "and")?;
+            Ok(Expr::And(Box::new(lower(*a)?), Box::new(lower(*b)?)))
+        }
+        Term::Or(a, b) => {
+            reject_stray(&b, &a, "or")?;
+            Ok(Expr::Or(Box::new(lower(*a)?), Box::new(lower(*b)?)))
+        }
+        Term::Predicate(p) => Ok(Expr::Predicate(p)),
+        Term::Stray(value) => Err(stray(&value, None, "")),
+    }
+}
+
+fn misplaced_window(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        "a time window applies to the whole query and cannot stand inside 'or', 'not' or parentheses",
+    )
+    .with_help("a window binds like 'and', so 'a or b last 1h' reads 'a or (b and last 1h)': write '(a or b) last 1h'")
+}
+
+fn reject_stray(rhs: &Term, lhs: &Term, op: &str) -> Result<(), Diagnostic> {
+    match rhs {
+        Term::Stray(value) => Err(stray(value, rightmost_predicate(lhs), op)),
+        _ => Ok(()),
+    }
+}
+
+/// Explains a value that follows an operator with no qualifier of its own,
+/// as in `dport 22 or 23`: unlike pcap-filter, qualifiers do not carry over.
+fn stray(value: &Value, previous: Option<&Predicate>, op: &str) -> Diagnostic {
+    let shown = crate::lang::print::value(value);
+    let error = Diagnostic::error(value.span, format!("'{shown}' has no qualifier"));
+    match previous.map(|p| &p.kind) {
+        Some(PredicateKind::Qualified {
+            qualifier,
+            value: previous,
+        }) if op == "or" => {
+            let q = qualifier.keyword();
+            let prev = crate::lang::print::value(previous);
+            error.with_help(format!(
+                "qualifiers do not carry over '{op}': write '{q} {{{prev}, {shown}}}' or '{q} {prev} or {q} {shown}'"
+            ))
+        }
+        Some(PredicateKind::Qualified { qualifier, .. }) => {
+            let q = qualifier.keyword();
+            error.with_help(format!(
+                "each value needs its qualifier: write '{q} {shown}', or a set '{q} {{..., {shown}}}'"
+            ))
+        }
+        _ => error.with_help(
+            "start each predicate with a qualifier or a field, e.g. 'dport 22' or 'bytes > 1M'",
+        ),
+    }
+}
+
+fn rightmost_predicate(term: &Term) -> Option<&Predicate> {
+    match term {
+        Term::Predicate(p) => Some(p),
+        Term::And(_, b) | Term::Or(_, b) => rightmost_predicate(b),
+        Term::Not(inner) | Term::Group(inner) => rightmost_predicate(inner),
+        Term::Window(_) | Term::Stray(_) => None,
+    }
+}
+
+fn build_window(pair: Pair<Rule>, text: &str) -> Result<Window, Diagnostic> {
+    let span = span_of(&pair);
+    let form = pair.into_inner().next().expect("window has one form");
+    let rule = form.as_rule();
+    if rule == Rule::all_time {
+        return Ok(Window {
+            kind: WindowKind::AllTime,
+            span,
+        });
+    }
+    let parts = keyword_values(form.into_inner(), text)?;
+    let kind = match (rule, parts.as_slice()) {
+        (Rule::last_window, [v]) => WindowKind::Last(v.clone()),
+        (Rule::since_window, [v]) => WindowKind::Since(v.clone()),
+        (Rule::since_window, [a, b]) => WindowKind::SinceUntil(a.clone(), b.clone()),
+        (Rule::until_window, [v]) => WindowKind::Until(v.clone()),
+        (Rule::between_window, [a, b]) => WindowKind::Between(a.clone(), b.clone()),
+        (Rule::between_window, [_]) => {
+            return Err(missing(
+                text,
+                span.end,
+                "'and' and the end time",
+                "between T",
+            ))
+        }
+        (Rule::on_window, [v]) => WindowKind::On(v.clone()),
+        (rule, parts) => unreachable!("window {rule:?} with {} values", parts.len()),
+    };
+    Ok(Window { kind, span })
+}
+
+/// The values of a window form, each required after its keyword.
+fn keyword_values(pairs: Pairs<Rule>, text: &str) -> Result<Vec<Value>, Diagnostic> {
+    let mut values = Vec::new();
+    let mut keyword: Option<Pair<Rule>> = None;
+    for pair in pairs {
+        if pair.as_rule() == Rule::value {
+            values.push(build_value(pair)?);
+            keyword = None;
+        } else {
+            if let Some(kw) = keyword.take() {
+                return Err(missing_window_value(&kw, text));
+            }
+            keyword = Some(pair);
+        }
+    }
+    match keyword {
+        Some(kw) => Err(missing_window_value(&kw, text)),
+        None => Ok(values),
+    }
+}
+
+fn missing_window_value(keyword: &Pair<Rule>, text: &str) -> Diagnostic {
+    let word = keyword.as_str().to_ascii_lowercase();
+    let expected = if word == "last" {
+        "a duration like 2h or 30m"
+    } else if word == "on" {
+        "a date like 2026-11-26"
+    } else {
+        "a time like 2026-11-26T10:00:00Z or a date"
+    };
+    missing(text, span_of(keyword).end, expected, &word)
+}
+
+// ------------------------------------------------------------------ values
+
+fn build_value(pair: Pair<Rule>) -> Result<Value, Diagnostic> {
+    let span = span_of(&pair);
+    let inner = pair.into_inner().next().expect("value has one form");
+    let kind = match inner.as_rule() {
+        Rule::bare => ValueKind::Word(inner.as_str().to_string()),
+        Rule::param => ValueKind::Param(inner.as_str()[1..].to_string()),
+        Rule::string => {
+            let raw = inner.into_inner().next().map_or("", |p| p.as_str());
+            ValueKind::Text(unescape(raw))
+        }
+        Rule::set => {
+            let mut members = Vec::new();
+            for member in inner.into_inner() {
+                let member = build_value(member)?;
+                if matches!(member.kind, ValueKind::Set(_)) {
+                    return Err(Diagnostic::error(member.span, "sets cannot be nested")
+                        .with_help("list every member in one set: {a, b, c}"));
+                }
+                members.push(member);
+            }
+            if members.is_empty() {
+                return Err(Diagnostic::error(span, "empty set")
+                    .with_help("a set needs at least one member: {22, 3389}"));
+            }
+            ValueKind::Set(members)
+        }
+        rule => unreachable!("value rule {rule:?}"),
+    };
+    Ok(Value { kind, span })
+}
+
+/// A backslash takes the next character literally.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn name(pair: Pair<Rule>) -> Name {
+    Name {
+        text: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+// ------------------------------------------------------------------ stages
+
+fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+    let kind = match rule {
+        Rule::stats => {
+            let mut aggregates = Vec::new();
+            let mut by = Vec::new();
+            for part in inner {
+                match part.as_rule() {
+                    Rule::aggregate => aggregates.push(build_aggregate(part)),
+                    _ => by = by_fields(part),
+                }
+            }
+            StageKind::Stats { aggregates, by }
+        }
+        Rule::sort => StageKind::Sort(
+            inner
+                .map(|key| {
+                    let mut parts = key.into_inner();
+                    let field = name(parts.next().expect("sort key has a field"));
+                    let descending = parts
+                        .next()
+                        .is_some_and(|d| d.as_str().eq_ignore_ascii_case("desc"));
+                    SortKey { field, descending }
+                })
+                .collect(),
+        ),
+        Rule::limit => StageKind::Limit(build_value(inner.next().expect("limit has a value"))?),
+        Rule::fields => StageKind::Fields(field_list(inner.next().expect("fields has a list"))),
+        Rule::count => StageKind::Count {
+            by: inner.next().map(by_fields).unwrap_or_default(),
+        },
+        Rule::top => {
+            let n = build_value(inner.next().expect("top has a count"))?;
+            let fields = field_list(inner.next().expect("top has fields"));
+            let metric = inner
+                .next()
+                .map(|by| name(by.into_inner().nth(1).expect("top by has a field")));
+            StageKind::Top { n, fields, metric }
+        }
+        Rule::unknown_stage => return Err(unknown_stage(span, text)),
+        rule => unreachable!("stage rule {rule:?}"),
+    };
+    Ok(Stage { kind, span })
+}
+
+fn unknown_stage(span: Span, text: &str) -> Diagnostic {
+    let word = text[span.start..span.end]
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    let word_span = Span::new(span.start, span.start + word.len());
+    let error = Diagnostic::error(word_span, format!("unknown stage '{word}'"));
+    match suggest::closest(word, STAGES) {
+        Some(stage) => error.with_help(format!("did you mean '{stage}'?")),
+        None => error.with_help(format!("the stages are: {}", STAGES.join(", "))),
+    }
+}
+
+fn build_aggregate(pair: Pair<Rule>) -> Aggregate {
+    let span = span_of(&pair);
+    let mut function = AggFn::Count;
+    let mut argument = None;
+    let mut alias = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::agg_fn => {
+                function = AggFn::from_name(part.as_str()).expect("grammar matches known functions")
+            }
+            Rule::field_name => argument = Some(name(part)),
+            Rule::ident => alias = Some(name(part)),
+            _ => {}
+        }
+    }
+    Aggregate {
+        function,
+        argument,
+        alias,
+        span,
+    }
+}
+
+fn by_fields(pair: Pair<Rule>) -> Vec<Name> {
+    field_list(pair.into_inner().nth(1).expect("by has a list"))
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_stats
+            | Rule::kw_sort
+            | Rule::kw_limit
+            | Rule::kw_fields
+            | Rule::kw_count
+            | Rule::kw_top
+            | Rule::kw_by
+            | Rule::kw_as
+    )
+}
+
+fn field_list(pair: Pair<Rule>) -> Vec<Name> {
+    pair.into_inner().map(name).collect()
+}
+
+// ------------------------------------------------------------------ errors
+
+/// Reports an unclosed or unmatched bracket where it is, which pest would
+/// only notice at the end of the text.
+fn check_brackets(text: &str) -> Result<(), Diagnostic> {
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if let Some(q) = quote {
+            if c == '\\' {
+                chars.next();
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '{' => open.push((c, i)),
+            ')' | '}' => {
+                let expected = if c == ')' { '(' } else { '{' };
+                match open.pop() {
+                    Some((o, _)) if o == expected => {}
+                    Some((o, at)) => {
+                        return Err(Diagnostic::error(
+                            Span::new(i, i + 1),
+                            format!("'{c}' closes the '{o}' at offset {at}"),
+                        )
+                        .with_help(format!("close it with '{}' first", closing(o))))
+                    }
+                    None => {
+                        return Err(Diagnostic::error(
+                            Span::new(i, i + 1),
+                            format!("unmatched '{c}'"),
+                        )
+                        .with_help(format!("remove it, or open it with '{expected}'")))
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(q) = quote {
+        let at = text.rfind(q).unwrap_or(0);
+        return Err(Diagnostic::error(Span::new(at, at + 1), "unclosed quote")
+            .with_help(format!("end the string with {q}")));
+    }
+    match open.pop() {
+        Some((o, at)) => Err(
+            Diagnostic::error(Span::new(at, at + 1), format!("unclosed '{o}'"))
+                .with_help(format!("close it with '{}'", closing(o))),
+        ),
+        None => Ok(()),
+    }
+}
+
+fn closing(open: char) -> char {
+    if open == '(' {
+        ')'
+    } else {
+        '}'
+    }
+}
+
+fn from_pest(error: pest::error::Error<Rule>, text: &str) -> Diagnostic {
+    let at = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let before = text[..at.min(text.len())].trim_end();
+    if before.ends_with('|') {
+        let (span, _) = next_token(text, before.len());
+        let stages = STAGES.join(", ");
+        return Diagnostic::error(span, format!("expected a stage after '|' ({stages})"));
+    }
+    let (span, found) = next_token(text, at);
+    let message = match found {
+        Some(found) => format!("unexpected '{found}'"),
+        None => "unexpected end of query".to_string(),
+    };
+    let diagnostic = Diagnostic::error(span, message);
+    if expected.is_empty() {
+        diagnostic
+    } else {
+        diagnostic.with_help(format!("expected {expected}"))
+    }
+}
+
+/// Names grammar rules the way the docs do.
+fn describe(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for rule in rules {
+        let name = match rule {
+            Rule::EOI => "the end of the query",
+            Rule::aggregate | Rule::agg_fn => "an aggregate like count() or sum(bytes)",
+            Rule::field_name | Rule::field_list | Rule::sort_key => "a field name",
+            Rule::ident => "a name",
+            Rule::value | Rule::set | Rule::param | Rule::string | Rule::bare => "a value",
+            Rule::stage_list
+            | Rule::stats
+            | Rule::sort
+            | Rule::limit
+            | Rule::fields
+            | Rule::count
+            | Rule::top
+            | Rule::unknown_stage => "a stage (stats, sort, limit, fields, count, top)",
+            Rule::and_op | Rule::or_op | Rule::juxtaposed => "'and', 'or' or another predicate",
+            Rule::direction => "'asc' or 'desc'",
+            Rule::cmp_op => "a comparison operator",
+            Rule::by_fields | Rule::top_by => "'by'",
+            _ => "a predicate",
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().message
+    }
+
+    #[test]
+    fn not_binds_tighter_than_and_than_or() {
+        let q = parse("not dport 22 src 10.0.0.1 or accept").unwrap();
+        match q.filter.unwrap() {
+            Expr::Or(lhs, rhs) => {
+                assert!(matches!(*rhs, Expr::Predicate(_)));
+                match *lhs {
+                    Expr::And(a, _) => assert!(matches!(*a, Expr::Not(_))),
+                    other => panic!("expected and, got {other:?}"),
+                }
+            }
+            other => panic!("expected or, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn window_is_taken_from_the_top_level() {
+        let q = parse("dport 22 last 2h and reject").unwrap();
+        assert!(matches!(q.window.unwrap().kind, WindowKind::Last(_)));
+        assert!(matches!(q.filter.unwrap(), Expr::And(_, _)));
+    }
+
+    #[test]
+    fn misplaced_windows_are_errors() {
+        assert!(err("dport 22 or last 2h").contains("cannot stand inside"));
+        assert!(err("not last 2h").contains("cannot stand inside"));
+        assert!(err("(dport 22 last 2h)").contains("cannot stand inside"));
+        assert!(err("last 2h last 3h").contains("at most one"));
+    }
+
+    #[test]
+    fn a_value_without_qualifier_suggests_a_set() {
+        let e = parse("dport 22 or 23").unwrap_err();
+        assert_eq!(e.message, "'23' has no qualifier");
+        assert!(e.help.unwrap().contains("dport {22, 23}"));
+        assert_eq!(e.span.start, 12);
+    }
+
+    #[test]
+    fn missing_values_name_the_qualifier() {
+        let e = parse("src and dport 22").unwrap_err();
+        assert_eq!(
+            e.message,
+            "expected an address or CIDR after 'src', found 'and'"
+        );
+        assert_eq!((e.span.start, e.span.end), (4, 7));
+        assert_eq!(
+            err("dport"),
+            "expected a port, port range or service name after 'dport'"
+        );
+    }
+
+    #[test]
+    fn brackets_are_checked_where_they_are() {
+        let e = parse("(dport 22 or dport 23").unwrap_err();
+        assert_eq!((e.message.as_str(), e.span.start), ("unclosed '('", 0));
+        assert_eq!(err("dport 22)"), "unmatched ')'");
+    }
+
+    #[test]
+    fn unknown_stages_get_a_suggestion() {
+        let e = parse("dport 22 | sotr bytes").unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean 'sort'?"));
+    }
+
+    #[test]
+    fn param_values_parse_as_values_or_text() {
+        assert!(matches!(parse_value("{22, 23}").kind, ValueKind::Set(v) if v.len() == 2));
+        assert_eq!(
+            parse_value("x' OR '1'='1").kind,
+            ValueKind::Text("x' OR '1'='1".into())
+        );
+    }
+}

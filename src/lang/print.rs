@@ -1,0 +1,159 @@
+//! The canonical form of a query: lower-case keywords, explicit `and`, the
+//! fewest parentheses that keep the meaning, the window last. Parsing the
+//! canonical form gives back the same syntax tree.
+
+use crate::lang::ast::*;
+
+pub fn canonical(query: &Query) -> String {
+    let mut parts = Vec::new();
+    if let Some(filter) = &query.filter {
+        // A window binds like `and`: `a or b last 1h` would put it inside
+        // the `or`, so a top-level `or` is parenthesised when one follows.
+        let min = if query.window.is_some() {
+            Precedence::And
+        } else {
+            Precedence::Or
+        };
+        parts.push(at(filter, min));
+    }
+    if let Some(w) = &query.window {
+        parts.push(window(w));
+    }
+    let mut out = parts.join(" ");
+    for stage in &query.stages {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str("| ");
+        out.push_str(&self::stage(stage));
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Precedence {
+    Or,
+    And,
+    Not,
+}
+
+pub fn expr(e: &Expr) -> String {
+    at(e, Precedence::Or)
+}
+
+/// Prints `e` where an operand of at least `min` precedence is expected.
+fn at(e: &Expr, min: Precedence) -> String {
+    let (own, text) = match e {
+        Expr::Or(a, b) => (
+            Precedence::Or,
+            format!("{} or {}", at(a, Precedence::Or), at(b, Precedence::And)),
+        ),
+        Expr::And(a, b) => (
+            Precedence::And,
+            format!("{} and {}", at(a, Precedence::And), at(b, Precedence::Not)),
+        ),
+        Expr::Not(inner) => (
+            Precedence::Not,
+            format!("not {}", at(inner, Precedence::Not)),
+        ),
+        Expr::Predicate(p) => (Precedence::Not, predicate(p)),
+    };
+    if own < min {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+pub fn predicate(p: &Predicate) -> String {
+    match &p.kind {
+        PredicateKind::Qualified {
+            qualifier,
+            value: v,
+        } => {
+            format!("{} {}", qualifier.keyword(), value(v))
+        }
+        PredicateKind::Compare {
+            field,
+            op,
+            value: v,
+        } => {
+            format!("{} {} {}", field.text, op.symbol(), value(v))
+        }
+        PredicateKind::Action(word) => word.keyword().to_string(),
+    }
+}
+
+pub fn value(v: &Value) -> String {
+    match &v.kind {
+        ValueKind::Word(w) => w.clone(),
+        ValueKind::Text(t) => format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\"")),
+        ValueKind::Param(p) => format!("${p}"),
+        ValueKind::Set(members) => {
+            let members: Vec<String> = members.iter().map(value).collect();
+            format!("{{{}}}", members.join(", "))
+        }
+    }
+}
+
+pub fn window(w: &Window) -> String {
+    match &w.kind {
+        WindowKind::Last(v) => format!("last {}", value(v)),
+        WindowKind::Since(v) => format!("since {}", value(v)),
+        WindowKind::Until(v) => format!("until {}", value(v)),
+        WindowKind::SinceUntil(a, b) => format!("since {} until {}", value(a), value(b)),
+        WindowKind::Between(a, b) => format!("between {} and {}", value(a), value(b)),
+        WindowKind::On(v) => format!("on {}", value(v)),
+        WindowKind::AllTime => "all time".to_string(),
+    }
+}
+
+fn names(list: &[Name]) -> String {
+    list.iter()
+        .map(|n| n.text.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn stage(s: &Stage) -> String {
+    match &s.kind {
+        StageKind::Stats { aggregates, by } => {
+            let aggs: Vec<String> = aggregates.iter().map(aggregate).collect();
+            let mut out = format!("stats {}", aggs.join(", "));
+            if !by.is_empty() {
+                out.push_str(&format!(" by {}", names(by)));
+            }
+            out
+        }
+        StageKind::Sort(keys) => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let dir = if k.descending { " desc" } else { "" };
+                    format!("{}{dir}", k.field.text)
+                })
+                .collect();
+            format!("sort {}", keys.join(", "))
+        }
+        StageKind::Limit(v) => format!("limit {}", value(v)),
+        StageKind::Fields(list) => format!("fields {}", names(list)),
+        StageKind::Count { by } if by.is_empty() => "count".to_string(),
+        StageKind::Count { by } => format!("count by {}", names(by)),
+        StageKind::Top { n, fields, metric } => {
+            let mut out = format!("top {} {}", value(n), names(fields));
+            if let Some(m) = metric {
+                out.push_str(&format!(" by {}", m.text));
+            }
+            out
+        }
+    }
+}
+
+fn aggregate(a: &Aggregate) -> String {
+    let arg = a.argument.as_ref().map_or("", |n| n.text.as_str());
+    let mut out = format!("{}({arg})", a.function.name());
+    if let Some(alias) = &a.alias {
+        out.push_str(&format!(" as {}", alias.text));
+    }
+    out
+}

@@ -1,0 +1,432 @@
+//! Backend: checked query -> Athena engine v3 SQL (the Trino dialect).
+//!
+//! Two functions write everything the user influenced: [`ident`] quotes
+//! identifiers and [`literal`] renders typed values. Nothing else puts
+//! query text into SQL.
+//!
+//! Rules (reference §4): identifiers are double-quoted; string columns read
+//! `-` as NULL through `NULLIF(col, '-')`, so `not action accept` is not
+//! true for a NODATA row (text tables created from the AWS docs do not set
+//! `serialization.null.format`); addresses are compared as IPADDRESS via
+//! TRY_CAST, which turns `-` into NULL instead of failing; the time window
+//! is `"end" >= t0 AND "start" < t1` on epoch seconds, always with the
+//! partition predicates of src/partition.rs.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::lang::ast::{AggFn, CmpOp};
+use crate::lang::check::{CheckedQuery, Column, Filter, OutputValue, Test};
+use crate::schema::{Field, FieldType};
+use crate::sql::partition::{self, PartValue, PartitionPredicate};
+use crate::table::Table;
+
+/// Athena refuses longer query strings (reference §4.3).
+pub const MAX_QUERY_BYTES: usize = 262_144;
+
+/// A typed SQL literal.
+#[derive(Clone, Copy, Debug)]
+pub enum Literal<'a> {
+    Text(&'a str),
+    Int(i64),
+    /// `DATE 'yyyy-mm-dd'`; the text must be a date.
+    Date(&'a str),
+    Address(IpAddr),
+}
+
+/// Renders a literal. Strings are single-quoted with quotes doubled, so no
+/// value can end the literal early.
+pub fn literal(value: Literal) -> String {
+    match value {
+        Literal::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        Literal::Int(n) => n.to_string(),
+        Literal::Date(d) => format!("DATE {}", literal(Literal::Text(d))),
+        Literal::Address(ip) => format!("IPADDRESS {}", literal(Literal::Text(&ip.to_string()))),
+    }
+}
+
+/// Quotes an identifier, doubling any double quote inside it.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLong {
+    pub bytes: usize,
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the SQL is {} bytes, over Athena's limit of {MAX_QUERY_BYTES}; use fewer or smaller sets",
+            self.bytes
+        )
+    }
+}
+
+/// The SQL of a checked query against a table.
+pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
+    let mut sql = String::new();
+    select(&mut sql, query);
+    let _ = write!(
+        sql,
+        "\nFROM {}.{}",
+        ident(&table.database),
+        ident(&table.name)
+    );
+    let conditions = conditions(query, table);
+    for (i, condition) in conditions.iter().enumerate() {
+        let keyword = if i == 0 { "\nWHERE " } else { "\n  AND " };
+        sql.push_str(keyword);
+        sql.push_str(condition);
+    }
+    group_order_limit(&mut sql, query);
+    sql.push('\n');
+    if sql.len() > MAX_QUERY_BYTES {
+        return Err(TooLong { bytes: sql.len() });
+    }
+    Ok(sql)
+}
+
+fn select(sql: &mut String, query: &CheckedQuery) {
+    sql.push_str("SELECT");
+    let columns = &query.output.columns;
+    for (i, column) in columns.iter().enumerate() {
+        let separator = if i + 1 < columns.len() { "," } else { "" };
+        let value = output_value(column.value);
+        let name = ident(&column.name);
+        if value == name {
+            let _ = write!(sql, "\n  {value}{separator}");
+        } else {
+            let _ = write!(sql, "\n  {value} AS {name}{separator}");
+        }
+    }
+}
+
+fn group_order_limit(sql: &mut String, query: &CheckedQuery) {
+    let output = &query.output;
+    if let Some(keys) = &output.group_by {
+        if !keys.is_empty() {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|&i| output_value(output.columns[i].value))
+                .collect();
+            let _ = write!(sql, "\nGROUP BY {}", keys.join(", "));
+        }
+    }
+    if !output.order.is_empty() {
+        let keys: Vec<String> = output
+            .order
+            .iter()
+            .map(|k| {
+                let direction = if k.descending { "DESC" } else { "ASC" };
+                format!(
+                    "{} {direction} NULLS LAST",
+                    ident(&output.columns[k.column].name)
+                )
+            })
+            .collect();
+        let _ = write!(sql, "\nORDER BY {}", keys.join(", "));
+    }
+    if let Some(limit) = output.limit {
+        let _ = write!(sql, "\nLIMIT {limit}");
+    }
+}
+
+fn output_value(value: OutputValue) -> String {
+    match value {
+        OutputValue::Column(c) => column(c),
+        OutputValue::Aggregate { function, argument } => {
+            let arg = argument.map(column);
+            match (function, arg) {
+                (AggFn::Count, None) => "count(*)".to_string(),
+                (AggFn::CountDistinct, Some(a)) => format!("count(DISTINCT {a})"),
+                (f, Some(a)) => format!("{}({a})", f.name()),
+                (f, None) => unreachable!("{f:?} without an argument passed the check"),
+            }
+        }
+    }
+}
+
+/// A column as an expression whose value is NULL where the file has `-`.
+fn column(c: Column) -> String {
+    match c {
+        Column::Field(f) => field(f),
+        Column::Duration => format!("({} - {})", ident("end"), ident("start")),
+    }
+}
+
+fn field(f: &Field) -> String {
+    match f.ty {
+        FieldType::Text | FieldType::Address => format!("NULLIF({}, '-')", ident(f.column)),
+        FieldType::Int | FieldType::BigInt => ident(f.column),
+    }
+}
+
+/// WHERE conditions: partition predicates, the window, then the filter's
+/// top-level conjuncts, one per line.
+fn conditions(query: &CheckedQuery, table: &Table) -> Vec<String> {
+    let mut out: Vec<String> = partition::predicates(query, table)
+        .iter()
+        .map(partition_predicate)
+        .collect();
+    if let Some(t0) = query.window.start {
+        out.push(format!("{} >= {}", ident("end"), literal(Literal::Int(t0))));
+    }
+    if let Some(t1) = query.window.end {
+        out.push(format!(
+            "{} < {}",
+            ident("start"),
+            literal(Literal::Int(t1))
+        ));
+    }
+    match &query.filter {
+        Some(Filter::And(parts)) => out.extend(parts.iter().map(|f| atom(f, table))),
+        Some(other) => out.push(atom(other, table)),
+        None => {}
+    }
+    out
+}
+
+fn partition_predicate(p: &PartitionPredicate) -> String {
+    match p {
+        PartitionPredicate::Bounds { column, low, high } => {
+            let c = ident(column);
+            match (low, high) {
+                (Some(lo), Some(hi)) if lo == hi => format!("{c} = {}", part_value(lo)),
+                (Some(lo), Some(hi)) => {
+                    format!("{c} BETWEEN {} AND {}", part_value(lo), part_value(hi))
+                }
+                (Some(lo), None) => format!("{c} >= {}", part_value(lo)),
+                (None, Some(hi)) => format!("{c} <= {}", part_value(hi)),
+                (None, None) => "TRUE".to_string(),
+            }
+        }
+        PartitionPredicate::Tuple {
+            columns,
+            values,
+            at_least,
+        } => format!("({})", tuple(columns, values, *at_least)),
+        PartitionPredicate::In { column, values } => in_list(&ident(column), values),
+    }
+}
+
+/// `(a, b) >= (x, y)` spelled with per-column comparisons, which every
+/// engine can evaluate on partition values: `a > x OR (a = x AND b >= y)`.
+fn tuple(columns: &[String], values: &[PartValue], at_least: bool) -> String {
+    let c = ident(&columns[0]);
+    let v = part_value(&values[0]);
+    if columns.len() == 1 {
+        let op = if at_least { ">=" } else { "<=" };
+        return format!("{c} {op} {v}");
+    }
+    let strict = if at_least { ">" } else { "<" };
+    let rest = tuple(&columns[1..], &values[1..], at_least);
+    let rest = if columns.len() > 2 {
+        format!("({rest})")
+    } else {
+        rest
+    };
+    format!("{c} {strict} {v} OR ({c} = {v} AND {rest})")
+}
+
+fn part_value(v: &PartValue) -> String {
+    match v {
+        PartValue::Date(d) => literal(Literal::Date(d)),
+        PartValue::Text(t) => literal(Literal::Text(t)),
+    }
+}
+
+fn in_list(expr: &str, values: &[String]) -> String {
+    match values {
+        [one] => format!("{expr} = {}", literal(Literal::Text(one))),
+        many => {
+            let list: Vec<String> = many.iter().map(|v| literal(Literal::Text(v))).collect();
+            format!("{expr} IN ({})", list.join(", "))
+        }
+    }
+}
+
+/// A filter as a SQL boolean expression, parenthesised wherever it is
+/// not a single comparison.
+fn filter(f: &Filter, table: &Table) -> String {
+    match f {
+        Filter::And(parts) => join(parts, " AND ", table),
+        Filter::Or(parts) => join(parts, " OR ", table),
+        Filter::Not(inner) => format!("NOT ({})", filter(inner, table)),
+        Filter::Test(t) => test(t, table),
+    }
+}
+
+fn join(parts: &[Filter], separator: &str, table: &Table) -> String {
+    parts
+        .iter()
+        .map(|p| atom(p, table))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// A filter that can stand next to AND/OR/NOT without changing meaning.
+fn atom(f: &Filter, table: &Table) -> String {
+    let text = filter(f, table);
+    let simple = match f {
+        Filter::Test(t) => !test_has_top_level_or(t),
+        Filter::Not(_) => true,
+        _ => false,
+    };
+    if simple {
+        text
+    } else {
+        format!("({text})")
+    }
+}
+
+fn test_has_top_level_or(t: &Test) -> bool {
+    match t {
+        Test::Address { nets, .. } => address_groups(nets) > 1,
+        Test::IntIn { ranges, .. } => {
+            let singles = ranges.iter().filter(|(lo, hi)| lo == hi).count();
+            let spans = ranges.len() - singles;
+            spans + usize::from(singles > 0) > 1
+        }
+        _ => false,
+    }
+}
+
+fn test(t: &Test, table: &Table) -> String {
+    match t {
+        Test::Address { field, nets } => address_test(field, nets),
+        Test::IntIn { column: c, ranges } => int_in(&column(*c), ranges),
+        Test::Compare {
+            column: c,
+            op,
+            value,
+        } => {
+            format!(
+                "{} {} {}",
+                column(*c),
+                cmp(*op),
+                literal(Literal::Int(*value))
+            )
+        }
+        Test::TextIn { field: f, values } => in_list(&field(f), values),
+        Test::Flags { field: f, mask } => format!(
+            "bitwise_and({}, {}) = {}",
+            field(f),
+            literal(Literal::Int(*mask)),
+            literal(Literal::Int(*mask))
+        ),
+        Test::Partition { key, values } => {
+            let column = table
+                .partitioning
+                .column(*key)
+                .expect("partition tests are only made for tables with the column");
+            in_list(&ident(column), values)
+        }
+    }
+}
+
+fn cmp(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Ne => "<>",
+        other => other.symbol(),
+    }
+}
+
+fn int_in(expr: &str, ranges: &[(i64, i64)]) -> String {
+    let singles: Vec<String> = ranges
+        .iter()
+        .filter(|(lo, hi)| lo == hi)
+        .map(|(lo, _)| literal(Literal::Int(*lo)))
+        .collect();
+    let mut parts = Vec::new();
+    match singles.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("{expr} = {one}")),
+        many => parts.push(format!("{expr} IN ({})", many.join(", "))),
+    }
+    for (lo, hi) in ranges.iter().filter(|(lo, hi)| lo != hi) {
+        parts.push(format!(
+            "{expr} BETWEEN {} AND {}",
+            literal(Literal::Int(*lo)),
+            literal(Literal::Int(*hi))
+        ));
+    }
+    parts.join(" OR ")
+}
+
+/// How many OR-ed parts an address test renders as: exact IPv4 addresses
+/// share one IN list; each IPv6 address and each network is its own test.
+fn address_groups(nets: &[IpNet]) -> usize {
+    let exact_v4 = nets.iter().filter(|n| is_exact_v4(n)).count();
+    nets.len() - exact_v4 + usize::from(exact_v4 > 0)
+}
+
+/// Whether an address test compares this network as text (an exact IPv4
+/// address) rather than as a parsed address; the local engine follows the
+/// same split, as the two differ on values that are not addresses.
+pub fn is_exact_v4(net: &IpNet) -> bool {
+    matches!(net, IpNet::V4(n) if n.prefix_len() == 32)
+}
+
+/// Exact IPv4 addresses compare as strings (flow logs print them in one
+/// canonical dotted form, and a string compare is cheaper); IPv6 textual
+/// forms vary, so they compare as IPADDRESS; networks use `contains`.
+fn address_test(f: &Field, nets: &[IpNet]) -> String {
+    let as_ip = format!("TRY_CAST({} AS IPADDRESS)", ident(f.column));
+    let exact_v4: Vec<String> = nets
+        .iter()
+        .filter(|n| is_exact_v4(n))
+        .map(|n| n.addr().to_string())
+        .collect();
+    let mut parts = Vec::new();
+    if !exact_v4.is_empty() {
+        parts.push(in_list(&field(f), &exact_v4));
+    }
+    for net in nets.iter().filter(|n| !is_exact_v4(n)) {
+        if net.prefix_len() == net.max_prefix_len() {
+            parts.push(format!(
+                "{as_ip} = {}",
+                literal(Literal::Address(net.addr()))
+            ));
+        } else {
+            let contains = format!(
+                "contains({}, {as_ip})",
+                literal(Literal::Text(&net.to_string()))
+            );
+            parts.push(if holds_mapped_v4(net) {
+                // Trino stores IPv4 addresses as IPv4-mapped IPv6 ones, so
+                // its contains('::/0', x) is true for every IPv4 x; in
+                // flowq an IPv6 network holds no IPv4 address (the local
+                // engine's rule), and contains('0.0.0.0/0', x) is false
+                // for every IPv6 x.
+                format!("({contains} AND NOT contains('0.0.0.0/0', {as_ip}))")
+            } else {
+                contains
+            });
+        }
+    }
+    parts.join(" OR ")
+}
+
+/// Whether an IPv6 network contains the IPv4-mapped range `::ffff:0:0/96`
+/// (`::/0`, `::/64`, ...), where Trino finds every IPv4 address.
+fn holds_mapped_v4(net: &IpNet) -> bool {
+    const MAPPED: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0);
+    matches!(net, IpNet::V6(n) if n.prefix_len() <= 96 && n.contains(&MAPPED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_cannot_end_early() {
+        assert_eq!(literal(Literal::Text("x' OR '1'='1")), "'x'' OR ''1''=''1'");
+        assert_eq!(literal(Literal::Date("2026-11-27")), "DATE '2026-11-27'");
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+    }
+}
