@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 
 use flowq::engine::output::Cell;
 use flowq::engine::trino::{Client, Config, QueryStats};
-use flowq::lang::check::{CheckContext, Params};
+use flowq::lang::check::CheckContext;
+use flowq::lang::ir::Params;
 use flowq::sample::{self, FormatVersion, Layout};
 use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod engine;
+pub mod json;
 pub mod lang;
 pub mod ports;
 pub mod sample;

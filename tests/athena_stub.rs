@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use flowq::engine::athena::{self, Athena, AthenaTarget, NamedQuery, RunOptions};
-use flowq::engine::output::{json_string, Format};
+use flowq::engine::output::Format;
+use flowq::json::json_string;
 
 // ------------------------------------------------------------------ stub
 

@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 
 use flowq::engine::output::Cell;
 use flowq::engine::trino::{Client, Rows};
-use flowq::lang::check::{CheckContext, CheckedQuery, Params};
+use flowq::lang::check::CheckContext;
+use flowq::lang::ir::{CheckedQuery, Params};
 use flowq::sample::{self, FormatVersion, Layout};
 use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};

@@ -10,7 +10,8 @@ use flate2::write::GzEncoder;
 
 use flowq::engine::local::{self, LocalError, LocalSource, ScanStats};
 use flowq::engine::output::{Cell, ColumnInfo, RowSink};
-use flowq::lang::check::{CheckContext, CheckedQuery, Filter, Params, Test};
+use flowq::lang::check::CheckContext;
+use flowq::lang::ir::{CheckedQuery, Filter, Params, Test};
 use flowq::table::PartitionKey;
 
 const NOW: &str = "2026-11-27T03:00:00Z";

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 
 use flowq::engine::output::Cell;
 use flowq::engine::trino::{Client, QueryStats, Rows};
-use flowq::lang::check::{CheckContext, Params};
+use flowq::lang::check::CheckContext;
+use flowq::lang::ir::Params;
 use flowq::schema::LogFormat;
 use flowq::sql::ddl_trino::{self, Location};
 use flowq::table::{Partitioning, Scheme, Table};

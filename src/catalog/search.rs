@@ -10,8 +10,9 @@ use serde::Deserialize;
 
 use crate::catalog::yaml;
 use crate::lang::ast::{Value, ValueKind};
-use crate::lang::check::{self, Params};
+use crate::lang::check;
 use crate::lang::diagnostic::{line_of, Diagnostic, Located, Severity, SourceText};
+use crate::lang::ir::Params;
 use crate::lang::parse;
 use crate::{suggest, units};
 

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::catalog::config::{Config, EngineName, Source};
 use crate::catalog::search::{self, Search};
 use crate::catalog::validate;
-use crate::lang::check::{CheckContext, Params};
+use crate::lang::check::CheckContext;
 use crate::lang::diagnostic::{Located, SourceText};
+use crate::lang::ir::Params;
 use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
@@ -85,7 +86,7 @@ pub struct QueryOptions {
 /// A query resolved against its source and compiled.
 pub struct Resolved {
     pub query: crate::lang::ast::Query,
-    pub checked: crate::lang::check::CheckedQuery,
+    pub checked: crate::lang::ir::CheckedQuery,
     pub source: Source,
     pub search: Option<Search>,
     /// Notes for stderr (the default window, ...).
@@ -100,10 +101,7 @@ impl Resolved {
     }
 
     /// The same, for a checked query changed since (`--limit`).
-    fn compiled_with(
-        &self,
-        checked: crate::lang::check::CheckedQuery,
-    ) -> Result<Compiled, Failure> {
+    fn compiled_with(&self, checked: crate::lang::ir::CheckedQuery) -> Result<Compiled, Failure> {
         let sql = crate::sql::render::render(&checked, &self.source.table)
             .map_err(|e| Failure::usage(e.to_string()))?;
         Ok(Compiled {
@@ -291,7 +289,7 @@ pub fn run(
 
 fn run_local(
     resolved: &Resolved,
-    checked: &crate::lang::check::CheckedQuery,
+    checked: &crate::lang::ir::CheckedQuery,
     run: &RunOptions,
     chatty: bool,
 ) -> Result<u8, Failure> {
@@ -332,7 +330,7 @@ fn run_local(
 
 fn run_athena(
     resolved: &Resolved,
-    checked: crate::lang::check::CheckedQuery,
+    checked: crate::lang::ir::CheckedQuery,
     run: &RunOptions,
 ) -> Result<u8, Failure> {
     use crate::engine::athena;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::cli::commands::exit;
 use crate::engine::local::{self, LocalError, LocalSource, Progress, ScanStats};
 use crate::engine::output::{self, Format, PendingFile};
-use crate::lang::check::CheckedQuery;
+use crate::lang::ir::CheckedQuery;
 use crate::units;
 
 /// How a run writes its rows and talks on stderr.

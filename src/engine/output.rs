@@ -6,6 +6,7 @@
 //! Sinks stream: rows are written as they come, except that the table
 //! format holds the first [`TABLE_SAMPLE`] rows to size its columns.
 
+use crate::json::json_string;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -301,24 +302,6 @@ struct JsonSink<'a> {
     rows: usize,
     /// JSON Lines (one object per line) rather than one array.
     lines: bool,
-}
-
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn json_value(cell: &Cell) -> String {

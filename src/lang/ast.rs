@@ -4,8 +4,6 @@
 //! the user typed (or `$params`), and field names are unresolved. The check
 //! stage (src/check.rs) turns this into a typed query.
 
-use std::fmt;
-
 /// A byte range in the query text.
 ///
 /// Spans are location metadata, never part of a node's identity: two nodes
@@ -378,10 +376,4 @@ impl AggFn {
 pub struct SortKey {
     pub field: Name,
     pub descending: bool,
-}
-
-impl fmt::Display for Query {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::lang::print::canonical(self))
-    }
 }

@@ -150,7 +150,7 @@ impl Located {
 
     /// One JSON object, for `--format json`.
     pub fn to_json(&self) -> String {
-        use crate::engine::output::json_string;
+        use crate::json::json_string;
         format!(
             "{{\"file\":{},\"line\":{},\"column\":{},\"severity\":\"{}\",\"message\":{},\"help\":{}}}",
             json_string(&self.origin),

@@ -5,11 +5,13 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod ir;
 pub mod parse;
 pub mod print;
 
-use check::{CheckContext, CheckedQuery};
+use check::CheckContext;
 use diagnostic::Diagnostic;
+use ir::CheckedQuery;
 
 /// Parses and checks a query: what every engine starts from (the local
 /// engine needs no SQL).

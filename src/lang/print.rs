@@ -157,3 +157,10 @@ fn aggregate(a: &Aggregate) -> String {
     }
     out
 }
+
+/// A query prints in its canonical form.
+impl std::fmt::Display for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&canonical(self))
+    }
+}

@@ -9,8 +9,9 @@ pub mod partition;
 pub mod render;
 
 use crate::lang::ast::{self, Query};
-use crate::lang::check::{CheckContext, CheckedQuery};
+use crate::lang::check::CheckContext;
 use crate::lang::diagnostic::Diagnostic;
+use crate::lang::ir::CheckedQuery;
 
 /// A query through every stage.
 #[derive(Debug)]

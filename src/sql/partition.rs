@@ -14,7 +14,7 @@
 //! table's partition columns; backends render them (src/sql.rs) or apply
 //! them to folders (the local engine).
 
-use crate::lang::check::{CheckedQuery, Filter, ResolvedWindow, Test};
+use crate::lang::ir::{CheckedQuery, Filter, ResolvedWindow, Test};
 use crate::table::{PartitionKey, Scheme, Table, TimePart};
 use crate::time;
 

@@ -18,7 +18,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::lang::ast::{AggFn, CmpOp};
-use crate::lang::check::{CheckedQuery, Column, Filter, OutputValue, Test};
+use crate::lang::ir::{
+    holds_mapped_v4, is_exact_v4, CheckedQuery, Column, Filter, OutputValue, Test,
+};
 use crate::schema::{Field, FieldType};
 use crate::sql::partition::{self, PartValue, PartitionPredicate};
 use crate::table::Table;
@@ -365,13 +367,6 @@ fn address_groups(nets: &[IpNet]) -> usize {
     nets.len() - exact_v4 + usize::from(exact_v4 > 0)
 }
 
-/// Whether an address test compares this network as text (an exact IPv4
-/// address) rather than as a parsed address; the local engine follows the
-/// same split, as the two differ on values that are not addresses.
-pub fn is_exact_v4(net: &IpNet) -> bool {
-    matches!(net, IpNet::V4(n) if n.prefix_len() == 32)
-}
-
 /// Exact IPv4 addresses compare as strings (flow logs print them in one
 /// canonical dotted form, and a string compare is cheaper); IPv6 textual
 /// forms vary, so they compare as IPADDRESS; networks use `contains`.
@@ -410,13 +405,6 @@ fn address_test(f: &Field, nets: &[IpNet]) -> String {
         }
     }
     parts.join(" OR ")
-}
-
-/// Whether an IPv6 network contains the IPv4-mapped range `::ffff:0:0/96`
-/// (`::/0`, `::/64`, ...), where Trino finds every IPv4 address.
-fn holds_mapped_v4(net: &IpNet) -> bool {
-    const MAPPED: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0);
-    matches!(net, IpNet::V6(n) if n.prefix_len() <= 96 && n.contains(&MAPPED))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use flowq::lang::check::Params;
+use flowq::lang::ir::Params;
 use flowq::schema::LogFormat;
 use flowq::table::{Partitioning, Scheme, Table};
 

@@ -310,7 +310,7 @@ impl Interrupt {
 /// Why `--reuse` cannot help this query, if it cannot: Athena does not
 /// reuse the result of a LIMIT without ORDER BY, which is
 /// non-deterministic (reference §4.6).
-pub fn reuse_warning(query: &crate::lang::check::CheckedQuery) -> Option<String> {
+pub fn reuse_warning(query: &crate::lang::ir::CheckedQuery) -> Option<String> {
     let output = &query.output;
     (output.limit.is_some() && output.order.is_empty()).then(|| {
         "Athena does not reuse the result of a LIMIT without ORDER BY, and this query has one; sort it (| sort start desc) for --reuse to apply".to_string()

@@ -23,7 +23,7 @@ type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 
 use crate::engine::output::Cell;
 use crate::lang::ast::AggFn;
-use crate::lang::check::{OrderKey, Output, OutputValue};
+use crate::lang::ir::{OrderKey, Output, OutputValue};
 
 use super::record::{ColumnRef, Record, Slots, Value};
 use super::rows::{cell, Row, TopRows};

@@ -9,9 +9,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::IpNet;
 
 use crate::lang::ast::CmpOp;
-use crate::lang::check::{CheckedQuery, Filter, Test};
+use crate::lang::ir::{is_exact_v4, CheckedQuery, Filter, Test};
 use crate::schema;
-use crate::sql::render as sql;
 use crate::table::PartitionKey;
 
 use super::record::{parse_int, ColumnRef, Record, Slots};
@@ -103,12 +102,12 @@ fn test_pred(test: &Test, slots: &mut Slots) -> Pred {
             slot: slots.slot(field),
             texts: nets
                 .iter()
-                .filter(|n| sql::is_exact_v4(n))
+                .filter(|n| is_exact_v4(n))
                 .map(|n| n.addr().to_string().into_bytes())
                 .collect(),
             nets: nets
                 .iter()
-                .filter(|n| !sql::is_exact_v4(n))
+                .filter(|n| !is_exact_v4(n))
                 .map(|n| {
                     if n.prefix_len() == n.max_prefix_len() {
                         NetTest::Equal(n.addr().to_canonical())

@@ -21,7 +21,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::lang::check::CheckedQuery;
+use crate::lang::ir::CheckedQuery;
 use crate::sql::partition::{self, PartitionRange};
 use crate::table::PartitionKey;
 use crate::time;

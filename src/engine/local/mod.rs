@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::engine::output::{ColumnInfo, RowSink};
-use crate::lang::check::CheckedQuery;
+use crate::lang::ir::CheckedQuery;
 use crate::schema::LogFormat;
 use crate::table::{Partitioning, Scheme, Table, DEFAULT_LATENESS};
 

@@ -7,7 +7,7 @@
 //! strings through `NULLIF(col, '-')`, integers as Athena's text reader
 //! does (anything that is not a number in range, `-` included, is NULL).
 
-use crate::lang::check::Column;
+use crate::lang::ir::Column;
 use crate::schema::{self, Field, FieldType};
 
 use super::reader::Flow;

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 use crate::engine::output::Cell;
-use crate::lang::check::OrderKey;
+use crate::lang::ir::OrderKey;
 
 use super::record::{ColumnRef, Record, Value};
 

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use crate::lang::check::{CheckedQuery, OrderKey};
+use crate::lang::ir::{CheckedQuery, OrderKey};
 
 use super::aggregate::{Grouping, Groups};
 use super::eval::{self, Pred};
@@ -54,8 +54,8 @@ impl Prepared {
                     .columns
                     .iter()
                     .map(|c| match c.value {
-                        crate::lang::check::OutputValue::Column(column) => slots.column(column),
-                        crate::lang::check::OutputValue::Aggregate { .. } => {
+                        crate::lang::ir::OutputValue::Column(column) => slots.column(column),
+                        crate::lang::ir::OutputValue::Aggregate { .. } => {
                             unreachable!("a query without groups has no aggregates")
                         }
                     })

@@ -1,0 +1,56 @@
+//! Stage 2: syntax tree -> checked query. Names are resolved against the
+//! table's log format, values are typed (addresses, ports, sizes, times),
+//! `$params` are substituted as values (never as text), and the time window
+//! is resolved against an injected clock.
+//!
+//! Every backend (Athena SQL, the local engine) works from a
+//! [`CheckedQuery`] only, so they cannot disagree about what a query means.
+
+mod filter;
+mod pipeline;
+mod values;
+mod window;
+
+use std::collections::BTreeSet;
+
+use crate::lang::ast::{self};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::ir::*;
+use crate::table::Table;
+
+pub use values::{address, port_range, TCP_FLAGS};
+
+/// What a query is checked against.
+pub struct CheckContext<'a> {
+    pub table: &'a Table,
+    /// "Now", in Unix seconds: read once per run, or pinned with `--now`.
+    pub now: i64,
+    pub params: &'a Params,
+}
+
+/// Checks a query, reporting every problem found.
+pub fn check(query: &ast::Query, ctx: &CheckContext) -> Result<CheckedQuery, Vec<Diagnostic>> {
+    let mut checker = Checker {
+        ctx,
+        errors: Vec::new(),
+        params_used: BTreeSet::new(),
+    };
+    let filter = query.filter.as_ref().and_then(|e| checker.expr(e));
+    let window = checker.window(query.window.as_ref());
+    let output = checker.output(&query.stages);
+    match (window, output) {
+        (Some(window), Some(output)) if checker.errors.is_empty() => Ok(CheckedQuery {
+            filter,
+            window,
+            output,
+            params_used: checker.params_used,
+        }),
+        _ => Err(checker.errors),
+    }
+}
+
+struct Checker<'a> {
+    ctx: &'a CheckContext<'a>,
+    errors: Vec<Diagnostic>,
+    params_used: BTreeSet<String>,
+}

@@ -1,0 +1,96 @@
+//! The time window, resolved against the injected clock.
+
+use super::values::*;
+use super::*;
+use crate::lang::ast::{self, Value, WindowKind};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::ir::*;
+use crate::{time, units};
+
+impl Checker<'_> {
+    pub(super) fn window(&mut self, window: Option<&ast::Window>) -> Option<ResolvedWindow> {
+        let now = self.ctx.now;
+        let Some(window) = window else {
+            return Some(ResolvedWindow {
+                start: Some(now - self.ctx.table.default_window),
+                end: Some(now),
+                is_default: true,
+            });
+        };
+        match self.resolve_window(window) {
+            Ok(w) => Some(w),
+            Err(d) => {
+                self.errors.push(d);
+                None
+            }
+        }
+    }
+
+    fn resolve_window(&mut self, window: &ast::Window) -> Result<ResolvedWindow, Diagnostic> {
+        let now = self.ctx.now;
+        let (start, end) = match &window.kind {
+            WindowKind::Last(v) => {
+                let v = self.substitute(v)?;
+                let seconds = units::parse_duration(text_of(&v), true)
+                    .map_err(|m| Diagnostic::error(v.span, m))?;
+                if seconds <= 0 {
+                    return Err(Diagnostic::error(
+                        v.span,
+                        "'last' needs a duration above zero",
+                    ));
+                }
+                (Some(now - seconds), Some(now))
+            }
+            WindowKind::Since(v) => {
+                let t = self.instant(v)?;
+                if t >= now {
+                    return Err(Diagnostic::error(
+                        v.span,
+                        format!(
+                            "the window starts at or after now ({})",
+                            time::format_rfc3339(now)
+                        ),
+                    ));
+                }
+                (Some(t), Some(now))
+            }
+            WindowKind::Until(v) => (None, Some(self.instant(v)?)),
+            WindowKind::SinceUntil(a, b) | WindowKind::Between(a, b) => {
+                let (t0, t1) = (self.instant(a)?, self.instant(b)?);
+                if t0 >= t1 {
+                    return Err(Diagnostic::error(
+                        a.span.to(b.span),
+                        "the window ends before it starts",
+                    )
+                    .with_help("windows are [start, end): the first time must be earlier"));
+                }
+                (Some(t0), Some(t1))
+            }
+            WindowKind::On(v) => {
+                let v = self.substitute(v)?;
+                let day =
+                    time::parse_instant(text_of(&v)).map_err(|m| Diagnostic::error(v.span, m))?;
+                if !day.is_date {
+                    return Err(
+                        Diagnostic::error(v.span, "'on' takes a date like 2026-11-26")
+                            .with_help("for a time range, use 'since T until T'"),
+                    );
+                }
+                (Some(day.seconds), Some(day.seconds + 86_400))
+            }
+            WindowKind::AllTime => (None, None),
+        };
+        Ok(ResolvedWindow {
+            start,
+            end,
+            is_default: false,
+        })
+    }
+
+    fn instant(&mut self, v: &Value) -> Result<i64, Diagnostic> {
+        let v = self.substitute(v)?;
+        time::parse_instant(text_of(&v))
+            .map(|i| i.seconds)
+            .map_err(|m| Diagnostic::error(v.span, m))
+    }
+}

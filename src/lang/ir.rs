@@ -1,0 +1,196 @@
+//! The checked query: the IR every backend reads (the SQL renderer, the
+//! partition planner, the local engine, the Athena and Trino runners).
+//! Names are resolved, values typed, `$params` substituted and the window
+//! resolved against a clock, so the backends cannot disagree about what a
+//! query means. Semantic rules that more than one backend must apply the
+//! same way live here too (which addresses compare as text, how an IPv6
+//! network treats IPv4 addresses).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ipnet::IpNet;
+
+use crate::lang::ast::{AggFn, CmpOp, Value};
+use crate::schema::Field;
+use crate::table::PartitionKey;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedQuery {
+    pub filter: Option<Filter>,
+    pub window: ResolvedWindow,
+    pub output: Output,
+    /// Parameters the query used, for "declared but unused" warnings.
+    pub params_used: BTreeSet<String>,
+}
+
+/// A boolean filter with SQL's three-valued logic: a test on a NULL (`-`)
+/// field is unknown, `not unknown` is unknown, and only true rows match.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Test(Test),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Test {
+    /// The address is in any of the networks (a single address is a /32
+    /// or /128 network).
+    Address {
+        field: &'static Field,
+        nets: Vec<IpNet>,
+    },
+    /// The integer is in any of the inclusive ranges.
+    IntIn {
+        column: Column,
+        ranges: Vec<(i64, i64)>,
+    },
+    Compare {
+        column: Column,
+        op: CmpOp,
+        value: i64,
+    },
+    /// The string equals any of the values.
+    TextIn {
+        field: &'static Field,
+        values: Vec<String>,
+    },
+    /// Every bit of `mask` is set.
+    Flags { field: &'static Field, mask: i64 },
+    /// The record's account or region, known from where its file lies (a
+    /// partition column), is any of the values. Used when the log format
+    /// has no such field but the table is partitioned by it.
+    Partition {
+        key: PartitionKey,
+        values: Vec<String>,
+    },
+}
+
+/// A value a record has: a field, or the derived `duration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Field(&'static Field),
+    /// `end - start`, in seconds.
+    Duration,
+}
+
+impl Column {
+    /// The output column name: the Athena column name, or `duration`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Field(f) => f.column,
+            Column::Duration => "duration",
+        }
+    }
+
+    pub fn is_integer(self) -> bool {
+        match self {
+            Column::Field(f) => f.ty.is_integer(),
+            Column::Duration => true,
+        }
+    }
+}
+
+/// The time window in Unix seconds, half-open: `[start, end)`. A record
+/// matches when its interval overlaps it: `end >= start_w and start < end_w`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResolvedWindow {
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    /// True when the query gave no window and the source's default applied.
+    pub is_default: bool,
+}
+
+impl ResolvedWindow {
+    /// A window with no start scans every partition up to its end.
+    pub fn is_unbounded(&self) -> bool {
+        self.start.is_none()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub columns: Vec<OutputColumn>,
+    /// Indices of the grouping columns when the query aggregates; `None`
+    /// when it returns records.
+    pub group_by: Option<Vec<usize>>,
+    pub order: Vec<OrderKey>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputColumn {
+    pub name: String,
+    pub value: OutputValue,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OutputValue {
+    Column(Column),
+    Aggregate {
+        function: AggFn,
+        argument: Option<Column>,
+    },
+}
+
+impl OutputValue {
+    pub fn is_numeric(self) -> bool {
+        match self {
+            OutputValue::Column(c) => c.is_integer(),
+            OutputValue::Aggregate {
+                function: AggFn::Min | AggFn::Max,
+                argument: Some(c),
+            } => c.is_integer(),
+            OutputValue::Aggregate { .. } => true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderKey {
+    /// Index into `Output::columns`.
+    pub column: usize,
+    pub descending: bool,
+}
+
+/// Parameter values given for a run, as values of the language.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    values: BTreeMap<String, Value>,
+}
+
+impl Params {
+    /// Adds `name=text`; the text is read as a value of the language
+    /// (`{22, 23}` is a set), or else as a plain string.
+    pub fn insert(&mut self, name: &str, text: &str) {
+        self.values
+            .insert(name.to_string(), crate::lang::parse::parse_value(text));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+}
+
+/// Whether an address test compares this network as text (an exact IPv4
+/// address) rather than as a parsed address. Flow logs print IPv4
+/// addresses in one canonical dotted form, so text equality is exact and
+/// cheaper; the SQL and the local engine make the same split, as the two
+/// readings differ on values that are not addresses.
+pub fn is_exact_v4(net: &IpNet) -> bool {
+    matches!(net, IpNet::V4(n) if n.prefix_len() == 32)
+}
+
+/// Whether an IPv6 network contains the IPv4-mapped range `::ffff:0:0/96`
+/// (`::/0`, `::/64`, ...). In flowq an IPv6 network holds no IPv4 address;
+/// a backend that stores IPv4 addresses as IPv4-mapped IPv6 ones (Trino)
+/// must exclude them explicitly for such networks.
+pub fn holds_mapped_v4(net: &IpNet) -> bool {
+    const MAPPED: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0);
+    matches!(net, IpNet::V6(n) if n.prefix_len() <= 96 && n.contains(&MAPPED))
+}
