@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::catalog::yaml;
 use crate::lang::diagnostic::Located;
 use crate::schema::LogFormat;
+use crate::sql::ddl::{DdlSource, Projection};
 use crate::table::{FileFormat, Partitioning, Scheme, Table, TimePart};
 use crate::{suggest, units};
 
@@ -49,7 +50,7 @@ struct SourceFile {
     log_format: Option<String>,
     file_format: Option<FileFormatName>,
     partitioning: Option<PartitioningFile>,
-    projection: Option<ProjectionFile>,
+    projection: Option<Projection>,
     lateness: Option<String>,
     default_window: Option<String>,
     default_limit: Option<u64>,
@@ -80,18 +81,6 @@ struct PartitioningFile {
     region: Option<String>,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectionFile {
-    pub enabled: bool,
-    /// First day of the projected range, `yyyy/MM/dd`.
-    pub start: Option<String>,
-    /// Values of the account partition column.
-    pub accounts: Option<Vec<String>>,
-    /// Values of the region partition column.
-    pub regions: Option<Vec<String>>,
-}
-
 // ------------------------------------------------------------------ model
 
 #[derive(Clone, Debug)]
@@ -115,7 +104,7 @@ pub struct Source {
     pub path: Option<PathBuf>,
     /// Where the data lies in S3, for `flowq ddl`.
     pub location: Option<String>,
-    pub projection: Option<ProjectionFile>,
+    pub projection: Option<Projection>,
     /// Largest scan a run may make, in bytes.
     pub max_scan: Option<u64>,
 }
@@ -288,6 +277,16 @@ fn known_sources(sources: &BTreeMap<String, Source>, name: &str) -> String {
 }
 
 impl Source {
+    /// The source as the DDL generators see it.
+    pub fn ddl(&self) -> DdlSource<'_> {
+        DdlSource {
+            name: &self.name,
+            table: &self.table,
+            location: self.location.as_deref(),
+            projection: self.projection.as_ref(),
+        }
+    }
+
     /// A local source over a folder of flow-log files: every known field
     /// (each file's header gives its own format), no SQL partitions.
     pub fn local_folder(path: &Path) -> Source {

@@ -647,7 +647,7 @@ pub fn ddl(
         )));
     }
     let result = match partitions {
-        None => ddl::create_table(&source),
+        None => ddl::create_table(&source.ddl()),
         Some((since, until)) => {
             let since = crate::time::parse_now(since)
                 .map_err(|e| Failure::usage(format!("--since: {e}")))?;
@@ -662,7 +662,7 @@ pub fn ddl(
             if until < since {
                 return Err(Failure::usage("--until is before --since"));
             }
-            ddl::add_partitions(&source, since, until)
+            ddl::add_partitions(&source.ddl(), since, until)
         }
     };
     result.map_err(|e| Failure::usage(e.to_string()))
@@ -671,7 +671,7 @@ pub fn ddl(
 /// `flowq ddl --engine trino`: the Trino `CREATE TABLE` for a source.
 pub fn ddl_trino(config: &Config, source: Option<&str>) -> Result<String, Failure> {
     let source = config.source(source).map_err(Failure::usage)?;
-    crate::sql::ddl_trino::for_source(&source)
+    crate::sql::ddl_trino::for_source(&source.ddl())
         .map(|sql| format!("{sql};\n"))
         .map_err(|e| Failure::usage(e.to_string()))
 }

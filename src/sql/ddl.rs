@@ -10,11 +10,33 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::config::{ProjectionFile, Source};
 use crate::schema::FieldType;
 use crate::sql::partition::{self, PartValue, PartitionRange};
 use crate::sql::render as sql;
 use crate::table::{FileFormat, Scheme, Table, TimePart};
+
+/// What the DDL needs of a source: its table, where its files are, and
+/// how Athena projects its partitions.
+pub struct DdlSource<'a> {
+    pub name: &'a str,
+    pub table: &'a Table,
+    /// `s3://bucket/prefix/`: where the flow logs are.
+    pub location: Option<&'a str>,
+    pub projection: Option<&'a Projection>,
+}
+
+/// Partition projection settings of an Athena table (reference §3.6).
+#[derive(serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    pub enabled: bool,
+    /// First day of the projected range, `yyyy/MM/dd`.
+    pub start: Option<String>,
+    /// Values of the account partition column.
+    pub accounts: Option<Vec<String>>,
+    /// Values of the region partition column.
+    pub regions: Option<Vec<String>>,
+}
 
 /// A DDL identifier: backticked, with backticks doubled.
 pub fn ident(name: &str) -> String {
@@ -45,7 +67,7 @@ impl std::fmt::Display for DdlError {
 }
 
 /// `CREATE EXTERNAL TABLE` for the source.
-pub fn create_table(source: &Source) -> Result<String, DdlError> {
+pub fn create_table(source: &DdlSource) -> Result<String, DdlError> {
     let table = &source.table;
     let location = location(source)?;
     let mut out = format!(
@@ -88,7 +110,7 @@ pub fn create_table(source: &Source) -> Result<String, DdlError> {
     if table.file_format == FileFormat::Text {
         properties.push(property("serialization.null.format", "-"));
     }
-    if let Some(projection) = source.projection.as_ref().filter(|p| p.enabled) {
+    if let Some(projection) = source.projection.filter(|p| p.enabled) {
         properties.extend(projection_properties(source, projection, &location)?);
     }
     let _ = write!(out, "TBLPROPERTIES (\n{}\n);\n", properties.join(",\n"));
@@ -124,8 +146,8 @@ fn partition_columns(table: &Table) -> Vec<(String, &'static str)> {
     out
 }
 
-fn location(source: &Source) -> Result<String, DdlError> {
-    let location = source.location.clone().ok_or_else(|| {
+fn location(source: &DdlSource) -> Result<String, DdlError> {
+    let location = source.location.map(str::to_string).ok_or_else(|| {
         DdlError(format!(
             "source '{}' has no 'location': add the S3 prefix of its flow logs, e.g. s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/",
             source.name
@@ -173,8 +195,8 @@ fn placeholder(column: &str) -> String {
 }
 
 fn projection_properties(
-    source: &Source,
-    projection: &ProjectionFile,
+    source: &DdlSource,
+    projection: &Projection,
     location: &str,
 ) -> Result<Vec<String>, DdlError> {
     let table = &source.table;
@@ -249,7 +271,7 @@ fn projection_properties(
 
 /// `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` for every partition
 /// between two instants, for tables without projection.
-pub fn add_partitions(source: &Source, since: i64, until: i64) -> Result<String, DdlError> {
+pub fn add_partitions(source: &DdlSource, since: i64, until: i64) -> Result<String, DdlError> {
     let table = &source.table;
     let p = &table.partitioning;
     if p.scheme == Scheme::None {
@@ -304,9 +326,9 @@ pub fn add_partitions(source: &Source, since: i64, until: i64) -> Result<String,
 }
 
 fn enum_values(
-    source: &Source,
+    source: &DdlSource,
     column: Option<&str>,
-    pick: impl Fn(&ProjectionFile) -> &Option<Vec<String>>,
+    pick: impl Fn(&Projection) -> &Option<Vec<String>>,
 ) -> Result<Vec<Option<String>>, DdlError> {
     let Some(column) = column else {
         return Ok(vec![None]);

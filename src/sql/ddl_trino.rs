@@ -35,8 +35,8 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::config::Source;
 use crate::schema::{Field, FieldType};
+use crate::sql::ddl::DdlSource;
 use crate::sql::render::{ident, literal, Literal};
 use crate::table::{FileFormat, PartitionKey, Scheme, Table, TimePart};
 use crate::time;
@@ -156,14 +156,14 @@ pub fn register_partition(table: &Table, location: &Location, t: i64) -> Result<
 /// trino`): its `location` as Trino names it (`s3://...` on S3), and for
 /// the projected schemes the first day (`projection.start`) and the
 /// account and region values of `projection`.
-pub fn for_source(source: &Source) -> Result<String, DdlError> {
-    let uri = source.location.clone().ok_or_else(|| {
+pub fn for_source(source: &DdlSource) -> Result<String, DdlError> {
+    let uri = source.location.map(str::to_string).ok_or_else(|| {
         DdlError(format!(
             "source '{}' has no 'location': add the folder of its flow logs, e.g. s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/",
             source.name
         ))
     })?;
-    let projection = source.projection.clone();
+    let projection = source.projection.cloned();
     let start = projection.as_ref().and_then(|p| p.start.clone());
     let scheme = source.table.partitioning.scheme;
     let first_day = match start {

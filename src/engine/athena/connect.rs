@@ -19,8 +19,8 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use indicatif::{ProgressBar, WeakProgressBar};
 
+use super::settings::AthenaTarget;
 use super::summary::AthenaError;
-use super::AthenaTarget;
 
 /// An Athena client and the record of the retries it made.
 #[derive(Clone, Debug)]

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use aws_sdk_athena::types::QueryExecutionState;
 
+use super::connect::Athena;
 use super::progress::Progress;
-use super::summary::{ApiError, QueryError, Summary};
-use super::{results, Athena, RunOptions};
+use super::results;
+use super::settings::RunOptions;
+use super::summary::{ApiError, Halt, QueryError, Summary};
 use crate::engine::output::RowSink;
 
 /// How a followed query ended, when it ended by itself.
@@ -17,14 +19,6 @@ pub(super) enum Ending {
         reason: Option<String>,
         error: Option<QueryError>,
     },
-}
-
-/// Why flowq stopped following a query that may still be running.
-pub(super) enum Halt {
-    Interrupted,
-    ScanLimit(u64),
-    Api(ApiError),
-    Output(std::io::Error),
 }
 
 /// What is known about the query so far.

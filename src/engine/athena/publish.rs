@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::connect::Athena;
 use super::summary::{ApiError, AthenaError};
-use super::{Athena, MAX_QUERY_BYTES};
+use crate::sql::render::MAX_QUERY_BYTES;
 
 /// A search to publish: its name, description and SQL compiled with its
 /// default parameters.

@@ -5,9 +5,8 @@
 
 use aws_sdk_athena::types::{ColumnInfo as AthenaColumn, Row};
 
-use super::follow::Halt;
-use super::summary::ApiError;
-use super::Athena;
+use super::connect::Athena;
+use super::summary::{ApiError, Halt};
 use crate::engine::output::{Cell, ColumnInfo, RowSink};
 
 /// The most rows GetQueryResults returns per call (reference §4.6).

@@ -308,6 +308,14 @@ fn write_stop(f: &mut fmt::Formatter<'_>, id: &str, stop: &StopOutcome) -> fmt::
     }
 }
 
+/// Why flowq stopped following a query that may still be running.
+pub(super) enum Halt {
+    Interrupted,
+    ScanLimit(u64),
+    Api(ApiError),
+    Output(std::io::Error),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
