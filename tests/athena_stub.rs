@@ -399,6 +399,7 @@ fn rows_arrive_page_by_page_in_every_format() {
                     "SELECT 1",
                     &quick(),
                     sink.as_mut(),
+                    &flowq::engine::Progress::default(),
                 ))
                 .unwrap()
         };

@@ -699,7 +699,7 @@ fn compare(client: &Client, prepared: &Prepared, case: &Case) -> Result<usize, S
         threads: Some(1),
         ..flowq::engine::local::LocalSource::new(&prepared.folder)
     };
-    flowq::engine::local::run(&checked, &source, &mut local)
+    flowq::engine::local::run(&checked, &source, &mut local, None)
         .map_err(|e| format!("the local engine failed: {e}\n{sql}"))?;
     let names = |rows: &Rows| {
         rows.columns

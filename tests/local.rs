@@ -103,7 +103,7 @@ fn check(query: &str, source: &LocalSource) -> CheckedQuery {
 fn execute(path: &Path, query: &CheckedQuery) -> Result<(Collect, ScanStats), LocalError> {
     let source = LocalSource::new(path);
     let mut sink = Collect::default();
-    let stats = local::run(query, &source, &mut sink)?;
+    let stats = local::run(query, &source, &mut sink, None)?;
     assert_eq!(stats.rows_out as usize, sink.rows.len());
     Ok((sink, stats))
 }
@@ -524,7 +524,7 @@ fn unsorted_records_are_the_first_in_path_order() {
         ..LocalSource::new(&f.root)
     };
     let mut sink = Collect::default();
-    let stats = local::run(&check(query, &source), &source, &mut sink).unwrap();
+    let stats = local::run(&check(query, &source), &source, &mut sink, None).unwrap();
     assert_eq!(sink.rows, rows);
     assert_eq!((stats.files_scanned, stats.files_unread), (1, 1));
     let (rows, _) = run(&f, "dport 22 last 2h | fields srcaddr | limit 5");

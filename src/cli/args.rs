@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::catalog::config::Config;
-use crate::cli::commands::{self, exit, Failure, QueryOptions, Target};
+use crate::cli::commands::{self, QueryOptions, Target};
+use crate::cli::failure::{exit, Failure};
+use crate::cli::run as run_command;
 use crate::table::Scheme;
 
 #[derive(Parser)]
@@ -351,7 +353,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Run(args) => {
             let target = target(&args.target, &config);
-            let run = commands::RunOptions {
+            let run = run_command::RunOptions {
                 format: crate::engine::output::Format::from_name(&args.format)
                     .expect("clap checked the format"),
                 limit: args.limit,
@@ -368,14 +370,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     .as_deref()
                     .map(|s| duration("--reuse", s))
                     .transpose()?,
-                athena: commands::AthenaOverrides {
+                athena: run_command::AthenaOverrides {
                     region: args.region.clone(),
                     profile: args.aws_profile.clone(),
                     workgroup: args.workgroup.clone(),
                     output_location: args.output_location.clone(),
                 },
             };
-            commands::run(&config, &target, &options(&args.options), &run)
+            run_command::run(&config, &target, &options(&args.options), &run)
         }
         Command::Compile(args) => {
             let (target, options) = query_target(&args, &config);
@@ -485,9 +487,6 @@ fn print(text: &str) -> Result<u8, Failure> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(exit::OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Failure {
-            message: format!("flowq: error: cannot write the output: {e}\n"),
-            code: exit::FAILED,
-        }),
+        Err(e) => Err(Failure::output(&e)),
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::catalog::config::{Config, EngineName, Source};
 use crate::catalog::search::{self, Search};
 use crate::catalog::validate;
+use crate::cli::failure::{exit, Failure};
 use crate::lang::check::CheckContext;
 use crate::lang::diagnostic::{Located, SourceText};
 use crate::lang::ir::Params;
@@ -14,40 +15,6 @@ use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
 use crate::units;
-
-/// Exit codes (docs/cli.md).
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// The query failed, or `check` found errors.
-    pub const FAILED: u8 = 1;
-    /// A usage, config or compile error.
-    pub const USAGE: u8 = 2;
-    /// Stopped by Ctrl-C.
-    pub const INTERRUPTED: u8 = 130;
-}
-
-/// A command that did not succeed: what to tell the user, and the exit code.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub code: u8,
-}
-
-impl Failure {
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            message: format!("flowq: error: {}\n", message.into()),
-            code: exit::USAGE,
-        }
-    }
-
-    pub fn located(found: &[Located]) -> Failure {
-        Failure {
-            message: found.iter().map(Located::render).collect(),
-            code: exit::USAGE,
-        }
-    }
-}
 
 /// What to compile: a saved search by name, or a query.
 #[derive(Clone, Debug)]
@@ -101,7 +68,10 @@ impl Resolved {
     }
 
     /// The same, for a checked query changed since (`--limit`).
-    fn compiled_with(&self, checked: crate::lang::ir::CheckedQuery) -> Result<Compiled, Failure> {
+    pub fn compiled_with(
+        &self,
+        checked: crate::lang::ir::CheckedQuery,
+    ) -> Result<Compiled, Failure> {
         let sql = crate::sql::render::render(&checked, &self.source.table)
             .map_err(|e| Failure::usage(e.to_string()))?;
         Ok(Compiled {
@@ -188,8 +158,9 @@ pub fn resolve(
     };
     let window = checked.window;
     if window.is_unbounded() && !options.allow_full_scan {
-        return Err(Failure::usage(
-            "the window has no start, so the query would scan every partition\n  = help: give a window like 'last 24h', or pass --allow-full-scan",
+        return Err(Failure::usage_with_help(
+            "the window has no start, so the query would scan every partition",
+            Some("give a window like 'last 24h', or pass --allow-full-scan"),
         ));
     }
     let mut notes = Vec::new();
@@ -229,164 +200,6 @@ fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Fai
         })?;
     }
     source.table.validate().map_err(Failure::usage)
-}
-
-/// How `flowq run` prints and limits its rows, and what it may scan.
-#[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    pub format: crate::engine::output::Format,
-    /// Replaces the query's own limit.
-    pub limit: Option<u64>,
-    pub output: Option<PathBuf>,
-    /// Only the summary on stderr.
-    pub quiet: bool,
-    /// Print what would run, and run nothing.
-    pub dry_run: bool,
-    /// Stop a query past this many bytes scanned (else the source's max_scan).
-    pub max_scan: Option<u64>,
-    /// Reuse an identical Athena query's result up to this many seconds old.
-    pub reuse: Option<i64>,
-    pub athena: AthenaOverrides,
-}
-
-/// Command-line settings that replace an Athena source's.
-#[derive(Clone, Debug, Default)]
-pub struct AthenaOverrides {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub workgroup: Option<String>,
-    pub output_location: Option<String>,
-}
-
-/// `flowq run`: runs a saved search or query on its source's engine;
-/// returns the exit code. Rows go to stdout (or `--output`), a summary to
-/// stderr; notes and progress only on a terminal without `--quiet`.
-pub fn run(
-    config: &Config,
-    target: &Target,
-    options: &QueryOptions,
-    run: &RunOptions,
-) -> Result<u8, Failure> {
-    use std::io::IsTerminal;
-    let resolved = resolve(config, target, options)?;
-    let mut checked = resolved.checked.clone();
-    if let Some(limit) = run.limit {
-        if limit == 0 {
-            return Err(Failure::usage("--limit takes a number above zero"));
-        }
-        checked.output.limit = Some(limit);
-    }
-    let chatty = !run.quiet && std::io::stderr().is_terminal();
-    if chatty {
-        resolved.notes.iter().for_each(|n| eprintln!("{n}"));
-    }
-    match resolved.source.engine {
-        EngineName::Local => run_local(&resolved, &checked, run, chatty),
-        EngineName::Athena => run_athena(&resolved, checked, run),
-        EngineName::Trino => crate::cli::run::run_trino(&resolved.source, &checked, run),
-    }
-}
-
-fn run_local(
-    resolved: &Resolved,
-    checked: &crate::lang::ir::CheckedQuery,
-    run: &RunOptions,
-    chatty: bool,
-) -> Result<u8, Failure> {
-    let path = resolved
-        .source
-        .path
-        .clone()
-        .expect("local sources have a path");
-    if run.dry_run {
-        let window = &checked.window;
-        return print_dry_run(&format!(
-            "-- dry run: the local engine would read {} for the window {}\n",
-            path.display(),
-            crate::sql::explain::span(window.start, window.end)
-        ));
-    }
-    let local = crate::engine::local::LocalSource {
-        lateness: resolved.source.table.lateness,
-        ..crate::engine::local::LocalSource::new(path)
-    };
-    let output = crate::cli::run::OutputOptions {
-        format: run.format,
-        output: run.output.clone(),
-        chatty,
-    };
-    match crate::cli::run::run_local(checked, local, &output) {
-        Ok(report) => {
-            eprintln!("{}", crate::cli::run::summary(&report));
-            Ok(exit::OK)
-        }
-        Err(crate::cli::run::RunError::Usage(message)) => Err(Failure::usage(message)),
-        Err(crate::cli::run::RunError::Failed(e)) => Err(Failure {
-            message: format!("flowq: error: {e}\n"),
-            code: exit::FAILED,
-        }),
-    }
-}
-
-fn run_athena(
-    resolved: &Resolved,
-    checked: crate::lang::ir::CheckedQuery,
-    run: &RunOptions,
-) -> Result<u8, Failure> {
-    use crate::engine::athena;
-    let source = &resolved.source;
-    let settings = source.athena.clone().expect("athena sources have settings");
-    let over = &run.athena;
-    let target = athena::AthenaTarget {
-        region: over.region.clone().or(settings.region),
-        profile: over.profile.clone(),
-        workgroup: over.workgroup.clone().unwrap_or(settings.workgroup),
-        database: source.table.database.clone(),
-        catalog: settings.catalog,
-        output_location: over.output_location.clone().or(settings.output_location),
-    };
-    let options = athena::RunOptions {
-        reuse_max_age: run
-            .reuse
-            .map(|s| std::time::Duration::from_secs(s.unsigned_abs())),
-        max_scan_bytes: run.max_scan.or(source.max_scan),
-        has_partition_predicate: !checked.window.is_unbounded(),
-        quiet: run.quiet,
-        ..athena::RunOptions::default()
-    };
-    let compiled = resolved.compiled_with(checked)?;
-    let athena_failure = |e: athena::AthenaError| Failure {
-        message: format!("{e}\n"),
-        code: e.exit_code(),
-    };
-    if let (Some(warning), Some(_), false) = (
-        athena::reuse_warning(&compiled.checked),
-        options.reuse_max_age,
-        run.quiet || run.dry_run,
-    ) {
-        eprintln!("flowq: warning: --reuse: {warning}");
-    }
-    if run.dry_run {
-        return print_dry_run(
-            &athena::dry_run(&target, &compiled, &options).map_err(athena_failure)?,
-        );
-    }
-    let summary = crate::cli::run::write_rows(
-        run.format,
-        run.output.as_deref(),
-        |sink| athena::run_blocking(&target, &compiled.sql, &options, sink).map_err(athena_failure),
-        |message| Failure {
-            message: format!("flowq: error: {message}\n"),
-            code: exit::FAILED,
-        },
-    )?;
-    eprintln!("flowq: {summary}");
-    Ok(exit::OK)
-}
-
-fn print_dry_run(text: &str) -> Result<u8, Failure> {
-    print!("{text}");
-    Ok(exit::OK)
 }
 
 /// `flowq publish`: every saved search whose source is an Athena source
@@ -463,10 +276,7 @@ pub fn publish(
                 athena::publish(&client, &target.workgroup, &target.database, &queries).await
             })
         })
-        .map_err(|e| Failure {
-            message: format!("{e}\n"),
-            code: e.exit_code(),
-        })?;
+        .map_err(|e| Failure::engine(e.into()))?;
     let mut out = notes;
     for name in &report.created {
         out.push_str(&format!("created {name}\n"));
@@ -519,10 +329,13 @@ pub fn explain(
 
 fn require_sql(source: &Source) -> Result<(), Failure> {
     if source.engine == EngineName::Local {
-        return Err(Failure::usage(format!(
-            "source '{}' runs on the local engine, which takes no SQL\n  = help: name an athena or trino source with --source, or use 'flowq run'",
-            source.name
-        )));
+        return Err(Failure::usage_with_help(
+            format!(
+                "source '{}' runs on the local engine, which takes no SQL",
+                source.name
+            ),
+            Some("name an athena or trino source with --source, or use 'flowq run'"),
+        ));
     }
     Ok(())
 }
@@ -754,10 +567,8 @@ pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
         )
     };
     options.validate().map_err(Failure::usage)?;
-    let summary = crate::sample::generate(&options).map_err(|e| Failure {
-        message: format!("flowq: error: writing {}: {e}\n", args.out.display()),
-        code: exit::FAILED,
-    })?;
+    let summary = crate::sample::generate(&options)
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", args.out.display())))?;
     Ok(format!(
         "flowq sample: wrote {} files, {} records, {} ({} gzip) under {}",
         summary.files,

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::config::Config;
 use crate::catalog::search::{self, Search};
-use crate::cli::commands::{self, exit, Failure, QueryOptions, RunOptions, Target};
+use crate::cli::commands::{QueryOptions, Target};
+use crate::cli::failure::{exit, Failure};
+use crate::cli::run::{self as run_command, RunOptions};
 use crate::engine::output::Format;
 use crate::sample::{self, FormatVersion, Options};
 
@@ -66,10 +68,7 @@ pub fn demo(dir: &Path, now: i64, out: &mut dyn Write) -> Result<u8, Failure> {
     let write = |out: &mut dyn Write, text: String| {
         out.write_all(text.as_bytes())
             .and_then(|_| out.flush())
-            .map_err(|e| Failure {
-                message: format!("flowq: error: cannot write the output: {e}\n"),
-                code: exit::FAILED,
-            })
+            .map_err(|e| Failure::output(&e))
     };
     write(
         out,
@@ -116,10 +115,8 @@ fn ensure_sample(dir: &Path, logs: &Path, now: i64) -> Result<(bool, String), Fa
             format!("flowq demo: reusing the sample in {}", logs.display()),
         ));
     }
-    let io = |what: &str, e: std::io::Error| Failure {
-        message: format!("flowq: error: {what} {}: {e}\n", dir.display()),
-        code: exit::FAILED,
-    };
+    let io =
+        |what: &str, e: std::io::Error| Failure::failed(format!("{what} {}: {e}", dir.display()));
     if logs.exists() {
         std::fs::remove_dir_all(logs).map_err(|e| io("cannot clear", e))?;
     }
@@ -176,5 +173,5 @@ fn run_search(search: &Search, dir: &Path, logs: &Path, now: i64) -> Result<(), 
         quiet: true,
         ..RunOptions::default()
     };
-    commands::run(&config, &target, &options, &run).map(|_| ())
+    run_command::run(&config, &target, &options, &run).map(|_| ())
 }

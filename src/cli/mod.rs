@@ -4,6 +4,7 @@
 mod args;
 pub mod commands;
 pub mod demo;
+pub mod failure;
 pub mod run;
 
 pub use args::main;

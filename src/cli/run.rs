@@ -1,270 +1,168 @@
-//! `flowq run`: check a query against a source, run it, write its rows in
-//! the chosen format, and say what was scanned. The command line only
-//! parses flags and resolves the query (src/commands.rs); the rest is here.
+//! `flowq run`: a saved search or query on its source's engine. The engine
+//! is chosen and set up from the source; it writes rows into a sink on
+//! standard output or `--output`, and the command line alone talks on
+//! stderr: notes, a progress line on a terminal, and the summary.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::cli::commands::exit;
-use crate::engine::local::{self, LocalError, LocalSource, Progress, ScanStats};
-use crate::engine::output::{self, Format, PendingFile};
+use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
+use crate::cli::commands::{resolve, QueryOptions, Target};
+use crate::cli::failure::{exit, Failure};
+use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
+use crate::engine::local::{LocalEngine, LocalSource};
+use crate::engine::output::{self, Format, PendingFile, RowSink};
+use crate::engine::trino::TrinoEngine;
+use crate::engine::{Engine, EngineError, EngineKind, Progress, RunReport};
 use crate::lang::ir::CheckedQuery;
 use crate::units;
 
-/// How a run writes its rows and talks on stderr.
-#[derive(Clone, Debug)]
-pub struct OutputOptions {
+/// How `flowq run` prints and limits its rows, and what it may scan.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
     pub format: Format,
-    /// Write rows here instead of standard output; the file is replaced
-    /// only when the query succeeds.
+    /// Replaces the query's own limit.
+    pub limit: Option<u64>,
     pub output: Option<PathBuf>,
-    /// Notes and progress on stderr, only the summary otherwise.
-    pub chatty: bool,
+    /// Only the summary on stderr.
+    pub quiet: bool,
+    /// Print what would run, and run nothing.
+    pub dry_run: bool,
+    /// Stop a query past this many bytes scanned (else the source's max_scan).
+    pub max_scan: Option<u64>,
+    /// Reuse an identical Athena query's result up to this many seconds old.
+    pub reuse: Option<i64>,
+    pub athena: AthenaOverrides,
 }
 
-#[derive(Debug)]
-pub enum RunError {
-    Usage(String),
-    Failed(LocalError),
+/// Command-line settings that replace an Athena source's.
+#[derive(Clone, Debug, Default)]
+pub struct AthenaOverrides {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub workgroup: Option<String>,
+    pub output_location: Option<String>,
 }
 
-impl RunError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            RunError::Usage(_) => exit::USAGE,
-            RunError::Failed(_) => exit::FAILED,
+/// `flowq run`: runs a saved search or query on its source's engine;
+/// returns the exit code. Rows go to stdout (or `--output`), a summary to
+/// stderr; notes and progress only on a terminal without `--quiet`.
+pub fn run(
+    config: &Config,
+    target: &Target,
+    options: &QueryOptions,
+    run: &RunOptions,
+) -> Result<u8, Failure> {
+    let resolved = resolve(config, target, options)?;
+    let mut checked = resolved.checked.clone();
+    if let Some(limit) = run.limit {
+        if limit == 0 {
+            return Err(Failure::usage("--limit takes a number above zero"));
         }
+        checked.output.limit = Some(limit);
+        checked.output.limit_is_default = false;
     }
-}
-
-/// What a successful run did.
-#[derive(Clone, Debug)]
-pub struct Report {
-    pub stats: ScanStats,
-    pub elapsed: Duration,
-    /// The reader of the rows closed them early (`| head`): not an error,
-    /// but the counts of the scan are lost with the write that failed.
-    pub output_closed: bool,
-}
-
-/// Runs a checked query over a local folder, writing rows to `--output`
-/// or standard output and progress to standard error.
-pub fn run_local(
-    query: &CheckedQuery,
-    mut source: LocalSource,
-    options: &OutputOptions,
-) -> Result<Report, RunError> {
-    let started = Instant::now();
-    if !source.path.exists() {
-        let missing = LocalError::NoSource {
-            path: source.path.clone(),
-        };
-        return Err(RunError::Usage(missing.to_string()));
+    let chatty = !run.quiet && io::stderr().is_terminal();
+    if chatty {
+        resolved.notes.iter().for_each(|n| eprintln!("{n}"));
     }
-    let progress = Arc::new(Progress::default());
-    source.progress = Some(progress.clone());
-    let ticker = options.chatty.then(|| ProgressLine::start(progress));
-    let result = write_rows(
-        options.format,
-        options.output.as_deref(),
-        |sink| local::run(query, &source, sink).map_err(RunError::Failed),
-        |message| RunError::Failed(LocalError::Output(io::Error::other(message))),
-    );
-    if let Some(ticker) = ticker {
-        ticker.stop();
+    let engine = engine_for(&resolved.source, run)?;
+    if let (Some(warning), Some(_), false) = (
+        athena::reuse_warning(&checked),
+        run.reuse
+            .filter(|_| resolved.source.engine == EngineName::Athena),
+        run.quiet || run.dry_run,
+    ) {
+        eprintln!("flowq: warning: --reuse: {warning}");
     }
-    let (stats, output_closed) = match result {
-        Ok(stats) => (stats, false),
-        // A reader that closed the pipe (`| head`) has what it wanted.
-        Err(RunError::Failed(e)) if e.is_broken_pipe() => (ScanStats::default(), true),
-        Err(e) => return Err(e),
-    };
-    Ok(Report {
-        stats,
-        elapsed: started.elapsed(),
-        output_closed,
-    })
-}
-
-/// Lets `run` write rows through a sink to `--output` or standard output.
-/// `--output` is replaced only if `run` succeeded: a failed query leaves
-/// the old file as it was.
-pub fn write_rows<T, E>(
-    format: Format,
-    output: Option<&Path>,
-    run: impl FnOnce(&mut dyn output::RowSink) -> Result<T, E>,
-    io_error: impl Fn(String) -> E,
-) -> Result<T, E> {
-    let Some(path) = output else {
-        let stdout = io::stdout();
-        let mut sink = output::sink(format, Box::new(BufWriter::new(stdout.lock())));
-        return run(sink.as_mut());
-    };
-    let file = PendingFile::create(path).map_err(|e| io_error(format!("--output: {e}")))?;
-    let mut sink = output::sink(format, Box::new(BufWriter::new(file.file())));
-    let result = run(sink.as_mut());
-    drop(sink);
-    let value = result?;
-    file.commit()
-        .map_err(|e| io_error(format!("--output: {e}")))?;
-    Ok(value)
-}
-
-/// The summary line: rows, what was read, what was not, and the time.
-pub fn summary(report: &Report) -> String {
-    if report.output_closed {
-        return format!(
-            "flowq: the output was closed after {:.2} s; stopped",
-            report.elapsed.as_secs_f64()
-        );
-    }
-    let s = &report.stats;
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut parts = vec![
-        plural(s.rows_out, "row", "rows"),
-        format!(
-            "scanned {} ({}, {})",
-            plural(s.files_scanned, "file", "files"),
-            units::format_bytes(s.bytes_scanned),
-            plural(s.records_read, "record", "records")
-        ),
-        format!(
-            "skipped {} ({}) outside the window, account or region",
-            plural(s.files_skipped, "file", "files"),
-            units::format_bytes(s.bytes_skipped)
-        ),
-    ];
-    if s.files_unread > 0 {
-        parts.push(format!(
-            "{} not needed once the limit was reached",
-            plural(s.files_unread, "file", "files")
-        ));
-    }
-    if s.files_ignored > 0 {
-        parts.push(format!(
-            "ignored {} that {} not flow-log files",
-            plural(s.files_ignored, "file", "files"),
-            if s.files_ignored == 1 { "is" } else { "are" }
-        ));
-    }
-    format!(
-        "flowq: {} in {:.2} s",
-        parts.join("; "),
-        report.elapsed.as_secs_f64()
-    )
-}
-
-/// A progress line on a terminal's stderr, redrawn while files are read.
-struct ProgressLine {
-    done: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl ProgressLine {
-    fn start(progress: Arc<Progress>) -> ProgressLine {
-        let done = Arc::new(AtomicBool::new(false));
-        let finished = done.clone();
-        let thread = std::thread::spawn(move || {
-            let mut drawn = false;
-            let over =
-                || finished.load(Ordering::Relaxed) || progress.finished.load(Ordering::Relaxed);
-            while !over() {
-                std::thread::sleep(Duration::from_millis(200));
-                if over() || !io::stderr().is_terminal() {
-                    break;
-                }
-                let files = progress.files_done.load(Ordering::Relaxed);
-                let total = progress.files_total.load(Ordering::Relaxed);
-                let bytes = progress.bytes_done.load(Ordering::Relaxed);
-                eprint!(
-                    "\r\x1b[Kflowq: read {files}/{total} files ({})",
-                    units::format_bytes(bytes)
-                );
-                drawn = true;
-            }
-            if drawn {
-                eprint!("\r\x1b[K");
-                let _ = io::stderr().flush();
-            }
-        });
-        ProgressLine { done, thread }
-    }
-
-    fn stop(self) {
-        self.done.store(true, Ordering::Relaxed);
-        let _ = self.thread.join();
-    }
-}
-
-/// `flowq run` on an `engine: trino` source: the compiled SQL through
-/// `crate::engine::trino`, rows to `--output` or standard output, and a summary
-/// with what Trino read. Ctrl-C cancels the query on the server (exit
-/// 130); a query Trino fails exits 1 with its message.
-pub fn run_trino(
-    source: &crate::catalog::config::Source,
-    checked: &CheckedQuery,
-    run: &crate::cli::commands::RunOptions,
-) -> Result<u8, crate::cli::commands::Failure> {
-    use crate::cli::commands::Failure;
-    use crate::engine::trino::{Client, Error};
-    let settings = source.trino.clone().expect("trino sources have settings");
-    // A byte limit that is not enforced must not look enforced.
-    if run.max_scan.is_some() || source.max_scan.is_some() {
-        return Err(Failure::usage(format!(
-            "source '{}' runs on Trino, which flowq cannot stop at a scan limit; remove --max-scan (and the source's max_scan), or use the Trino resource group's limits",
-            source.name
-        )));
-    }
-    let sql = crate::sql::render::render(checked, &source.table)
-        .map_err(|e| Failure::usage(e.to_string()))?;
     if run.dry_run {
-        print!(
-            "-- dry run: would run on Trino at {} as user {} (catalog {}):\n{sql}\n",
-            settings.server, settings.user, settings.catalog
-        );
+        print!("{}", engine.dry_run(&checked).map_err(Failure::engine)?);
         return Ok(exit::OK);
     }
-    let client = Client::new(trino_config(&settings, &source.table.database));
-    let failed = |message: String, code| Failure {
-        message: format!("flowq: error: {message}\n"),
-        code,
-    };
-    cancel_on_ctrl_c(client.cancel_handle()).map_err(|e| failed(e, exit::FAILED))?;
-    let started = Instant::now();
-    let result = write_rows(
-        run.format,
-        run.output.as_deref(),
-        |sink| client.execute(&sql, sink),
-        |message| Error::Output(io::Error::other(message)),
-    );
-    match result {
-        Ok(stats) => {
-            eprintln!("{}", trino_summary(&stats, started.elapsed()));
-            Ok(exit::OK)
+    let progress = Progress::default();
+    let line_done = AtomicBool::new(false);
+    let report = std::thread::scope(|scope| {
+        let line = chatty.then(|| ProgressLine::start(scope, &progress, &line_done));
+        let report = write_rows(run.format, run.output.as_deref(), |sink| {
+            engine.run(&checked, sink, &progress)
+        });
+        if let Some(line) = line {
+            line.stop();
         }
-        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            eprintln!(
-                "flowq: the output was closed after {:.2} s; the Trino query was cancelled",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(exit::OK)
-        }
-        Err(e @ Error::Cancelled { .. }) => Err(failed(e.to_string(), exit::INTERRUPTED)),
-        Err(e) => Err(failed(e.to_string(), exit::FAILED)),
+        report
+    })?;
+    eprintln!("{}", summary(&report));
+    if let Some(note) = limit_note(&checked, &report, resolved.source.table.default_limit) {
+        eprintln!("{note}");
     }
+    Ok(exit::OK)
+}
+
+/// The engine of a source, set up with the run's settings.
+fn engine_for(source: &Source, run: &RunOptions) -> Result<Box<dyn Engine>, Failure> {
+    let max_scan = run.max_scan.or(source.max_scan);
+    Ok(match source.engine {
+        EngineName::Local => {
+            let path = source
+                .path
+                .clone()
+                .ok_or_else(|| Failure::usage(format!("source '{}' has no path", source.name)))?;
+            Box::new(LocalEngine {
+                source: LocalSource {
+                    lateness: source.table.lateness,
+                    ..LocalSource::new(path)
+                },
+                max_scan,
+            })
+        }
+        EngineName::Athena => {
+            let settings = source.athena.clone().ok_or_else(|| {
+                Failure::usage(format!("source '{}' has no Athena settings", source.name))
+            })?;
+            let over = &run.athena;
+            Box::new(AthenaEngine {
+                target: AthenaTarget {
+                    region: over.region.clone().or(settings.region),
+                    profile: over.profile.clone(),
+                    workgroup: over.workgroup.clone().unwrap_or(settings.workgroup),
+                    database: source.table.database.clone(),
+                    catalog: settings.catalog,
+                    output_location: over.output_location.clone().or(settings.output_location),
+                },
+                options: athena::RunOptions {
+                    reuse_max_age: run.reuse.map(|s| Duration::from_secs(s.unsigned_abs())),
+                    max_scan_bytes: max_scan,
+                    ..athena::RunOptions::default()
+                },
+                table: source.table.clone(),
+            })
+        }
+        EngineName::Trino => {
+            // A byte limit that is not enforced must not look enforced.
+            if max_scan.is_some() {
+                return Err(Failure::usage(format!(
+                    "source '{}' runs on Trino, which flowq cannot stop at a scan limit; remove --max-scan (and the source's max_scan), or use the Trino resource group's limits",
+                    source.name
+                )));
+            }
+            let settings = source.trino.clone().ok_or_else(|| {
+                Failure::usage(format!("source '{}' has no Trino settings", source.name))
+            })?;
+            Box::new(TrinoEngine {
+                config: trino_config(&settings, &source.table.database),
+                table: source.table.clone(),
+            })
+        }
+    })
 }
 
 /// The client settings of a source. Athena reads a projected partition
 /// whose folder does not exist as empty (reference §3.6); Trino fails the
 /// query unless the catalog's `ignore_absent_partitions` is set, so every
 /// query sends it as a session property.
-pub fn trino_config(
-    settings: &crate::catalog::config::TrinoSettings,
-    schema: &str,
-) -> crate::engine::trino::Config {
+pub fn trino_config(settings: &TrinoSettings, schema: &str) -> crate::engine::trino::Config {
     crate::engine::trino::Config {
         server: settings.server.clone(),
         user: settings.user.clone(),
@@ -277,53 +175,163 @@ pub fn trino_config(
     }
 }
 
-/// The summary line of a Trino run: rows, what Trino read, the time.
-pub fn trino_summary(stats: &crate::engine::trino::QueryStats, elapsed: Duration) -> String {
+/// Lets `run` write rows through a sink to `--output` or standard output.
+/// `--output` is replaced only if `run` succeeded: a failed query leaves
+/// the old file as it was.
+pub fn write_rows(
+    format: Format,
+    output: Option<&Path>,
+    run: impl FnOnce(&mut dyn RowSink) -> Result<RunReport, EngineError>,
+) -> Result<RunReport, Failure> {
+    let Some(path) = output else {
+        let stdout = io::stdout();
+        let mut sink = output::sink(format, Box::new(BufWriter::new(stdout.lock())));
+        return run(sink.as_mut()).map_err(Failure::engine);
+    };
+    let output_failed = |e: io::Error| Failure::failed(format!("--output: {e}"));
+    let file = PendingFile::create(path).map_err(output_failed)?;
+    let mut sink = output::sink(format, Box::new(BufWriter::new(file.file())));
+    let result = run(sink.as_mut());
+    drop(sink);
+    let report = result.map_err(Failure::engine)?;
+    file.commit().map_err(output_failed)?;
+    Ok(report)
+}
+
+/// The summary line of a run, in the words of its engine.
+pub fn summary(report: &RunReport) -> String {
+    if report.output_closed {
+        let what = match report.engine {
+            EngineKind::Trino => "the Trino query was cancelled",
+            _ => "stopped",
+        };
+        return format!(
+            "flowq: the output was closed after {:.2} s; {what}",
+            report.elapsed.as_secs_f64()
+        );
+    }
+    match report.engine {
+        EngineKind::Local => local_summary(report),
+        EngineKind::Athena => format!("flowq: {}", athena::summary::describe(report)),
+        EngineKind::Trino => format!(
+            "flowq: {} {}; Trino read {} ({} rows processed) in {:.2} s; query {}",
+            report.rows,
+            if report.rows == 1 { "row" } else { "rows" },
+            units::format_bytes(report.bytes_scanned),
+            report.records_read.unwrap_or(0),
+            report.elapsed.as_secs_f64(),
+            report.query_id.as_deref().unwrap_or("-")
+        ),
+    }
+}
+
+/// Rows, what was read, what was not, and the time.
+fn local_summary(report: &RunReport) -> String {
+    let files = report.files.clone().unwrap_or_default();
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![
+        plural(report.rows, "row", "rows"),
+        format!(
+            "scanned {} ({}, {})",
+            plural(files.scanned, "file", "files"),
+            units::format_bytes(report.bytes_scanned),
+            plural(report.records_read.unwrap_or(0), "record", "records")
+        ),
+        format!(
+            "skipped {} ({}) outside the window, account or region",
+            plural(files.skipped, "file", "files"),
+            units::format_bytes(files.bytes_skipped)
+        ),
+    ];
+    if files.unread > 0 {
+        parts.push(format!(
+            "{} not needed once the limit was reached",
+            plural(files.unread, "file", "files")
+        ));
+    }
+    if files.ignored > 0 {
+        parts.push(format!(
+            "ignored {} that {} not flow-log files",
+            plural(files.ignored, "file", "files"),
+            if files.ignored == 1 { "is" } else { "are" }
+        ));
+    }
     format!(
-        "flowq: {} {}; Trino read {} ({} rows processed) in {:.2} s; query {}",
-        stats.rows,
-        if stats.rows == 1 { "row" } else { "rows" },
-        units::format_bytes(stats.physical_input_bytes),
-        stats.processed_rows,
-        elapsed.as_secs_f64(),
-        stats.query_id
+        "flowq: {} in {:.2} s",
+        parts.join("; "),
+        report.elapsed.as_secs_f64()
     )
 }
 
-/// Sets `flag` on Ctrl-C, from a thread that listens from before this
-/// returns; the Trino client then cancels the query at its next page.
-fn cancel_on_ctrl_c(flag: Arc<AtomicBool>) -> Result<(), String> {
-    let (ready, listening) = std::sync::mpsc::channel::<Result<(), String>>();
-    std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                return ready
-                    .send(Err(format!("cannot listen for Ctrl-C: {e}")))
-                    .unwrap_or(())
-            }
-        };
-        runtime.block_on(async move {
-            #[cfg(unix)]
-            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-            #[cfg(windows)]
-            let signal = tokio::signal::windows::ctrl_c();
-            match signal {
-                Ok(mut signal) => {
-                    let _ = ready.send(Ok(()));
-                    signal.recv().await;
-                    flag.store(true, Ordering::SeqCst);
-                }
-                Err(e) => {
-                    let _ = ready.send(Err(format!("cannot listen for Ctrl-C: {e}")));
-                }
-            }
-        });
-    });
-    listening
-        .recv()
-        .map_err(|_| "cannot listen for Ctrl-C".to_string())?
+/// When the source's default limit may have cut the rows, says so: a
+/// silent cutoff reads as "that is all there is".
+fn limit_note(query: &CheckedQuery, report: &RunReport, default_limit: u64) -> Option<String> {
+    let cut = query.output.limit_is_default
+        && query.output.limit == Some(default_limit)
+        && report.rows >= default_limit
+        && !report.output_closed;
+    cut.then(|| {
+        format!(
+            "flowq: showing the first {default_limit} rows (the source's default_limit); there may be more: add '| limit N' to the query or pass --limit N"
+        )
+    })
+}
+
+/// A progress line on a terminal's stderr, redrawn while the engine runs.
+struct ProgressLine<'scope> {
+    done: &'scope AtomicBool,
+    thread: std::thread::ScopedJoinHandle<'scope, ()>,
+}
+
+impl<'scope> ProgressLine<'scope> {
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        progress: &'scope Progress,
+        done: &'scope AtomicBool,
+    ) -> ProgressLine<'scope> {
+        let thread = scope.spawn(move || draw_until(done, progress));
+        ProgressLine { done, thread }
+    }
+
+    fn stop(self) {
+        self.done.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
+
+fn draw_until(done: &AtomicBool, progress: &Progress) {
+    let started = std::time::Instant::now();
+    let mut drawn = false;
+    let over = || done.load(Ordering::Relaxed) || progress.is_finished();
+    while !over() {
+        std::thread::sleep(Duration::from_millis(200));
+        if over() || !io::stderr().is_terminal() {
+            break;
+        }
+        for note in progress.take_notes() {
+            eprint!("\r\x1b[Kflowq: {note}\n");
+        }
+        eprint!("\r\x1b[K{}", progress_text(progress, started.elapsed()));
+        drawn = true;
+    }
+    if drawn {
+        eprint!("\r\x1b[K");
+        let _ = io::stderr().flush();
+    }
+}
+
+/// Short enough for an 80-column terminal: a wrapped line redraws badly.
+fn progress_text(progress: &Progress, elapsed: Duration) -> String {
+    let bytes = units::format_bytes(progress.bytes_done.load(Ordering::Relaxed));
+    match progress.state() {
+        Some(state) => format!(
+            "flowq: {:>4}s {state:<9} {bytes:>9} scanned   Ctrl-C stops the query",
+            elapsed.as_secs()
+        ),
+        None => format!(
+            "flowq: read {}/{} files ({bytes})",
+            progress.files_done.load(Ordering::Relaxed),
+            progress.files_total.load(Ordering::Relaxed)
+        ),
+    }
 }

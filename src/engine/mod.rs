@@ -1,7 +1,17 @@
-//! Engines: each takes a checked query and a row sink, and returns a run
-//! report.
+//! Engines run checked queries. Every engine has one shape ([`Engine`]):
+//! a checked query and a row sink in, a [`RunReport`] out; none of them
+//! prints or picks an exit code (that is the command line's job).
+//!
+//! - [`local`]: flowq's own engine over flow-log files on disk;
+//! - [`athena`]: Amazon Athena, through aws-sdk-athena;
+//! - [`trino`]: a Trino server, through its client protocol;
+//! - [`output`]: the row sinks (table, CSV, JSON, JSON Lines) they all
+//!   write through.
 
 pub mod athena;
 pub mod local;
 pub mod output;
+pub mod shape;
 pub mod trino;
+
+pub use shape::{Engine, EngineError, EngineKind, ErrorKind, FileCounts, Progress, RunReport};

@@ -163,6 +163,16 @@ impl Located {
     }
 }
 
+/// A message about no particular place (a flag, a source, a run):
+/// `flowq: severity: message` and the help, in the shape of [`Located`].
+pub fn render_unlocated(severity: Severity, message: &str, help: Option<&str>) -> String {
+    let mut out = format!("flowq: {severity}: {message}\n");
+    if let Some(help) = help {
+        out.push_str(&format!("  = help: {help}\n"));
+    }
+    out
+}
+
 /// The text of line `line` (1-based) of `text`, tabs shown as spaces.
 pub fn line_of(text: &str, line: usize) -> String {
     text.lines()

@@ -117,6 +117,8 @@ pub struct Output {
     pub group_by: Option<Vec<usize>>,
     pub order: Vec<OrderKey>,
     pub limit: Option<u64>,
+    /// The limit is the source's `default_limit`, not one the query set.
+    pub limit_is_default: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -195,7 +195,7 @@ pub fn for_source(source: &DdlSource) -> Result<String, DdlError> {
             .unwrap_or_default(),
         regions: projection.and_then(|p| p.regions).unwrap_or_default(),
     };
-    create_table(&source.table, &location)
+    create_table(source.table, &location)
 }
 
 fn check(table: &Table, location: &Location) -> Result<(), DdlError> {

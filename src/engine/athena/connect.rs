@@ -17,7 +17,6 @@ use aws_sdk_athena::Client;
 use aws_smithy_runtime_api::client::interceptors::context::Error as OperationError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
-use indicatif::{ProgressBar, WeakProgressBar};
 
 use super::settings::AthenaTarget;
 use super::summary::AthenaError;
@@ -97,12 +96,11 @@ pub fn request_token() -> String {
 }
 
 /// The retries of one client, in order: "GetQueryExecution after
-/// ThrottlingException". While a progress line is showing, each is also
-/// printed above it as it happens.
+/// ThrottlingException". The runner passes new ones on as progress notes
+/// at each poll, and lists them all in the summary.
 #[derive(Default)]
 pub(crate) struct RetryLog {
     entries: Mutex<Vec<String>>,
-    live: Mutex<Option<WeakProgressBar>>,
 }
 
 impl RetryLog {
@@ -114,15 +112,7 @@ impl RetryLog {
         lock(&self.entries)[start..].to_vec()
     }
 
-    /// Prints retries above `bar` while it lives.
-    pub fn show_on(&self, bar: Option<&ProgressBar>) {
-        *lock(&self.live) = bar.map(ProgressBar::downgrade);
-    }
-
     fn record(&self, entry: String) {
-        if let Some(bar) = lock(&self.live).as_ref().and_then(WeakProgressBar::upgrade) {
-            bar.println(format!("flowq: retrying {entry}"));
-        }
         lock(&self.entries).push(entry);
     }
 }

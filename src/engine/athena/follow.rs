@@ -6,11 +6,11 @@ use std::time::Duration;
 use aws_sdk_athena::types::QueryExecutionState;
 
 use super::connect::Athena;
-use super::progress::Progress;
 use super::results;
 use super::settings::RunOptions;
 use super::summary::{ApiError, Halt, QueryError, Summary};
 use crate::engine::output::RowSink;
+use crate::engine::shape::Progress;
 
 /// How a followed query ended, when it ended by itself.
 pub(super) enum Ending {
@@ -22,9 +22,11 @@ pub(super) enum Ending {
 }
 
 /// What is known about the query so far.
-pub(super) struct Tracker {
+pub(super) struct Tracker<'p> {
     id: String,
-    pub progress: Progress,
+    pub progress: &'p Progress,
+    /// Retries already passed on to `progress` as notes.
+    retries_noted: usize,
     state: QueryExecutionState,
     scanned: u64,
     engine_time: Option<Duration>,
@@ -32,11 +34,12 @@ pub(super) struct Tracker {
     pub rows: u64,
 }
 
-impl Tracker {
-    pub fn new(id: String, progress: Progress) -> Tracker {
+impl<'p> Tracker<'p> {
+    pub fn new(id: String, progress: &'p Progress, retries_noted: usize) -> Tracker<'p> {
         Tracker {
             id,
             progress,
+            retries_noted,
             state: QueryExecutionState::Queued,
             scanned: 0,
             engine_time: None,
@@ -76,7 +79,7 @@ impl Tracker {
 /// Polls until the query ends, then writes its rows into `sink`.
 pub(super) async fn follow(
     athena: &Athena,
-    tracker: &mut Tracker,
+    tracker: &mut Tracker<'_>,
     options: &RunOptions,
     sink: &mut dyn RowSink,
 ) -> Result<Ending, Halt> {
@@ -98,7 +101,7 @@ pub(super) async fn follow(
         interval = options.poll.next(interval);
     }
     // The rows may go to the same terminal as the progress line.
-    tracker.progress.clear();
+    tracker.progress.finish();
     results::stream(athena, &tracker.id, sink, &mut tracker.rows).await?;
     Ok(Ending::Succeeded)
 }
@@ -107,7 +110,7 @@ pub(super) async fn follow(
 /// ended if it has.
 pub(super) async fn refresh(
     athena: &Athena,
-    tracker: &mut Tracker,
+    tracker: &mut Tracker<'_>,
 ) -> Result<Option<Ending>, ApiError> {
     let response = athena
         .client()
@@ -134,7 +137,12 @@ pub(super) async fn refresh(
     }
     tracker
         .progress
-        .update(tracker.state.as_str(), tracker.scanned);
+        .set_state(tracker.state.as_str(), tracker.scanned);
+    let retries = athena.retries().since(tracker.retries_noted);
+    tracker.retries_noted += retries.len();
+    for retry in retries {
+        tracker.progress.note(format!("retrying {retry}"));
+    }
     Ok(match tracker.state {
         QueryExecutionState::Succeeded => Some(Ending::Succeeded),
         QueryExecutionState::Failed | QueryExecutionState::Cancelled => Some(Ending::Failed {

@@ -14,8 +14,8 @@
 //! creates named queries.
 
 pub mod connect;
+mod engine;
 mod follow;
-mod progress;
 pub mod publish;
 pub mod results;
 pub mod settings;
@@ -29,11 +29,13 @@ use aws_sdk_athena::types::{
 };
 
 pub use connect::Athena;
+pub use engine::AthenaEngine;
 pub use publish::{publish, NamedQuery, PublishReport};
 pub use settings::{AthenaTarget, Backoff, RunOptions};
 pub use summary::{AthenaError, Summary};
 
 use crate::engine::output::RowSink;
+use crate::engine::shape::Progress;
 use follow::{Ending, Tracker};
 use summary::{Halt, StopOutcome};
 
@@ -53,6 +55,7 @@ pub async fn run(
     sql: &str,
     options: &RunOptions,
     sink: &mut dyn RowSink,
+    progress: &Progress,
 ) -> Result<Summary, AthenaError> {
     let reuse = reuse_minutes(options.reuse_max_age)?;
     refuse_before_start(sql, options)?;
@@ -60,16 +63,14 @@ pub async fn run(
     // StartQueryExecution is in flight still stops the query it started.
     let mut interrupt = Interrupt::listen()?;
     let retries_before = athena.retries().len();
-    let progress = progress::Progress::new(options.quiet);
-    athena.retries().show_on(progress.bar());
     let id = start(athena, target, sql, reuse).await?;
-    let mut tracker = Tracker::new(id, progress);
+    let mut tracker = Tracker::new(id, progress, retries_before);
     let outcome = tokio::select! {
         biased;
         _ = interrupt.recv() => Err(Halt::Interrupted),
         ending = follow::follow(athena, &mut tracker, options, sink) => ending,
     };
-    tracker.progress.clear();
+    progress.finish();
     let retries = athena.retries().since(retries_before);
     match outcome {
         Ok(Ending::Succeeded) => Ok(tracker.summary(retries)),
@@ -203,7 +204,7 @@ async fn start(
 /// Stops the query unless it has already ended, then reads its final
 /// statistics for the summary (a stopped query is billed for what it
 /// scanned, reference §4.4).
-async fn stop_if_running(athena: &Athena, tracker: &mut Tracker) -> StopOutcome {
+async fn stop_if_running(athena: &Athena, tracker: &mut Tracker<'_>) -> StopOutcome {
     if tracker.ended() {
         return StopOutcome::NotRunning;
     }
@@ -262,12 +263,13 @@ pub fn reuse_warning(query: &crate::lang::ir::CheckedQuery) -> Option<String> {
 /// the SQL, as SQL comments above the statement. Refuses what `run` would.
 pub fn dry_run(
     target: &AthenaTarget,
-    compiled: &crate::sql::Compiled,
+    query: &crate::lang::ir::CheckedQuery,
+    sql: &str,
     options: &RunOptions,
 ) -> Result<String, AthenaError> {
     let reuse = reuse_minutes(options.reuse_max_age)?;
-    refuse_before_start(&compiled.sql, options)?;
-    let window = &compiled.checked.window;
+    refuse_before_start(sql, options)?;
+    let window = &query.window;
     let or_default = |value: &Option<String>, default: &str| {
         value.clone().unwrap_or_else(|| default.to_string())
     };
@@ -295,7 +297,7 @@ pub fn dry_run(
     );
     if let Some(minutes) = reuse {
         text += &format!("-- reuse results up to {minutes} minutes old\n");
-        if let Some(warning) = reuse_warning(&compiled.checked) {
+        if let Some(warning) = reuse_warning(query) {
             text += &format!("-- warning: {warning}\n");
         }
     }
@@ -305,7 +307,7 @@ pub fn dry_run(
             crate::units::format_bytes(limit)
         );
     }
-    text += &compiled.sql;
+    text += sql;
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -319,13 +321,14 @@ pub fn run_blocking(
     sql: &str,
     options: &RunOptions,
     sink: &mut dyn RowSink,
+    progress: &Progress,
 ) -> Result<Summary, AthenaError> {
     // Refuse before connecting: a refusal should not wait on credentials.
     reuse_minutes(options.reuse_max_age)?;
     refuse_before_start(sql, options)?;
     runtime()?.block_on(async {
         let athena = Athena::connect(target).await?;
-        run(&athena, target, sql, options, sink).await
+        run(&athena, target, sql, options, sink, progress).await
     })
 }
 

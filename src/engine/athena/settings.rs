@@ -33,8 +33,6 @@ pub struct RunOptions {
     /// that reads every partition is refused rather than started and
     /// stopped at the limit.
     pub has_partition_predicate: bool,
-    /// No progress line, even on a terminal.
-    pub quiet: bool,
     /// How often GetQueryExecution is polled.
     pub poll: Backoff,
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_athena::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
+use crate::engine::shape::RunReport;
 use crate::units::format_bytes;
 
 /// How a finished (or stopped) query went.
@@ -73,44 +74,45 @@ impl Summary {
 }
 
 impl fmt::Display for Summary {
-    /// One line, e.g. `athena query 1b2c… SUCCEEDED: 42 rows, 1.23 GB
-    /// scanned (est. $0.0062), engine time 3.4s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "athena query {} {}: {} row{}, {} scanned",
-            self.query_id,
-            self.state,
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            format_bytes(self.data_scanned_bytes)
-        )?;
-        // Failed queries are not billed for their scan (reference §4.4
-        // names succeeded and cancelled ones).
-        if self.state != "FAILED" {
-            write!(
-                f,
-                " (est. {} at $5/TB, 10 MB minimum)",
-                format_dollars(self.estimated_cost())
-            )?;
-        }
-        if let Some(time) = self.engine_time {
-            write!(f, ", engine time {:.1}s", time.as_secs_f64())?;
-        }
-        if self.reused {
-            write!(f, ", reused a previous result")?;
-        }
-        if !self.retries.is_empty() {
-            write!(
-                f,
-                "; the SDK retried {} call{}: {}",
-                self.retries.len(),
-                if self.retries.len() == 1 { "" } else { "s" },
-                self.retries.join(", ")
-            )?;
-        }
-        Ok(())
+        f.write_str(&describe(&super::engine::report(self)))
     }
+}
+
+/// One line, e.g. `athena query 1b2c… SUCCEEDED: 42 rows, 1.23 GB
+/// scanned (est. $0.0062 at $5/TB, 10 MB minimum), engine time 3.4s`.
+/// Failed queries are not billed for their scan (reference §4.4 names
+/// succeeded and cancelled ones), so their report carries no cost.
+pub fn describe(report: &RunReport) -> String {
+    let mut text = format!(
+        "athena query {} {}: {} row{}, {} scanned",
+        report.query_id.as_deref().unwrap_or("-"),
+        report.state.as_deref().unwrap_or("-"),
+        report.rows,
+        if report.rows == 1 { "" } else { "s" },
+        format_bytes(report.bytes_scanned)
+    );
+    if let Some(dollars) = report.cost_dollars {
+        text += &format!(
+            " (est. {} at $5/TB, 10 MB minimum)",
+            format_dollars(dollars)
+        );
+    }
+    if let Some(time) = report.engine_time {
+        text += &format!(", engine time {:.1}s", time.as_secs_f64());
+    }
+    if report.reused {
+        text += ", reused a previous result";
+    }
+    if !report.retries.is_empty() {
+        text += &format!(
+            "; the SDK retried {} call{}: {}",
+            report.retries.len(),
+            if report.retries.len() == 1 { "" } else { "s" },
+            report.retries.join(", ")
+        );
+    }
+    text
 }
 
 /// An Athena API call that failed after the SDK's retries.

@@ -26,10 +26,11 @@ mod scan;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use crate::engine::output::{ColumnInfo, RowSink};
+use crate::engine::shape::{Engine, EngineError, EngineKind, FileCounts, Progress, RunReport};
 use crate::lang::ir::CheckedQuery;
 use crate::schema::LogFormat;
 use crate::table::{Partitioning, Scheme, Table, DEFAULT_LATENESS};
@@ -43,8 +44,6 @@ pub struct LocalSource {
     pub lateness: i64,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
-    /// Counters a caller may watch while the scan runs.
-    pub progress: Option<Arc<Progress>>,
 }
 
 impl LocalSource {
@@ -53,7 +52,6 @@ impl LocalSource {
             path: path.into(),
             lateness: DEFAULT_LATENESS,
             threads: None,
-            progress: None,
         }
     }
 
@@ -67,23 +65,6 @@ impl LocalSource {
             lateness: self.lateness,
             ..Table::default()
         }
-    }
-}
-
-/// Live counters of a running scan, for a progress line.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub files_total: AtomicU64,
-    pub files_done: AtomicU64,
-    pub bytes_done: AtomicU64,
-    /// Reading is over (rows are being written).
-    pub finished: AtomicBool,
-}
-
-impl Progress {
-    fn file_done(&self, bytes: u64) {
-        self.files_done.fetch_add(1, Ordering::Relaxed);
-        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
     }
 }
 
@@ -138,6 +119,12 @@ pub enum LocalError {
     Parquet {
         path: PathBuf,
     },
+    /// The files in the window add up to more than `--max-scan`.
+    ScanLimit {
+        files: u64,
+        bytes: u64,
+        limit: u64,
+    },
     /// A sum left the 64-bit range, which fails the query in Athena too.
     Overflow {
         column: String,
@@ -176,6 +163,12 @@ impl fmt::Display for LocalError {
                 "{}: Parquet flow-log files are not supported by the local engine yet (a later flowq release reads them); query them on Athena, or narrow the window to the text files",
                 path.display()
             ),
+            LocalError::ScanLimit { files, bytes, limit } => write!(
+                f,
+                "the window's {files} files hold {}, past --max-scan {}; nothing was read",
+                crate::units::format_bytes(*bytes),
+                crate::units::format_bytes(*limit)
+            ),
             LocalError::Overflow { column } => write!(
                 f,
                 "the sum in column '{column}' does not fit in a 64-bit integer (Athena fails this query too)"
@@ -207,6 +200,19 @@ pub fn run(
     query: &CheckedQuery,
     source: &LocalSource,
     sink: &mut dyn RowSink,
+    progress: Option<&Progress>,
+) -> Result<ScanStats, LocalError> {
+    run_within(query, source, None, sink, progress)
+}
+
+/// [`run`], refusing to start when the files left after pruning add up to
+/// more than `max_scan` bytes: the limit is enforced before any is read.
+fn run_within(
+    query: &CheckedQuery,
+    source: &LocalSource,
+    max_scan: Option<u64>,
+    sink: &mut dyn RowSink,
+    progress: Option<&Progress>,
 ) -> Result<ScanStats, LocalError> {
     let pruning = layout::Pruning::new(query, source.lateness);
     let plan = layout::plan(&source.path, &pruning)?;
@@ -215,18 +221,26 @@ pub fn run(
             path: parquet.clone(),
         });
     }
+    let to_read: u64 = plan.files.iter().map(|f| f.size).sum();
+    if let Some(limit) = max_scan.filter(|limit| to_read > *limit) {
+        return Err(LocalError::ScanLimit {
+            files: plan.files.len() as u64,
+            bytes: to_read,
+            limit,
+        });
+    }
     let prepared = scan::Prepared::new(query);
     let threads = source.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    if let Some(progress) = &source.progress {
+    if let Some(progress) = progress {
         progress
             .files_total
             .store(plan.files.len() as u64, Ordering::Relaxed);
     }
-    let found = scan::scan(&plan.files, &prepared, threads, source.progress.as_deref());
-    if let Some(progress) = &source.progress {
-        progress.finished.store(true, Ordering::Relaxed);
+    let found = scan::scan(&plan.files, &prepared, threads, progress);
+    if let Some(progress) = progress {
+        progress.finish();
     }
     let found = found?;
     let columns: Vec<ColumnInfo> = query
@@ -254,4 +268,77 @@ pub fn run(
         records_read: found.records_read,
         rows_out: found.rows.len() as u64,
     })
+}
+
+/// The local engine over one source: a folder laid out like the bucket,
+/// or one file.
+#[derive(Clone, Debug)]
+pub struct LocalEngine {
+    pub source: LocalSource,
+    /// Refuse a query whose files in the window add up to more bytes.
+    pub max_scan: Option<u64>,
+}
+
+impl Engine for LocalEngine {
+    fn run(
+        &self,
+        query: &CheckedQuery,
+        sink: &mut dyn RowSink,
+        progress: &Progress,
+    ) -> Result<RunReport, EngineError> {
+        let started = Instant::now();
+        if !self.source.path.exists() {
+            let missing = LocalError::NoSource {
+                path: self.source.path.clone(),
+            };
+            return Err(EngineError::refused(missing.to_string()));
+        }
+        let result = run_within(query, &self.source, self.max_scan, sink, Some(progress));
+        let stats = match result {
+            Ok(stats) => stats,
+            // A reader that closed the pipe (`| head`) has what it wanted.
+            Err(e) if e.is_broken_pipe() => {
+                return Ok(RunReport {
+                    output_closed: true,
+                    elapsed: started.elapsed(),
+                    ..RunReport::default()
+                })
+            }
+            Err(e @ LocalError::ScanLimit { .. }) => {
+                return Err(EngineError::failed(e.to_string()).with_help(
+                    "narrow the window, or raise --max-scan (or the source's max_scan)",
+                ))
+            }
+            Err(e) => return Err(EngineError::failed(e.to_string())),
+        };
+        Ok(report(&stats, started.elapsed()))
+    }
+
+    fn dry_run(&self, query: &CheckedQuery) -> Result<String, EngineError> {
+        let window = &query.window;
+        Ok(format!(
+            "-- dry run: the local engine would read {} for the window {}\n",
+            self.source.path.display(),
+            crate::sql::explain::span(window.start, window.end)
+        ))
+    }
+}
+
+fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
+    RunReport {
+        engine: EngineKind::Local,
+        rows: stats.rows_out,
+        bytes_scanned: stats.bytes_scanned,
+        records_read: Some(stats.records_read),
+        files: Some(FileCounts {
+            scanned: stats.files_scanned,
+            skipped: stats.files_skipped,
+            bytes_skipped: stats.bytes_skipped,
+            unread: stats.files_unread,
+            bytes_unread: stats.bytes_unread,
+            ignored: stats.files_ignored,
+        }),
+        elapsed,
+        ..RunReport::default()
+    }
 }

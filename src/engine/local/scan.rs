@@ -24,7 +24,8 @@ use super::layout::FileEntry;
 use super::reader::{self, Flow};
 use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
 use super::rows::{cell, record_row, Row, TopRows};
-use super::{LocalError, Progress};
+use super::LocalError;
+use crate::engine::shape::Progress;
 
 /// A checked query resolved to the engine's terms.
 #[derive(Debug)]

@@ -1,6 +1,9 @@
 //! Trino: the engine Athena v3 is built on, reached over its client
-//! protocol.
+//! protocol ([`client`]) and run as an [`Engine`](crate::engine::Engine)
+//! ([`engine`]).
 
 pub mod client;
+pub mod engine;
 
-pub use client::*;
+pub use client::{Client, Config, Error, QueryError, QueryStats, Rows};
+pub use engine::TrinoEngine;

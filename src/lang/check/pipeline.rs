@@ -40,15 +40,15 @@ impl Checker<'_> {
             }
         };
         let global_aggregate = group_by.as_ref().is_some_and(|keys| keys.is_empty());
-        let limit = pipeline
-            .limit
-            .or(pipeline.implied_limit)
-            .or((!global_aggregate).then_some(self.ctx.table.default_limit));
+        let chosen = pipeline.limit.or(pipeline.implied_limit);
+        let limit_is_default = chosen.is_none() && !global_aggregate;
+        let limit = chosen.or(limit_is_default.then_some(self.ctx.table.default_limit));
         Some(Output {
             columns,
             group_by,
             order,
             limit,
+            limit_is_default,
         })
     }
 
