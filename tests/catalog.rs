@@ -1,7 +1,10 @@
 //! The catalog: every shipped search's SQL (snapshots, so a change to a
 //! search or to the compiler is a reviewable diff), `flowq check` on a
 //! corpus of broken catalogs (one folder per mistake), and `flowq ddl` for
-//! every partitioning scheme.
+//! every partitioning scheme. Their snapshots are in tests/snapshots/
+//! catalog/, check/ and ddl/.
+
+mod common;
 
 use std::path::Path;
 
@@ -24,22 +27,25 @@ fn repo_config() -> Config {
 #[test]
 fn every_shipped_search_compiles_to_reviewed_sql() {
     let config = repo_config();
-    insta::glob!(env!("CARGO_MANIFEST_DIR"), "searches/*.yaml", |path| {
-        let search = catalog::load_search(relative(path)).unwrap();
-        let options = QueryOptions {
-            now: Some(NOW.into()),
-            params: search
-                .example_params()
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect(),
-            ..QueryOptions::default()
-        };
-        let (sql, _) = commands::compile(&config, &Target::Search(search.name.clone()), &options)
-            .unwrap_or_else(|f| panic!("{}", f.message));
-        insta::with_settings!({ description => search.text.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(sql);
-        });
+    common::snapshots_in("catalog").bind(|| {
+        insta::glob!(env!("CARGO_MANIFEST_DIR"), "searches/*.yaml", |path| {
+            let search = catalog::load_search(relative(path)).unwrap();
+            let options = QueryOptions {
+                now: Some(NOW.into()),
+                params: search
+                    .example_params()
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect(),
+                ..QueryOptions::default()
+            };
+            let (sql, _) =
+                commands::compile(&config, &Target::Search(search.name.clone()), &options)
+                    .unwrap_or_else(|f| panic!("{}", f.message));
+            insta::with_settings!({ description => search.text.clone(), omit_expression => true }, {
+                insta::assert_snapshot!(sql);
+            });
+        })
     });
 }
 
@@ -62,20 +68,22 @@ fn the_shipped_catalog_is_clean() {
 
 #[test]
 fn every_broken_catalog_gets_located_findings() {
-    insta::glob!("catalogs/*/flowq.yaml", |path| {
-        let path = relative(path);
-        let config = Config::load(path);
-        let now = flowq::time::parse_now(NOW).unwrap();
-        let (report, code) = commands::check(config, &[], now, false, false);
-        let clean = path.parent().unwrap().ends_with("clean");
-        assert_eq!(
-            code == 0,
-            clean || !report.contains(": error: "),
-            "{report}"
-        );
-        insta::with_settings!({ omit_expression => true }, {
-            insta::assert_snapshot!(report);
-        });
+    common::snapshots_in("check").bind(|| {
+        insta::glob!("catalogs/*/flowq.yaml", |path| {
+            let path = relative(path);
+            let config = Config::load(path);
+            let now = flowq::time::parse_now(NOW).unwrap();
+            let (report, code) = commands::check(config, &[], now, false, false);
+            let clean = path.parent().unwrap().ends_with("clean");
+            assert_eq!(
+                code == 0,
+                clean || !report.contains(": error: "),
+                "{report}"
+            );
+            insta::with_settings!({ omit_expression => true }, {
+                insta::assert_snapshot!(report);
+            });
+        })
     });
 }
 
@@ -92,14 +100,20 @@ fn check_reports_json_for_ci_tools() {
 
 #[test]
 fn ddl_for_every_scheme() {
-    insta::glob!("ddl/*.yaml", |path| {
-        let config = Config::load(relative(path)).unwrap();
-        let create = commands::ddl(&config, None, None).unwrap_or_else(|f| panic!("{}", f.message));
-        let partitions = commands::ddl(&config, None, Some(("2026-11-26", "2026-11-27")))
-            .unwrap_or_else(|f| f.message);
-        insta::with_settings!({ omit_expression => true }, {
-            insta::assert_snapshot!(format!("{create}\n-- flowq ddl --partitions --since 2026-11-26 --until 2026-11-27\n{partitions}"));
-        });
+    common::snapshots_in("ddl").bind(|| {
+        insta::glob!("ddl/*.yaml", |path| {
+            let config = Config::load(relative(path)).unwrap();
+            let create =
+                commands::ddl(&config, None, None).unwrap_or_else(|f| panic!("{}", f.message));
+            let partitions = commands::ddl(&config, None, Some(("2026-11-26", "2026-11-27")))
+                .unwrap_or_else(|f| f.message);
+            let ddl = format!(
+                "{create}\n-- flowq ddl --partitions --since 2026-11-26 --until 2026-11-27\n{partitions}"
+            );
+            insta::with_settings!({ omit_expression => true }, {
+                insta::assert_snapshot!(ddl);
+            });
+        })
     });
 }
 

@@ -1,7 +1,8 @@
 //! Snapshot tests of the compiler over the query corpus: one snapshot per
 //! file under tests/queries (explain output: canonical query, window,
-//! partitions and SQL) and per file under tests/errors (the rendered
-//! diagnostics). Each snapshot's header holds the query file's text.
+//! partitions and SQL; in tests/snapshots/compile/) and per file under
+//! tests/errors (the rendered diagnostics; in tests/snapshots/errors/).
+//! Each snapshot's header holds the query file's text.
 
 mod common;
 
@@ -10,35 +11,40 @@ use flowq::lang::diagnostic::{self, SourceText};
 
 #[test]
 fn every_query_compiles_to_reviewed_sql() {
-    insta::glob!("queries/*.flowq", |path| {
-        let case = Case::read(&std::fs::read_to_string(path).unwrap());
-        let compiled = flowq::sql::compile(&case.text, &case.context()).unwrap_or_else(|errors| {
-            panic!(
-                "{} does not compile:\n{}",
-                path.display(),
-                diagnostic::render_all(&errors, "query", &SourceText::new(&case.text))
-            )
-        });
-        let explained = flowq::sql::explain::explain(&compiled, &case.table);
-        insta::with_settings!({ description => case.text.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(explained);
-        });
+    common::snapshots_in("compile").bind(|| {
+        insta::glob!("queries/*.flowq", |path| {
+            let case = Case::read(&std::fs::read_to_string(path).unwrap());
+            let compiled =
+                flowq::sql::compile(&case.text, &case.context()).unwrap_or_else(|errors| {
+                    panic!(
+                        "{} does not compile:\n{}",
+                        path.display(),
+                        diagnostic::render_all(&errors, "query", &SourceText::new(&case.text))
+                    )
+                });
+            let explained = flowq::sql::explain::explain(&compiled, &case.table);
+            insta::with_settings!({ description => case.text.clone(), omit_expression => true }, {
+                insta::assert_snapshot!(explained);
+            });
+        })
     });
 }
 
 #[test]
 fn every_bad_query_gets_a_located_error() {
-    insta::glob!("errors/*.flowq", |path| {
-        let case = Case::read(&std::fs::read_to_string(path).unwrap());
-        let errors = match flowq::sql::compile(&case.text, &case.context()) {
-            Ok(compiled) => panic!("{} compiled:\n{}", path.display(), compiled.sql),
-            Err(errors) => errors,
-        };
-        assert!(errors.iter().any(|e| e.is_error()));
-        let rendered = diagnostic::render_all(&errors, "query", &SourceText::new(&case.text));
-        insta::with_settings!({ description => case.text.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(rendered);
-        });
+    common::snapshots_in("errors").bind(|| {
+        insta::glob!("errors/*.flowq", |path| {
+            let case = Case::read(&std::fs::read_to_string(path).unwrap());
+            let errors = match flowq::sql::compile(&case.text, &case.context()) {
+                Ok(compiled) => panic!("{} compiled:\n{}", path.display(), compiled.sql),
+                Err(errors) => errors,
+            };
+            assert!(errors.iter().any(|e| e.is_error()));
+            let rendered = diagnostic::render_all(&errors, "query", &SourceText::new(&case.text));
+            insta::with_settings!({ description => case.text.clone(), omit_expression => true }, {
+                insta::assert_snapshot!(rendered);
+            });
+        })
     });
 }
 

@@ -1,6 +1,7 @@
 //! Snapshots of the Trino DDL for every partition scheme, with and without
-//! account and region partition columns. That the DDL works is proven on
-//! a real Trino by tests/trino.rs; these show what changed in review.
+//! account and region partition columns (in tests/snapshots/ddl_trino/).
+//! That the DDL works is proven on a real Trino by tests/trino.rs; these
+//! show what changed in review.
 
 mod common;
 
@@ -37,23 +38,27 @@ fn location(account_and_region: bool) -> Location {
 
 #[test]
 fn every_scheme_has_reviewed_ddl() {
-    for scheme in Scheme::ALL {
-        let sql = create_table(&table(scheme, false), &location(false)).unwrap();
-        insta::assert_snapshot!(format!("{}", scheme.name()), sql);
-    }
+    common::snapshots_in("ddl_trino").bind(|| {
+        for scheme in Scheme::ALL {
+            let sql = create_table(&table(scheme, false), &location(false)).unwrap();
+            insta::assert_snapshot!(format!("{}", scheme.name()), sql);
+        }
+    });
 }
 
 #[test]
 fn projected_schemes_take_account_and_region_columns() {
-    for scheme in Scheme::ALL {
-        let result = create_table(&table(scheme, true), &location(true));
-        if scheme == Scheme::Date {
-            let error = result.unwrap_err();
-            assert!(error.0.contains("use the 'day' scheme"), "{error}");
-            continue;
+    common::snapshots_in("ddl_trino").bind(|| {
+        for scheme in Scheme::ALL {
+            let result = create_table(&table(scheme, true), &location(true));
+            if scheme == Scheme::Date {
+                let error = result.unwrap_err();
+                assert!(error.0.contains("use the 'day' scheme"), "{error}");
+                continue;
+            }
+            insta::assert_snapshot!(format!("{}-account-region", scheme.name()), result.unwrap());
         }
-        insta::assert_snapshot!(format!("{}-account-region", scheme.name()), result.unwrap());
-    }
+    });
 }
 
 #[test]

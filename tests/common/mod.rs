@@ -86,6 +86,17 @@ impl Case {
     }
 }
 
+/// Snapshot settings for one corpus: its snapshots live in
+/// tests/snapshots/<folder>/ and are named `<test>@<input file>.snap`,
+/// without the test file's name (the folder already says which suite).
+/// Use as `snapshots_in("compile").bind(|| insta::glob!(...))`.
+pub fn snapshots_in(folder: &str) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(format!("snapshots/{folder}"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
 /// True under tests/run and CI, where a missing outside tool (Python
 /// checkers, servers) must fail a test instead of skipping it.
 pub fn strict() -> bool {
