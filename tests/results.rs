@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 use flowq::engine::local::{self, LocalSource};
 use flowq::engine::output::{self, Format};
+use flowq::engine::{Engine, Progress};
 use flowq::lang::diagnostic::{self, SourceText};
 use flowq::lang::ir::Params;
 use flowq::sample::{self, FormatVersion, Layout, Options};
@@ -99,7 +100,13 @@ fn run_to_csv(query: &str, folder: &Path, threads: usize) -> String {
     let mut csv = Vec::new();
     {
         let mut sink = output::sink(Format::Csv, Box::new(&mut csv));
-        local::run(&checked, &source, sink.as_mut()).unwrap_or_else(|e| panic!("{query}: {e}"));
+        let engine = local::LocalEngine {
+            source,
+            max_scan: None,
+        };
+        engine
+            .run(&checked, sink.as_mut(), &Progress::default())
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
     }
     String::from_utf8(csv).expect("the CSV sink writes UTF-8")
 }
