@@ -288,7 +288,7 @@ fn a_missing_workgroup_is_an_api_error_with_exit_1() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,
-        "flowq: error: Athena StartQueryExecution failed: InvalidRequestException: WorkGroup does not exist\n"
+        "flowq: error[E006]: Athena StartQueryExecution failed: InvalidRequestException: WorkGroup does not exist\n"
     );
 }
 

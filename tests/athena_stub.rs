@@ -565,7 +565,7 @@ fn denied_while_running(stop: fn() -> Reply) -> (Stub, String) {
 fn an_error_while_the_query_runs_stops_it() {
     let (stub, stderr) = denied_while_running(|| ok("{}"));
     assert!(
-        stderr.starts_with("flowq: error: Athena GetQueryExecution failed: AccessDeniedException: not authorized\n"),
+        stderr.starts_with("flowq: error[E006]: Athena GetQueryExecution failed: AccessDeniedException: not authorized\n"),
         "{stderr}"
     );
     assert!(
@@ -604,7 +604,7 @@ fn max_scan_stops_a_query_whose_scan_passes_the_limit() {
     assert_eq!(stdout, "");
     assert!(
         stderr.starts_with(
-            "flowq: error: the query scanned 120.00 MB, past --max-scan 100.00 MB; stopped query q-1 (StopQueryExecution)\n"
+            "flowq: error[E006]: the query scanned 120.00 MB, past --max-scan 100.00 MB; stopped query q-1 (StopQueryExecution)\n"
         ),
         "{stderr}"
     );
@@ -774,7 +774,7 @@ fn an_api_error_at_start_exits_1_and_names_the_call() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,
-        "flowq: error: Athena StartQueryExecution failed: InvalidRequestException: WorkGroup nope is not found\n"
+        "flowq: error[E006]: Athena StartQueryExecution failed: InvalidRequestException: WorkGroup nope is not found\n"
     );
 }
 

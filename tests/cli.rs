@@ -78,7 +78,7 @@ fn a_bad_query_exits_2_with_a_located_message() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stdout(&o), "");
     assert!(
-        stderr(&o).starts_with("query:1:5: error: invalid prefix length '/33'"),
+        stderr(&o).starts_with("query:1:5: error[E002]: invalid prefix length '/33'"),
         "{}",
         stderr(&o)
     );
@@ -188,7 +188,7 @@ fn check_exits_by_what_it_found() {
     let o = flowq(&broken, &["check"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("searches/rejected-ssh.yaml:3:12: error:"),
+        stdout(&o).contains("searches/rejected-ssh.yaml:3:12: error[E001]:"),
         "{}",
         stdout(&o)
     );

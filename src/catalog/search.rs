@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::catalog::yaml;
 use crate::lang::ast::{Value, ValueKind};
 use crate::lang::check;
-use crate::lang::diagnostic::{line_of, Diagnostic, Located, Severity, SourceText};
+use crate::lang::diagnostic::{line_of, Code, Diagnostic, Located, Severity, SourceText};
 use crate::lang::ir::Params;
 use crate::lang::parse;
 use crate::{suggest, units};
@@ -267,6 +267,10 @@ impl Search {
             column,
             width: path.last().map_or(1, |k| k.len()),
             source_line: line_of(&self.text, line),
+            code: match severity {
+                Severity::Warning => Code::Lint,
+                Severity::Error => Code::Catalog,
+            },
             severity,
             message,
             help,

@@ -4,7 +4,7 @@
 //! and rendered by the one renderer in lang/diagnostic.rs.
 
 use crate::engine::{EngineError, ErrorKind};
-use crate::lang::diagnostic::{render_unlocated, Located, Severity};
+use crate::lang::diagnostic::{render_unlocated, Code, Located, Severity};
 
 /// Exit codes (docs/cli.md).
 pub mod exit {
@@ -32,7 +32,7 @@ impl Failure {
 
     pub fn usage_with_help(message: impl Into<String>, help: Option<&str>) -> Failure {
         Failure {
-            message: render_unlocated(Severity::Error, &message.into(), help),
+            message: render_unlocated(Severity::Error, Code::Usage, &message.into(), help),
             code: exit::USAGE,
         }
     }
@@ -48,14 +48,18 @@ impl Failure {
     /// Something failed while running (exit 1).
     pub fn failed(message: impl Into<String>) -> Failure {
         Failure {
-            message: render_unlocated(Severity::Error, &message.into(), None),
+            message: render_unlocated(Severity::Error, Code::Failed, &message.into(), None),
             code: exit::FAILED,
         }
     }
 
     /// The rows or a report could not be written (exit 1).
     pub fn output(error: &std::io::Error) -> Failure {
-        Failure::failed(format!("cannot write the output: {error}"))
+        let message = format!("cannot write the output: {error}");
+        Failure {
+            message: render_unlocated(Severity::Error, Code::Output, &message, None),
+            code: exit::FAILED,
+        }
     }
 
     /// An engine's error, with the exit code of its kind. The Athena
@@ -63,15 +67,15 @@ impl Failure {
     /// lines (the query's summary, whether it was stopped): it is kept as
     /// it is.
     pub fn engine(error: EngineError) -> Failure {
-        let code = match error.kind {
-            ErrorKind::Refused => exit::USAGE,
-            ErrorKind::Failed => exit::FAILED,
-            ErrorKind::Interrupted => exit::INTERRUPTED,
+        let (code, kind) = match error.kind {
+            ErrorKind::Refused => (exit::USAGE, Code::Refused),
+            ErrorKind::Failed => (exit::FAILED, Code::Failed),
+            ErrorKind::Interrupted => (exit::INTERRUPTED, Code::Interrupted),
         };
         let message = if error.message.starts_with("flowq: ") {
             format!("{}\n", error.message)
         } else {
-            render_unlocated(Severity::Error, &error.message, error.help.as_deref())
+            render_unlocated(Severity::Error, kind, &error.message, error.help.as_deref())
         };
         Failure { message, code }
     }

@@ -25,9 +25,58 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Stable codes for the kinds of problem, shown in messages
+/// (`error[E002]`) and in `flowq check --format json`; docs/cli.md lists
+/// them. A code names a kind, never a message: messages may improve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Code {
+    /// The query does not parse.
+    Syntax,
+    /// The query parses but is not valid: an unknown field, a bad value,
+    /// a window, a stage or a parameter.
+    Query,
+    /// flowq.yaml, a saved-search file or the catalog folder.
+    Catalog,
+    /// A `flowq check` finding that is a warning.
+    Lint,
+    /// The command line: a flag, its value, a name.
+    Usage,
+    /// An engine refused the query before starting it.
+    Refused,
+    /// The query failed while it ran.
+    Failed,
+    /// The rows could not be written.
+    Output,
+    /// Stopped by Ctrl-C.
+    Interrupted,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "E001",
+            Code::Query => "E002",
+            Code::Catalog => "E003",
+            Code::Usage => "E004",
+            Code::Refused => "E005",
+            Code::Failed => "E006",
+            Code::Output => "E007",
+            Code::Interrupted => "E008",
+            Code::Lint => "W001",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    pub code: Code,
     pub message: String,
     /// Byte range in the source text the diagnostic is about.
     pub span: Span,
@@ -39,6 +88,7 @@ impl Diagnostic {
     pub fn error(span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            code: Code::Query,
             message: message.into(),
             span,
             help: None,
@@ -48,12 +98,18 @@ impl Diagnostic {
     pub fn warning(span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
+            code: Code::Lint,
             ..Diagnostic::error(span, message)
         }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = code;
         self
     }
 
@@ -77,6 +133,7 @@ impl Diagnostic {
             width: source.caret_width(self.span),
             source_line: source.line_text(line),
             severity: self.severity,
+            code: self.code,
             message: self.message.clone(),
             help: self.help.clone(),
         }
@@ -95,13 +152,14 @@ pub struct Located {
     /// The file's line, shown under the message.
     pub source_line: String,
     pub severity: Severity,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl Located {
-    /// An error at `line:column` of a file whose text is `text` (empty
-    /// when the file could not be read).
+    /// An error at `line:column` of a catalog file (flowq.yaml, a saved
+    /// search) whose text is `text` (empty when it could not be read).
     pub fn error(
         origin: &str,
         text: &str,
@@ -116,6 +174,7 @@ impl Located {
             width: 1,
             source_line: line_of(text, line),
             severity: Severity::Error,
+            code: Code::Catalog,
             message,
             help,
         }
@@ -130,8 +189,8 @@ impl Located {
             ..
         } = self;
         let mut out = format!(
-            "{origin}:{line}:{column}: {}: {}\n",
-            self.severity, self.message
+            "{origin}:{line}:{column}: {}[{}]: {}\n",
+            self.severity, self.code, self.message
         );
         let gutter = line.to_string().len();
         out.push_str(&format!("{:gutter$} |\n", ""));
@@ -152,11 +211,12 @@ impl Located {
     pub fn to_json(&self) -> String {
         use crate::json::json_string;
         format!(
-            "{{\"file\":{},\"line\":{},\"column\":{},\"severity\":\"{}\",\"message\":{},\"help\":{}}}",
+            "{{\"file\":{},\"line\":{},\"column\":{},\"severity\":\"{}\",\"code\":\"{}\",\"message\":{},\"help\":{}}}",
             json_string(&self.origin),
             self.line,
             self.column,
             self.severity,
+            self.code,
             json_string(&self.message),
             self.help.as_deref().map_or("null".to_string(), json_string)
         )
@@ -165,8 +225,13 @@ impl Located {
 
 /// A message about no particular place (a flag, a source, a run):
 /// `flowq: severity: message` and the help, in the shape of [`Located`].
-pub fn render_unlocated(severity: Severity, message: &str, help: Option<&str>) -> String {
-    let mut out = format!("flowq: {severity}: {message}\n");
+pub fn render_unlocated(
+    severity: Severity,
+    code: Code,
+    message: &str,
+    help: Option<&str>,
+) -> String {
+    let mut out = format!("flowq: {severity}[{code}]: {message}\n");
     if let Some(help) = help {
         out.push_str(&format!("  = help: {help}\n"));
     }
@@ -282,7 +347,7 @@ mod tests {
         let out = d.render("query", &SourceText::new("src 10.0.0.0/33 and dport 22"));
         assert_eq!(
             out,
-            "query:1:5: error: bad prefix\n  |\n1 | src 10.0.0.0/33 and dport 22\n  |     ^^^^^^^^^^^\n  = help: use /0 to /32\n"
+            "query:1:5: error[E002]: bad prefix\n  |\n1 | src 10.0.0.0/33 and dport 22\n  |     ^^^^^^^^^^^\n  = help: use /0 to /32\n"
         );
     }
 
@@ -292,7 +357,7 @@ mod tests {
         let source = SourceText::fragment("src 300.1.1.1", file, 2, 8);
         let out = Diagnostic::error(Span::new(4, 13), "invalid address").render("s.yaml", &source);
         assert!(
-            out.starts_with("s.yaml:2:12: error: invalid address\n"),
+            out.starts_with("s.yaml:2:12: error[E002]: invalid address\n"),
             "{out}"
         );
         assert!(out.contains("2 | query: src 300.1.1.1\n"), "{out}");

@@ -12,7 +12,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use crate::lang::ast::*;
-use crate::lang::diagnostic::Diagnostic;
+use crate::lang::diagnostic::{Code, Diagnostic};
 use crate::suggest;
 
 #[derive(pest_derive::Parser)]
@@ -31,6 +31,10 @@ pub const STAGES: [&str; 6] = ["stats", "sort", "limit", "fields", "count", "top
 
 /// Parses a whole query.
 pub fn parse(text: &str) -> Result<Query, Diagnostic> {
+    parse_query(text).map_err(|d| d.with_code(Code::Syntax))
+}
+
+fn parse_query(text: &str) -> Result<Query, Diagnostic> {
     check_brackets(text)?;
     let mut pairs = Grammar::parse(Rule::query, text).map_err(|e| from_pest(e, text))?;
     let query = pairs.next().expect("the query rule always yields one pair");
