@@ -5,10 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::config::Config;
 use crate::cli::commands::{self, exit, Failure, QueryOptions, Target};
+use crate::engine::output::Format;
+use crate::sample::{FormatVersion, Layout};
 use crate::table::Scheme;
 
 #[derive(Parser)]
@@ -80,9 +82,8 @@ struct QueryArgs {
     options: OptionArgs,
 
     /// Try another partitioning scheme than the source's
-    #[arg(long, value_name = "SCHEME",
-          value_parser = clap::builder::PossibleValuesParser::new(Scheme::ALL.map(|s| s.name())))]
-    scheme: Option<String>,
+    #[arg(long, value_name = "SCHEME", value_enum)]
+    scheme: Option<Scheme>,
 
     /// Try another log format than the source's, e.g. '${version} ${account-id} ...'
     #[arg(long, value_name = "FORMAT")]
@@ -98,9 +99,8 @@ struct RunArgs {
     options: OptionArgs,
 
     /// Output format
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "table",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::engine::output::Format::NAMES))]
-    format: String,
+    #[arg(long, short = 'f', value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    format: Format,
 
     /// Return at most N rows, replacing the query's limit
     #[arg(long, value_name = "N")]
@@ -183,12 +183,19 @@ struct CheckArgs {
     strict: bool,
 
     /// Output format
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
 
     /// Pin "now" for window checks (RFC 3339)
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+}
+
+/// How `flowq check` prints its findings.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args)]
@@ -230,9 +237,16 @@ struct DdlArgs {
     until: Option<String>,
 
     /// The engine the DDL is for: athena, or trino (CREATE TABLE with partition projection)
-    #[arg(long, value_name = "ENGINE", default_value = "athena",
-          value_parser = ["athena", "trino"], conflicts_with = "partitions")]
-    engine: String,
+    #[arg(long, value_name = "ENGINE", value_enum, default_value_t = DdlEngine::Athena,
+          conflicts_with = "partitions")]
+    engine: DdlEngine,
+}
+
+/// Which SQL dialect `flowq ddl` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DdlEngine {
+    Athena,
+    Trino,
 }
 
 #[derive(Args)]
@@ -272,17 +286,16 @@ struct SampleArgs {
     regions: Vec<String>,
 
     /// S3 key layout: AWSLogs/<account>/vpcflowlogs/... or Hive-compatible key=value folders
-    #[arg(long, default_value = "default",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::sample::Layout::NAMES))]
-    layout: String,
+    #[arg(long, value_enum, default_value_t = Layout::Default)]
+    layout: Layout,
 
     /// One more folder level per hour
     #[arg(long)]
     hourly: bool,
 
     /// 2: the 14-field default format; 5: the 29-field v2-v5 custom format
-    #[arg(long, value_name = "V", default_value = "2", value_parser = ["2", "5"])]
-    format_version: String,
+    #[arg(long, value_name = "V", value_enum, default_value_t = FormatVersion::V2)]
+    format_version: FormatVersion,
 
     /// The same seed writes the same bytes
     #[arg(long, default_value_t = 1)]
@@ -341,8 +354,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 now: args.now.clone(),
                 ..QueryOptions::default()
             })?;
-            let (report, code) =
-                commands::check(config, &args.paths, now, args.format == "json", args.strict);
+            let (report, code) = commands::check(
+                config,
+                &args.paths,
+                now,
+                args.format == CheckFormat::Json,
+                args.strict,
+            );
             print(&report)?;
             return Ok(code);
         }
@@ -352,8 +370,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Run(args) => {
             let target = target(&args.target, &config);
             let run = commands::RunOptions {
-                format: crate::engine::output::Format::from_name(&args.format)
-                    .expect("clap checked the format"),
+                format: args.format,
                 limit: args.limit,
                 output: args.output.clone(),
                 quiet: args.quiet,
@@ -404,7 +421,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&text)
         }
-        Command::Ddl(args) if args.engine == "trino" => {
+        Command::Ddl(args) if args.engine == DdlEngine::Trino => {
             print(&commands::ddl_trino(&config, args.source.as_deref())?)
         }
         Command::Ddl(args) => {
@@ -418,7 +435,6 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 fn sample(args: &SampleArgs) -> Result<u8, Failure> {
-    use crate::sample::{FormatVersion, Layout};
     let options = commands::SampleOptions {
         out: args.out.clone(),
         start: args.start.clone(),
@@ -426,14 +442,9 @@ fn sample(args: &SampleArgs) -> Result<u8, Failure> {
         flows_per_minute: args.flows_per_minute,
         accounts: args.accounts.clone(),
         regions: args.regions.clone(),
-        layout: Layout::from_name(&args.layout).expect("clap checked the layout"),
+        layout: args.layout,
         hourly: args.hourly,
-        version: args
-            .format_version
-            .parse()
-            .ok()
-            .and_then(FormatVersion::from_number)
-            .expect("clap checked the version"),
+        version: args.format_version,
         seed: args.seed,
     };
     eprintln!("{}", commands::sample(&options)?);
@@ -474,7 +485,7 @@ fn target(args: &TargetArgs, config: &Config) -> Target {
 fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
     let target = target(&args.target, config);
     let mut options = options(&args.options);
-    options.scheme = args.scheme.clone();
+    options.scheme = args.scheme;
     options.log_format = args.log_format.clone();
     (target, options)
 }
@@ -489,5 +500,77 @@ fn print(text: &str) -> Result<u8, Failure> {
             message: format!("flowq: error: cannot write the output: {e}\n"),
             code: exit::FAILED,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("flowq").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn closed_sets_parse_to_typed_values() {
+        let Command::Compile(compile) = parse(&["compile", "--scheme", "hive-hourly", "q"])
+            .unwrap()
+            .command
+        else {
+            panic!("not compile")
+        };
+        assert_eq!(compile.scheme, Some(Scheme::HiveHourly));
+        let Command::Run(run) = parse(&["run", "-f", "jsonl", "q"]).unwrap().command else {
+            panic!("not run")
+        };
+        assert_eq!(run.format, Format::Jsonl);
+        let sample = [
+            "sample",
+            "--out",
+            "x",
+            "--start",
+            "2026-11-26",
+            "--end",
+            "2026-11-27",
+        ];
+        let Command::Sample(args) = parse(&[&sample[..], &["--format-version", "5"]].concat())
+            .unwrap()
+            .command
+        else {
+            panic!("not sample")
+        };
+        assert_eq!(args.format_version, FormatVersion::V5);
+        assert_eq!(args.layout, Layout::Default);
+        let Command::Ddl(ddl) = parse(&["ddl", "--engine", "trino"]).unwrap().command else {
+            panic!("not ddl")
+        };
+        assert!(ddl.engine == DdlEngine::Trino);
+    }
+
+    #[test]
+    fn help_and_errors_list_the_possible_values() {
+        let mut cli = Cli::command();
+        let run = cli.find_subcommand_mut("run").unwrap();
+        let help = run.render_help().to_string();
+        assert!(
+            help.contains("[possible values: table, csv, json, jsonl]"),
+            "{help}"
+        );
+        let error = parse(&["compile", "--scheme", "weekly", "q"])
+            .err()
+            .unwrap();
+        assert_eq!(error.kind(), ErrorKind::InvalidValue);
+        let text = error.to_string();
+        assert!(
+            text.contains("[possible values: date, day, date-hour, hive, hive-hourly, none]"),
+            "{text}"
+        );
     }
 }

@@ -78,7 +78,7 @@ pub struct QueryOptions {
     pub params: Vec<String>,
     pub allow_full_scan: bool,
     /// Try another partitioning scheme than the source's.
-    pub scheme: Option<String>,
+    pub scheme: Option<Scheme>,
     /// Try another log format than the source's.
     pub log_format: Option<String>,
 }
@@ -209,9 +209,7 @@ pub fn resolve(
 }
 
 fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Failure> {
-    if let Some(name) = &options.scheme {
-        let scheme = Scheme::from_name(name)
-            .ok_or_else(|| Failure::usage(format!("unknown scheme '{name}'")))?;
+    if let Some(scheme) = options.scheme {
         let old = std::mem::replace(&mut source.table.partitioning, Partitioning::new(scheme));
         source.table.partitioning.account_column = old.account_column;
         source.table.partitioning.region_column = old.region_column;

@@ -5,5 +5,6 @@ mod args;
 pub mod commands;
 pub mod demo;
 pub mod run;
+mod values;
 
 pub use args::main;
