@@ -1,5 +1,6 @@
 //! The flowq command line: argument parsing and wiring only. What each
-//! command does lives in the library (src/commands.rs).
+//! command does lives in src/cli/commands.rs; how flag values are read, in
+//! src/cli/values.rs.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,9 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::config::Config;
 use crate::cli::commands::{self, exit, Failure, QueryOptions, Target};
+use crate::cli::values;
 use crate::engine::output::Format;
+use crate::lang::diagnostic::Located;
 use crate::sample::{FormatVersion, Layout};
 use crate::table::Scheme;
+use crate::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -119,12 +123,12 @@ struct RunArgs {
     dry_run: bool,
 
     /// Refuse a query with no window start, and stop one past this much scanned, e.g. 10G
-    #[arg(long, value_name = "SIZE")]
-    max_scan: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = values::scan_limit)]
+    max_scan: Option<u64>,
 
     /// Athena: reuse an identical query's result up to this old, e.g. 60m
-    #[arg(long, value_name = "AGE")]
-    reuse: Option<String>,
+    #[arg(long, value_name = "AGE", value_parser = values::age)]
+    reuse: Option<i64>,
 
     /// Athena: the workgroup (default: the source's)
     #[arg(long)]
@@ -161,12 +165,12 @@ struct OptionArgs {
     source: Option<String>,
 
     /// Pin "now" (RFC 3339, e.g. 2026-11-27T03:00:00Z) instead of reading the clock
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
 
     /// A value for a $parameter (repeatable)
-    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = values::param)]
+    params: Vec<(String, String)>,
 
     /// Allow a window with no start ('all time', 'until T'), which scans every partition
     #[arg(long)]
@@ -187,8 +191,8 @@ struct CheckArgs {
     format: CheckFormat,
 
     /// Pin "now" for window checks (RFC 3339)
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
 }
 
 /// How `flowq check` prints its findings.
@@ -229,12 +233,14 @@ struct DdlArgs {
     partitions: bool,
 
     /// First day of the partitions (RFC 3339 or a date)
-    #[arg(long, value_name = "DATE", requires = "partitions")]
-    since: Option<String>,
+    #[arg(long, value_name = "DATE", requires = "partitions",
+          value_parser = crate::time::parse_instant)]
+    since: Option<Instant>,
 
     /// Last day of the partitions, inclusive
-    #[arg(long, value_name = "DATE", requires = "partitions")]
-    until: Option<String>,
+    #[arg(long, value_name = "DATE", requires = "partitions",
+          value_parser = crate::time::parse_instant)]
+    until: Option<Instant>,
 
     /// The engine the DDL is for: athena, or trino (CREATE TABLE with partition projection)
     #[arg(long, value_name = "ENGINE", value_enum, default_value_t = DdlEngine::Athena,
@@ -256,12 +262,12 @@ struct SampleArgs {
     out: std::path::PathBuf,
 
     /// First record start (RFC 3339 or a date, UTC)
-    #[arg(long, value_name = "TIME")]
-    start: String,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    start: i64,
 
     /// Records start before this (RFC 3339 or a date, UTC)
-    #[arg(long, value_name = "TIME")]
-    end: String,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    end: i64,
 
     /// Records per minute for each account and region
     #[arg(long, value_name = "N", default_value_t = 100)]
@@ -309,8 +315,8 @@ struct DemoArgs {
     dir: Option<PathBuf>,
 
     /// Pin "now" (RFC 3339) instead of reading the clock
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
 }
 
 #[derive(Args)]
@@ -335,76 +341,55 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let cwd =
         std::env::current_dir().map_err(|e| Failure::usage(format!("no current folder: {e}")))?;
     let config = Config::discover(cli.config.as_deref(), &cwd);
-    let config = match cli.command {
-        Command::Init(args) => return print(&commands::init(&args.dir)?),
-        Command::Sample(args) => return sample(&args),
+    match cli.command {
+        Command::Init(args) => print(&commands::init(&args.dir)?),
+        Command::Sample(args) => sample(args),
         Command::Demo(args) => {
-            let now = commands::now(&QueryOptions {
-                now: args.now.clone(),
-                ..QueryOptions::default()
-            })?;
-            let dir = args
-                .dir
-                .clone()
-                .unwrap_or_else(crate::cli::demo::default_dir);
-            return crate::cli::demo::demo(&dir, now, &mut std::io::stdout());
+            let now = args.now.unwrap_or_else(crate::time::now);
+            let dir = args.dir.unwrap_or_else(crate::cli::demo::default_dir);
+            crate::cli::demo::demo(&dir, now, &mut std::io::stdout())
         }
         Command::Check(args) => {
-            let now = commands::now(&QueryOptions {
-                now: args.now.clone(),
-                ..QueryOptions::default()
-            })?;
-            let (report, code) = commands::check(
-                config,
-                &args.paths,
-                now,
-                args.format == CheckFormat::Json,
-                args.strict,
-            );
+            let now = args.now.unwrap_or_else(crate::time::now);
+            let json = args.format == CheckFormat::Json;
+            let (report, code) = commands::check(config, &args.paths, now, json, args.strict);
             print(&report)?;
-            return Ok(code);
+            Ok(code)
         }
-        _ => config.map_err(|e| Failure::located(&e))?,
-    };
-    match cli.command {
         Command::Run(args) => {
-            let target = target(&args.target, &config);
+            let config = loaded(config)?;
+            let target = target(&args.target, &config)?;
             let run = commands::RunOptions {
                 format: args.format,
                 limit: args.limit,
-                output: args.output.clone(),
+                output: args.output,
                 quiet: args.quiet,
                 dry_run: args.dry_run,
-                max_scan: args
-                    .max_scan
-                    .as_deref()
-                    .map(|s| size("--max-scan", s))
-                    .transpose()?,
-                reuse: args
-                    .reuse
-                    .as_deref()
-                    .map(|s| duration("--reuse", s))
-                    .transpose()?,
+                max_scan: args.max_scan,
+                reuse: args.reuse,
                 athena: commands::AthenaOverrides {
-                    region: args.region.clone(),
-                    profile: args.aws_profile.clone(),
-                    workgroup: args.workgroup.clone(),
-                    output_location: args.output_location.clone(),
+                    region: args.region,
+                    profile: args.aws_profile,
+                    workgroup: args.workgroup,
+                    output_location: args.output_location,
                 },
             };
-            commands::run(&config, &target, &options(&args.options), &run)
+            commands::run(&config, &target, &options(args.options), &run)
         }
         Command::Compile(args) => {
-            let (target, options) = query_target(&args, &config);
+            let config = loaded(config)?;
+            let (target, options) = query_target(args, &config)?;
             let (sql, notes) = commands::compile(&config, &target, &options)?;
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&sql)
         }
         Command::Explain(args) => {
-            let (target, options) = query_target(&args, &config);
+            let config = loaded(config)?;
+            let (target, options) = query_target(args, &config)?;
             print(&commands::explain(&config, &target, &options)?)
         }
         Command::Publish(args) => {
+            let config = loaded(config)?;
             let (report, code) = commands::publish(
                 &config,
                 args.source.as_deref(),
@@ -414,34 +399,41 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             print(&report)?;
             Ok(code)
         }
-        Command::List(args) => print(&commands::list(&config, args.tag.as_deref())?),
+        Command::List(args) => print(&commands::list(&loaded(config)?, args.tag.as_deref())?),
         Command::Show(args) => {
+            let config = loaded(config)?;
             let (text, notes) =
-                commands::show(&config, &args.name, &options(&args.options), args.sql)?;
+                commands::show(&config, &args.name, &options(args.options), args.sql)?;
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&text)
         }
-        Command::Ddl(args) if args.engine == DdlEngine::Trino => {
-            print(&commands::ddl_trino(&config, args.source.as_deref())?)
-        }
         Command::Ddl(args) => {
-            let range = args.since.as_deref().zip(args.until.as_deref());
-            print(&commands::ddl(&config, args.source.as_deref(), range)?)
-        }
-        Command::Init(_) | Command::Check(_) | Command::Sample(_) | Command::Demo(_) => {
-            unreachable!("handled above")
+            let config = loaded(config)?;
+            let source = args.source.as_deref();
+            match args.engine {
+                DdlEngine::Trino => print(&commands::ddl_trino(&config, source)?),
+                DdlEngine::Athena => {
+                    print(&commands::ddl(&config, source, args.since.zip(args.until))?)
+                }
+            }
         }
     }
 }
 
-fn sample(args: &SampleArgs) -> Result<u8, Failure> {
+/// The config, for the commands that cannot work without one (`check`
+/// reports a broken config as findings instead).
+fn loaded(config: Result<Config, Vec<Located>>) -> Result<Config, Failure> {
+    config.map_err(|e| Failure::located(&e))
+}
+
+fn sample(args: SampleArgs) -> Result<u8, Failure> {
     let options = commands::SampleOptions {
-        out: args.out.clone(),
-        start: args.start.clone(),
-        end: args.end.clone(),
+        out: args.out,
+        start: args.start,
+        end: args.end,
         flows_per_minute: args.flows_per_minute,
-        accounts: args.accounts.clone(),
-        regions: args.regions.clone(),
+        accounts: args.accounts,
+        regions: args.regions,
         layout: args.layout,
         hourly: args.hourly,
         version: args.format_version,
@@ -451,43 +443,36 @@ fn sample(args: &SampleArgs) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-fn size(flag: &str, text: &str) -> Result<u64, Failure> {
-    match crate::units::parse_size(text) {
-        Ok(bytes) if bytes > 0 => Ok(bytes as u64),
-        Ok(_) => Err(Failure::usage(format!("{flag}: the size must be above 0"))),
-        Err(e) => Err(Failure::usage(format!("{flag}: {e}"))),
-    }
-}
-
-fn duration(flag: &str, text: &str) -> Result<i64, Failure> {
-    crate::units::parse_duration(text, true).map_err(|e| Failure::usage(format!("{flag}: {e}")))
-}
-
-fn options(args: &OptionArgs) -> QueryOptions {
+fn options(args: OptionArgs) -> QueryOptions {
     QueryOptions {
-        source: args.source.clone(),
-        now: args.now.clone(),
-        params: args.params.clone(),
+        source: args.source,
+        now: args.now,
+        params: args.params,
         allow_full_scan: args.allow_full_scan,
         scheme: None,
         log_format: None,
     }
 }
 
-fn target(args: &TargetArgs, config: &Config) -> Target {
+fn target(args: &TargetArgs, config: &Config) -> Result<Target, Failure> {
     match (&args.query, &args.search) {
-        (Some(query), _) => Target::Query(query.clone()),
-        (None, Some(argument)) => Target::from_argument(argument, config),
-        (None, None) => unreachable!("clap requires one"),
+        (Some(query), _) => Ok(Target::Query(query.clone())),
+        (None, Some(argument)) => Ok(Target::from_argument(argument, config)),
+        // clap requires one of them; this says so too rather than panic.
+        (None, None) => Err(Failure::usage(
+            "give a saved search's name or a query, e.g. flowq compile 'dport 22 last 1h'",
+        )),
     }
 }
 
-fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
-    let target = target(&args.target, config);
-    let mut options = options(&args.options);
-    options.scheme = args.scheme;
-    options.log_format = args.log_format.clone();
-    (target, options)
+fn query_target(args: QueryArgs, config: &Config) -> Result<(Target, QueryOptions), Failure> {
+    let target = target(&args.target, config)?;
+    let options = QueryOptions {
+        scheme: args.scheme,
+        log_format: args.log_format,
+        ..options(args.options)
+    };
+    Ok((target, options))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -513,9 +498,65 @@ mod tests {
         Cli::try_parse_from(std::iter::once("flowq").chain(args.iter().copied()))
     }
 
+    /// A bad value is clap's usage error (exit 2), naming the flag and
+    /// saying what would be right.
+    fn refused(args: &[&str], flag: &str, why: &str) {
+        let error = match parse(args) {
+            Ok(_) => panic!("{args:?} was accepted"),
+            Err(e) => e,
+        };
+        let text = error.to_string();
+        assert_eq!(error.kind(), ErrorKind::ValueValidation, "{text}");
+        assert_eq!(error.exit_code(), 2);
+        assert!(text.contains(flag) && text.contains(why), "{text}");
+    }
+
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn values_that_need_parsing_are_refused_by_clap() {
+        refused(
+            &["compile", "--now", "yesterday", "q"],
+            "--now <TIME>",
+            "is not a time",
+        );
+        refused(&["check", "--now", "soon"], "--now <TIME>", "is not a time");
+        refused(&["demo", "--now", "soon"], "--now <TIME>", "is not a time");
+        refused(
+            &["compile", "-p", "novalue", "q"],
+            "--param <NAME=VALUE>",
+            "e.g. -p window=6h",
+        );
+        refused(
+            &["run", "--max-scan", "10Q", "q"],
+            "--max-scan <SIZE>",
+            "unknown size unit",
+        );
+        refused(
+            &["run", "--max-scan", "0", "q"],
+            "--max-scan <SIZE>",
+            "above 0",
+        );
+        refused(
+            &["run", "--reuse", "90", "q"],
+            "--reuse <AGE>",
+            "needs a unit",
+        );
+        let sample = ["sample", "--out", "x", "--start", "2026-11-26"];
+        refused(
+            &[&sample[..], &["--end", "then"]].concat(),
+            "--end <TIME>",
+            "is not a time",
+        );
+        let ddl = ["ddl", "--partitions", "--since", "2026-11-26"];
+        refused(
+            &[&ddl[..], &["--until", "27"]].concat(),
+            "--until <DATE>",
+            "is not a time",
+        );
     }
 
     #[test]
@@ -527,10 +568,14 @@ mod tests {
             panic!("not compile")
         };
         assert_eq!(compile.scheme, Some(Scheme::HiveHourly));
-        let Command::Run(run) = parse(&["run", "-f", "jsonl", "q"]).unwrap().command else {
+        let Command::Run(run) = parse(&["run", "-f", "jsonl", "-p", "$top=5", "q"])
+            .unwrap()
+            .command
+        else {
             panic!("not run")
         };
         assert_eq!(run.format, Format::Jsonl);
+        assert_eq!(run.options.params, [("top".to_string(), "5".to_string())]);
         let sample = [
             "sample",
             "--out",
@@ -548,6 +593,7 @@ mod tests {
         };
         assert_eq!(args.format_version, FormatVersion::V5);
         assert_eq!(args.layout, Layout::Default);
+        assert_eq!(args.end - args.start, 86_400);
         let Command::Ddl(ddl) = parse(&["ddl", "--engine", "trino"]).unwrap().command else {
             panic!("not ddl")
         };

@@ -13,6 +13,7 @@ use crate::lang::ir::Params;
 use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
+use crate::time::Instant;
 use crate::units;
 
 /// Exit codes (docs/cli.md).
@@ -73,9 +74,10 @@ impl Target {
 #[derive(Clone, Debug, Default)]
 pub struct QueryOptions {
     pub source: Option<String>,
-    pub now: Option<String>,
-    /// `name=value` pairs.
-    pub params: Vec<String>,
+    /// "Now" in Unix seconds, instead of the clock.
+    pub now: Option<i64>,
+    /// Parameter names and values; a value is read as the language reads it.
+    pub params: Vec<(String, String)>,
     pub allow_full_scan: bool,
     /// Try another partitioning scheme than the source's.
     pub scheme: Option<Scheme>,
@@ -113,27 +115,7 @@ impl Resolved {
 }
 
 pub fn now(options: &QueryOptions) -> Result<i64, Failure> {
-    match &options.now {
-        Some(text) => {
-            crate::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))
-        }
-        None => Ok(crate::time::now()),
-    }
-}
-
-fn param_pairs(pairs: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    pairs
-        .iter()
-        .map(|pair| {
-            pair.split_once('=')
-                .map(|(n, v)| (n.trim().trim_start_matches('$').to_string(), v.to_string()))
-                .ok_or_else(|| {
-                    Failure::usage(format!(
-                        "--param '{pair}' needs the form NAME=VALUE, e.g. -p window=6h"
-                    ))
-                })
-        })
-        .collect()
+    Ok(options.now.unwrap_or_else(crate::time::now))
 }
 
 /// Resolves a target to its source, parameters and compiled query.
@@ -143,7 +125,7 @@ pub fn resolve(
     options: &QueryOptions,
 ) -> Result<Resolved, Failure> {
     let now = now(options)?;
-    let given = param_pairs(&options.params)?;
+    let given = &options.params;
     let search = match target {
         Target::Search(name) => {
             Some(search::find(&config.catalog, name).map_err(|e| Failure::located(&e))?)
@@ -158,11 +140,11 @@ pub fn resolve(
     override_table(&mut source, options)?;
     let params = match &search {
         Some(s) => s
-            .params(&given)
+            .params(given)
             .map_err(|errors| Failure::usage(errors.join("\n  ")))?,
         None => {
             let mut params = Params::default();
-            for (name, value) in &given {
+            for (name, value) in given {
                 params.insert(name, value);
             }
             params
@@ -435,7 +417,7 @@ pub fn publish(
         }
         let options = QueryOptions {
             source: Some(source.name.clone()),
-            now: Some(crate::time::format_rfc3339(now)),
+            now: Some(now),
             ..QueryOptions::default()
         };
         let resolved = resolve(config, &Target::Search(search.name.clone()), &options)?;
@@ -635,7 +617,7 @@ pub fn show(
 pub fn ddl(
     config: &Config,
     source: Option<&str>,
-    partitions: Option<(&str, &str)>,
+    partitions: Option<(Instant, Instant)>,
 ) -> Result<String, Failure> {
     let source = config.source(source).map_err(Failure::usage)?;
     if source.engine == EngineName::Local {
@@ -647,10 +629,7 @@ pub fn ddl(
     let result = match partitions {
         None => ddl::create_table(&source),
         Some((since, until)) => {
-            let since = crate::time::parse_now(since)
-                .map_err(|e| Failure::usage(format!("--since: {e}")))?;
-            let until = crate::time::parse_instant(until)
-                .map_err(|e| Failure::usage(format!("--until: {e}")))?;
+            let since = since.seconds;
             // A date means the whole day: every hour of it on hourly schemes.
             let until = if until.is_date {
                 until.seconds + 86_399
@@ -720,9 +699,9 @@ pub fn init(dir: &Path) -> Result<String, Failure> {
 #[derive(Clone, Debug)]
 pub struct SampleOptions {
     pub out: PathBuf,
-    /// RFC 3339 or a date.
-    pub start: String,
-    pub end: String,
+    /// Unix seconds: the first record's start, and the end it starts before.
+    pub start: i64,
+    pub end: i64,
     pub flows_per_minute: u32,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
@@ -734,9 +713,6 @@ pub struct SampleOptions {
 
 /// `flowq sample`: synthetic flow logs; returns the summary line.
 pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
-    let time = |flag: &str, text: &str| {
-        crate::time::parse_now(text).map_err(|e| Failure::usage(format!("{flag}: {e}")))
-    };
     let options = crate::sample::Options {
         flows_per_minute: args.flows_per_minute,
         accounts: args.accounts.clone(),
@@ -745,11 +721,7 @@ pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
         hourly: args.hourly,
         version: args.version,
         seed: args.seed,
-        ..crate::sample::Options::new(
-            &args.out,
-            time("--start", &args.start)?,
-            time("--end", &args.end)?,
-        )
+        ..crate::sample::Options::new(&args.out, args.start, args.end)
     };
     options.validate().map_err(Failure::usage)?;
     let summary = crate::sample::generate(&options).map_err(|e| Failure {
