@@ -31,12 +31,8 @@ fn every_shipped_search_compiles_to_reviewed_sql() {
         insta::glob!(env!("CARGO_MANIFEST_DIR"), "searches/*.yaml", |path| {
             let search = catalog::load_search(relative(path)).unwrap();
             let options = QueryOptions {
-                now: Some(NOW.into()),
-                params: search
-                    .example_params()
-                    .iter()
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect(),
+                now: Some(flowq::time::parse_now(NOW).unwrap()),
+                params: search.example_params(),
                 ..QueryOptions::default()
             };
             let (sql, _) =
@@ -94,6 +90,10 @@ fn check_reports_json_for_ci_tools() {
     );
 }
 
+fn day(text: &str) -> flowq::time::Instant {
+    flowq::time::parse_instant(text).unwrap()
+}
+
 #[test]
 fn ddl_for_every_scheme() {
     common::snapshots_in("ddl").bind(|| {
@@ -101,7 +101,7 @@ fn ddl_for_every_scheme() {
             let config = Config::load(relative(path)).unwrap();
             let create =
                 commands::ddl(&config, None, None).unwrap_or_else(|f| panic!("{}", f.message));
-            let partitions = commands::ddl(&config, None, Some(("2026-11-26", "2026-11-27")))
+            let partitions = commands::ddl(&config, None, Some((day("2026-11-26"), day("2026-11-27"))))
                 .unwrap_or_else(|f| f.message);
             let ddl = format!(
                 "{create}\n-- flowq ddl --partitions --since 2026-11-26 --until 2026-11-27\n{partitions}"
@@ -118,7 +118,7 @@ fn a_required_parameter_must_be_given() {
     let config = repo_config();
     let target = Target::Search("traffic-from-address".into());
     let options = QueryOptions {
-        now: Some(NOW.into()),
+        now: Some(flowq::time::parse_now(NOW).unwrap()),
         ..QueryOptions::default()
     };
     let failure = commands::compile(&config, &target, &options).err().unwrap();
@@ -130,7 +130,7 @@ fn a_required_parameter_must_be_given() {
         failure.message
     );
     let options = QueryOptions {
-        params: vec!["address=10.0.0.0/33".into()],
+        params: vec![("address".into(), "10.0.0.0/33".into())],
         ..options
     };
     let failure = commands::compile(&config, &target, &options).err().unwrap();

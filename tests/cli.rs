@@ -255,6 +255,15 @@ fn usage_errors_exit_2() {
         "{}",
         stderr(&o)
     );
+    // Mistakes in the arguments come out in flowq's one error shape.
+    let o = flowq(&repo(), &["run", "--format", "xml", "reject last 1h"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("flowq: error[E004]: invalid value 'xml' for '--format <FORMAT>'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("  = help: "), "{}", stderr(&o));
 }
 
 #[test]

@@ -47,12 +47,8 @@ fn generated_sql_parses_as_athena_and_trino() {
     for path in flowq::catalog::search::search_files(&root.join("searches")).unwrap() {
         let search = flowq::catalog::search::load_search(&path).unwrap();
         let options = flowq::cli::commands::QueryOptions {
-            now: Some(common::DEFAULT_NOW.into()),
-            params: search
-                .example_params()
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect(),
+            now: Some(flowq::time::parse_now(common::DEFAULT_NOW).unwrap()),
+            params: search.example_params(),
             ..Default::default()
         };
         let target = flowq::cli::commands::Target::Search(search.name.clone());

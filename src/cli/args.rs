@@ -1,17 +1,23 @@
 //! The flowq command line: argument parsing and wiring only. What each
-//! command does lives in the library (src/commands.rs).
+//! command does lives in src/cli/commands.rs; how flag values are read, in
+//! src/cli/values.rs.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::config::Config;
 use crate::cli::commands::{self, QueryOptions, Target};
 use crate::cli::failure::{exit, Failure};
 use crate::cli::run as run_command;
+use crate::cli::values;
+use crate::engine::output::Format;
+use crate::lang::diagnostic::Located;
+use crate::sample::{FormatVersion, Layout};
 use crate::table::Scheme;
+use crate::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -82,9 +88,8 @@ struct QueryArgs {
     options: OptionArgs,
 
     /// Try another partitioning scheme than the source's
-    #[arg(long, value_name = "SCHEME",
-          value_parser = clap::builder::PossibleValuesParser::new(Scheme::ALL.map(|s| s.name())))]
-    scheme: Option<String>,
+    #[arg(long, value_name = "SCHEME", value_enum)]
+    scheme: Option<Scheme>,
 
     /// Try another log format than the source's, e.g. '${version} ${account-id} ...'
     #[arg(long, value_name = "FORMAT")]
@@ -100,9 +105,8 @@ struct RunArgs {
     options: OptionArgs,
 
     /// Output format
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "table",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::engine::output::Format::NAMES))]
-    format: String,
+    #[arg(long, short = 'f', value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    format: Format,
 
     /// Return at most N rows, replacing the query's limit
     #[arg(long, value_name = "N")]
@@ -121,12 +125,12 @@ struct RunArgs {
     dry_run: bool,
 
     /// Refuse a query with no window start, and stop one past this much scanned, e.g. 10G
-    #[arg(long, value_name = "SIZE")]
-    max_scan: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = values::scan_limit)]
+    max_scan: Option<u64>,
 
     /// Athena: reuse an identical query's result up to this old, e.g. 60m
-    #[arg(long, value_name = "AGE")]
-    reuse: Option<String>,
+    #[arg(long, value_name = "AGE", value_parser = values::age)]
+    reuse: Option<i64>,
 
     /// Athena: the workgroup (default: the source's)
     #[arg(long)]
@@ -163,12 +167,12 @@ struct OptionArgs {
     source: Option<String>,
 
     /// Pin "now" (RFC 3339, e.g. 2026-11-27T03:00:00Z) instead of reading the clock
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
 
     /// A value for a $parameter (repeatable)
-    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = values::param)]
+    params: Vec<(String, String)>,
 
     /// Allow a window with no start ('all time', 'until T'), which scans every partition
     #[arg(long)]
@@ -185,12 +189,19 @@ struct CheckArgs {
     strict: bool,
 
     /// Output format
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
 
     /// Pin "now" for window checks (RFC 3339)
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
+}
+
+/// How `flowq check` prints its findings.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args)]
@@ -224,17 +235,26 @@ struct DdlArgs {
     partitions: bool,
 
     /// First day of the partitions (RFC 3339 or a date)
-    #[arg(long, value_name = "DATE", requires = "partitions")]
-    since: Option<String>,
+    #[arg(long, value_name = "DATE", requires = "partitions",
+          value_parser = crate::time::parse_instant)]
+    since: Option<Instant>,
 
     /// Last day of the partitions, inclusive
-    #[arg(long, value_name = "DATE", requires = "partitions")]
-    until: Option<String>,
+    #[arg(long, value_name = "DATE", requires = "partitions",
+          value_parser = crate::time::parse_instant)]
+    until: Option<Instant>,
 
     /// The engine the DDL is for: athena, or trino (CREATE TABLE with partition projection)
-    #[arg(long, value_name = "ENGINE", default_value = "athena",
-          value_parser = ["athena", "trino"], conflicts_with = "partitions")]
-    engine: String,
+    #[arg(long, value_name = "ENGINE", value_enum, default_value_t = DdlEngine::Athena,
+          conflicts_with = "partitions")]
+    engine: DdlEngine,
+}
+
+/// Which SQL dialect `flowq ddl` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DdlEngine {
+    Athena,
+    Trino,
 }
 
 #[derive(Args)]
@@ -244,12 +264,12 @@ struct SampleArgs {
     out: std::path::PathBuf,
 
     /// First record start (RFC 3339 or a date, UTC)
-    #[arg(long, value_name = "TIME")]
-    start: String,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    start: i64,
 
     /// Records start before this (RFC 3339 or a date, UTC)
-    #[arg(long, value_name = "TIME")]
-    end: String,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    end: i64,
 
     /// Records per minute for each account and region
     #[arg(long, value_name = "N", default_value_t = 100)]
@@ -274,17 +294,16 @@ struct SampleArgs {
     regions: Vec<String>,
 
     /// S3 key layout: AWSLogs/<account>/vpcflowlogs/... or Hive-compatible key=value folders
-    #[arg(long, default_value = "default",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::sample::Layout::NAMES))]
-    layout: String,
+    #[arg(long, value_enum, default_value_t = Layout::Default)]
+    layout: Layout,
 
     /// One more folder level per hour
     #[arg(long)]
     hourly: bool,
 
     /// 2: the 14-field default format; 5: the 29-field v2-v5 custom format
-    #[arg(long, value_name = "V", default_value = "2", value_parser = ["2", "5"])]
-    format_version: String,
+    #[arg(long, value_name = "V", value_enum, default_value_t = FormatVersion::V2)]
+    format_version: FormatVersion,
 
     /// The same seed writes the same bytes
     #[arg(long, default_value_t = 1)]
@@ -298,8 +317,8 @@ struct DemoArgs {
     dir: Option<PathBuf>,
 
     /// Pin "now" (RFC 3339) instead of reading the clock
-    #[arg(long, value_name = "TIME")]
-    now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
+    now: Option<i64>,
 }
 
 #[derive(Args)]
@@ -310,8 +329,11 @@ struct InitArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let result = match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(error) => arguments_error(&error),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprint!("{}", failure.message);
@@ -320,76 +342,87 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `--help` and `--version` as clap prints them; a mistake in the
+/// arguments as a usage error in flowq's one shape, with clap's account of
+/// it as the message and its usage lines as the help.
+fn arguments_error(error: &clap::Error) -> Result<u8, Failure> {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            return print(&error.render().to_string())
+        }
+        // `flowq` alone: the help, on stderr, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", error.render());
+            return Ok(exit::USAGE);
+        }
+        _ => {}
+    }
+    let text = error.render().to_string();
+    let (message, rest) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let message = message.trim().trim_start_matches("error: ");
+    let help: Vec<&str> = rest
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let help = (!help.is_empty()).then(|| help.join("; "));
+    Err(Failure::usage_with_help(message, help.as_deref()))
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     let cwd =
         std::env::current_dir().map_err(|e| Failure::usage(format!("no current folder: {e}")))?;
     let config = Config::discover(cli.config.as_deref(), &cwd);
-    let config = match cli.command {
-        Command::Init(args) => return print(&commands::init(&args.dir)?),
-        Command::Sample(args) => return sample(&args),
+    match cli.command {
+        Command::Init(args) => print(&commands::init(&args.dir)?),
+        Command::Sample(args) => sample(args),
         Command::Demo(args) => {
-            let now = commands::now(&QueryOptions {
-                now: args.now.clone(),
-                ..QueryOptions::default()
-            })?;
-            let dir = args
-                .dir
-                .clone()
-                .unwrap_or_else(crate::cli::demo::default_dir);
-            return crate::cli::demo::demo(&dir, now, &mut std::io::stdout());
+            let now = args.now.unwrap_or_else(crate::time::now);
+            let dir = args.dir.unwrap_or_else(crate::cli::demo::default_dir);
+            crate::cli::demo::demo(&dir, now, &mut std::io::stdout())
         }
         Command::Check(args) => {
-            let now = commands::now(&QueryOptions {
-                now: args.now.clone(),
-                ..QueryOptions::default()
-            })?;
-            let (report, code) =
-                commands::check(config, &args.paths, now, args.format == "json", args.strict);
+            let now = args.now.unwrap_or_else(crate::time::now);
+            let json = args.format == CheckFormat::Json;
+            let (report, code) = commands::check(config, &args.paths, now, json, args.strict);
             print(&report)?;
-            return Ok(code);
+            Ok(code)
         }
-        _ => config.map_err(|e| Failure::located(&e))?,
-    };
-    match cli.command {
         Command::Run(args) => {
-            let target = target(&args.target, &config);
+            let config = loaded(config)?;
+            let target = target(&args.target, &config)?;
             let run = run_command::RunOptions {
-                format: crate::engine::output::Format::from_name(&args.format)
-                    .expect("clap checked the format"),
+                format: args.format,
                 limit: args.limit,
-                output: args.output.clone(),
+                output: args.output,
                 quiet: args.quiet,
                 dry_run: args.dry_run,
-                max_scan: args
-                    .max_scan
-                    .as_deref()
-                    .map(|s| size("--max-scan", s))
-                    .transpose()?,
-                reuse: args
-                    .reuse
-                    .as_deref()
-                    .map(|s| duration("--reuse", s))
-                    .transpose()?,
+                max_scan: args.max_scan,
+                reuse: args.reuse,
                 athena: run_command::AthenaOverrides {
-                    region: args.region.clone(),
-                    profile: args.aws_profile.clone(),
-                    workgroup: args.workgroup.clone(),
-                    output_location: args.output_location.clone(),
+                    region: args.region,
+                    profile: args.aws_profile,
+                    workgroup: args.workgroup,
+                    output_location: args.output_location,
                 },
             };
-            run_command::run(&config, &target, &options(&args.options), &run)
+            run_command::run(&config, &target, &options(args.options), &run)
         }
         Command::Compile(args) => {
-            let (target, options) = query_target(&args, &config);
+            let config = loaded(config)?;
+            let (target, options) = query_target(args, &config)?;
             let (sql, notes) = commands::compile(&config, &target, &options)?;
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&sql)
         }
         Command::Explain(args) => {
-            let (target, options) = query_target(&args, &config);
+            let config = loaded(config)?;
+            let (target, options) = query_target(args, &config)?;
             print(&commands::explain(&config, &target, &options)?)
         }
         Command::Publish(args) => {
+            let config = loaded(config)?;
             let (report, code) = commands::publish(
                 &config,
                 args.source.as_deref(),
@@ -399,86 +432,80 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             print(&report)?;
             Ok(code)
         }
-        Command::List(args) => print(&commands::list(&config, args.tag.as_deref())?),
+        Command::List(args) => print(&commands::list(&loaded(config)?, args.tag.as_deref())?),
         Command::Show(args) => {
+            let config = loaded(config)?;
             let (text, notes) =
-                commands::show(&config, &args.name, &options(&args.options), args.sql)?;
+                commands::show(&config, &args.name, &options(args.options), args.sql)?;
             notes.iter().for_each(|n| eprintln!("{n}"));
             print(&text)
         }
-        Command::Ddl(args) if args.engine == "trino" => {
-            print(&commands::ddl_trino(&config, args.source.as_deref())?)
-        }
         Command::Ddl(args) => {
-            let range = args.since.as_deref().zip(args.until.as_deref());
-            print(&commands::ddl(&config, args.source.as_deref(), range)?)
-        }
-        Command::Init(_) | Command::Check(_) | Command::Sample(_) | Command::Demo(_) => {
-            unreachable!("handled above")
+            let config = loaded(config)?;
+            let source = args.source.as_deref();
+            match args.engine {
+                DdlEngine::Trino => print(&commands::ddl_trino(&config, source)?),
+                DdlEngine::Athena => {
+                    print(&commands::ddl(&config, source, args.since.zip(args.until))?)
+                }
+            }
         }
     }
 }
 
-fn sample(args: &SampleArgs) -> Result<u8, Failure> {
-    use crate::sample::{FormatVersion, Layout};
+/// The config, for the commands that cannot work without one (`check`
+/// reports a broken config as findings instead).
+fn loaded(config: Result<Config, Vec<Located>>) -> Result<Config, Failure> {
+    config.map_err(|e| Failure::located(&e))
+}
+
+fn sample(args: SampleArgs) -> Result<u8, Failure> {
     let options = commands::SampleOptions {
-        out: args.out.clone(),
-        start: args.start.clone(),
-        end: args.end.clone(),
+        out: args.out,
+        start: args.start,
+        end: args.end,
         flows_per_minute: args.flows_per_minute,
-        accounts: args.accounts.clone(),
-        regions: args.regions.clone(),
-        layout: Layout::from_name(&args.layout).expect("clap checked the layout"),
+        accounts: args.accounts,
+        regions: args.regions,
+        layout: args.layout,
         hourly: args.hourly,
-        version: args
-            .format_version
-            .parse()
-            .ok()
-            .and_then(FormatVersion::from_number)
-            .expect("clap checked the version"),
+        version: args.format_version,
         seed: args.seed,
     };
     eprintln!("{}", commands::sample(&options)?);
     Ok(exit::OK)
 }
 
-fn size(flag: &str, text: &str) -> Result<u64, Failure> {
-    match crate::units::parse_size(text) {
-        Ok(bytes) if bytes > 0 => Ok(bytes as u64),
-        Ok(_) => Err(Failure::usage(format!("{flag}: the size must be above 0"))),
-        Err(e) => Err(Failure::usage(format!("{flag}: {e}"))),
-    }
-}
-
-fn duration(flag: &str, text: &str) -> Result<i64, Failure> {
-    crate::units::parse_duration(text, true).map_err(|e| Failure::usage(format!("{flag}: {e}")))
-}
-
-fn options(args: &OptionArgs) -> QueryOptions {
+fn options(args: OptionArgs) -> QueryOptions {
     QueryOptions {
-        source: args.source.clone(),
-        now: args.now.clone(),
-        params: args.params.clone(),
+        source: args.source,
+        now: args.now,
+        params: args.params,
         allow_full_scan: args.allow_full_scan,
         scheme: None,
         log_format: None,
     }
 }
 
-fn target(args: &TargetArgs, config: &Config) -> Target {
+fn target(args: &TargetArgs, config: &Config) -> Result<Target, Failure> {
     match (&args.query, &args.search) {
-        (Some(query), _) => Target::Query(query.clone()),
-        (None, Some(argument)) => Target::from_argument(argument, config),
-        (None, None) => unreachable!("clap requires one"),
+        (Some(query), _) => Ok(Target::Query(query.clone())),
+        (None, Some(argument)) => Ok(Target::from_argument(argument, config)),
+        // clap requires one of them; this says so too rather than panic.
+        (None, None) => Err(Failure::usage(
+            "give a saved search's name or a query, e.g. flowq compile 'dport 22 last 1h'",
+        )),
     }
 }
 
-fn query_target(args: &QueryArgs, config: &Config) -> (Target, QueryOptions) {
-    let target = target(&args.target, config);
-    let mut options = options(&args.options);
-    options.scheme = args.scheme.clone();
-    options.log_format = args.log_format.clone();
-    (target, options)
+fn query_target(args: QueryArgs, config: &Config) -> Result<(Target, QueryOptions), Failure> {
+    let target = target(&args.target, config)?;
+    let options = QueryOptions {
+        scheme: args.scheme,
+        log_format: args.log_format,
+        ..options(args.options)
+    };
+    Ok((target, options))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -488,5 +515,138 @@ fn print(text: &str) -> Result<u8, Failure> {
         Ok(()) => Ok(exit::OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
         Err(e) => Err(Failure::output(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("flowq").chain(args.iter().copied()))
+    }
+
+    /// A bad value is clap's usage error (exit 2), naming the flag and
+    /// saying what would be right.
+    fn refused(args: &[&str], flag: &str, why: &str) {
+        let error = match parse(args) {
+            Ok(_) => panic!("{args:?} was accepted"),
+            Err(e) => e,
+        };
+        let text = error.to_string();
+        assert_eq!(error.kind(), ErrorKind::ValueValidation, "{text}");
+        assert_eq!(error.exit_code(), 2);
+        assert!(text.contains(flag) && text.contains(why), "{text}");
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn values_that_need_parsing_are_refused_by_clap() {
+        refused(
+            &["compile", "--now", "yesterday", "q"],
+            "--now <TIME>",
+            "is not a time",
+        );
+        refused(&["check", "--now", "soon"], "--now <TIME>", "is not a time");
+        refused(&["demo", "--now", "soon"], "--now <TIME>", "is not a time");
+        refused(
+            &["compile", "-p", "novalue", "q"],
+            "--param <NAME=VALUE>",
+            "e.g. -p window=6h",
+        );
+        refused(
+            &["run", "--max-scan", "10Q", "q"],
+            "--max-scan <SIZE>",
+            "unknown size unit",
+        );
+        refused(
+            &["run", "--max-scan", "0", "q"],
+            "--max-scan <SIZE>",
+            "above 0",
+        );
+        refused(
+            &["run", "--reuse", "90", "q"],
+            "--reuse <AGE>",
+            "needs a unit",
+        );
+        let sample = ["sample", "--out", "x", "--start", "2026-11-26"];
+        refused(
+            &[&sample[..], &["--end", "then"]].concat(),
+            "--end <TIME>",
+            "is not a time",
+        );
+        let ddl = ["ddl", "--partitions", "--since", "2026-11-26"];
+        refused(
+            &[&ddl[..], &["--until", "27"]].concat(),
+            "--until <DATE>",
+            "is not a time",
+        );
+    }
+
+    #[test]
+    fn closed_sets_parse_to_typed_values() {
+        let Command::Compile(compile) = parse(&["compile", "--scheme", "hive-hourly", "q"])
+            .unwrap()
+            .command
+        else {
+            panic!("not compile")
+        };
+        assert_eq!(compile.scheme, Some(Scheme::HiveHourly));
+        let Command::Run(run) = parse(&["run", "-f", "jsonl", "-p", "$top=5", "q"])
+            .unwrap()
+            .command
+        else {
+            panic!("not run")
+        };
+        assert_eq!(run.format, Format::Jsonl);
+        assert_eq!(run.options.params, [("top".to_string(), "5".to_string())]);
+        let sample = [
+            "sample",
+            "--out",
+            "x",
+            "--start",
+            "2026-11-26",
+            "--end",
+            "2026-11-27",
+        ];
+        let Command::Sample(args) = parse(&[&sample[..], &["--format-version", "5"]].concat())
+            .unwrap()
+            .command
+        else {
+            panic!("not sample")
+        };
+        assert_eq!(args.format_version, FormatVersion::V5);
+        assert_eq!(args.layout, Layout::Default);
+        assert_eq!(args.end - args.start, 86_400);
+        let Command::Ddl(ddl) = parse(&["ddl", "--engine", "trino"]).unwrap().command else {
+            panic!("not ddl")
+        };
+        assert!(ddl.engine == DdlEngine::Trino);
+    }
+
+    #[test]
+    fn help_and_errors_list_the_possible_values() {
+        let mut cli = Cli::command();
+        let run = cli.find_subcommand_mut("run").unwrap();
+        let help = run.render_help().to_string();
+        assert!(
+            help.contains("[possible values: table, csv, json, jsonl]"),
+            "{help}"
+        );
+        let error = parse(&["compile", "--scheme", "weekly", "q"])
+            .err()
+            .unwrap();
+        assert_eq!(error.kind(), ErrorKind::InvalidValue);
+        let text = error.to_string();
+        assert!(
+            text.contains("[possible values: date, day, date-hour, hive, hive-hourly, none]"),
+            "{text}"
+        );
     }
 }

@@ -14,6 +14,7 @@ use crate::lang::ir::Params;
 use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
+use crate::time::Instant;
 use crate::units;
 
 /// What to compile: a saved search by name, or a query.
@@ -40,12 +41,13 @@ impl Target {
 #[derive(Clone, Debug, Default)]
 pub struct QueryOptions {
     pub source: Option<String>,
-    pub now: Option<String>,
-    /// `name=value` pairs.
-    pub params: Vec<String>,
+    /// "Now" in Unix seconds, instead of the clock.
+    pub now: Option<i64>,
+    /// Parameter names and values; a value is read as the language reads it.
+    pub params: Vec<(String, String)>,
     pub allow_full_scan: bool,
     /// Try another partitioning scheme than the source's.
-    pub scheme: Option<String>,
+    pub scheme: Option<Scheme>,
     /// Try another log format than the source's.
     pub log_format: Option<String>,
 }
@@ -83,27 +85,7 @@ impl Resolved {
 }
 
 pub fn now(options: &QueryOptions) -> Result<i64, Failure> {
-    match &options.now {
-        Some(text) => {
-            crate::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))
-        }
-        None => Ok(crate::time::now()),
-    }
-}
-
-fn param_pairs(pairs: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    pairs
-        .iter()
-        .map(|pair| {
-            pair.split_once('=')
-                .map(|(n, v)| (n.trim().trim_start_matches('$').to_string(), v.to_string()))
-                .ok_or_else(|| {
-                    Failure::usage(format!(
-                        "--param '{pair}' needs the form NAME=VALUE, e.g. -p window=6h"
-                    ))
-                })
-        })
-        .collect()
+    Ok(options.now.unwrap_or_else(crate::time::now))
 }
 
 /// Resolves a target to its source, parameters and compiled query.
@@ -113,7 +95,7 @@ pub fn resolve(
     options: &QueryOptions,
 ) -> Result<Resolved, Failure> {
     let now = now(options)?;
-    let given = param_pairs(&options.params)?;
+    let given = &options.params;
     let search = match target {
         Target::Search(name) => {
             Some(search::find(&config.catalog, name).map_err(|e| Failure::located(&e))?)
@@ -128,11 +110,11 @@ pub fn resolve(
     override_table(&mut source, options)?;
     let params = match &search {
         Some(s) => s
-            .params(&given)
+            .params(given)
             .map_err(|errors| Failure::usage(errors.join("\n  ")))?,
         None => {
             let mut params = Params::default();
-            for (name, value) in &given {
+            for (name, value) in given {
                 params.insert(name, value);
             }
             params
@@ -180,9 +162,7 @@ pub fn resolve(
 }
 
 fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Failure> {
-    if let Some(name) = &options.scheme {
-        let scheme = Scheme::from_name(name)
-            .ok_or_else(|| Failure::usage(format!("unknown scheme '{name}'")))?;
+    if let Some(scheme) = options.scheme {
         let old = std::mem::replace(&mut source.table.partitioning, Partitioning::new(scheme));
         source.table.partitioning.account_column = old.account_column;
         source.table.partitioning.region_column = old.region_column;
@@ -250,7 +230,7 @@ pub fn publish(
         }
         let options = QueryOptions {
             source: Some(source.name.clone()),
-            now: Some(crate::time::format_rfc3339(now)),
+            now: Some(now),
             ..QueryOptions::default()
         };
         let resolved = resolve(config, &Target::Search(search.name.clone()), &options)?;
@@ -450,7 +430,7 @@ pub fn show(
 pub fn ddl(
     config: &Config,
     source: Option<&str>,
-    partitions: Option<(&str, &str)>,
+    partitions: Option<(Instant, Instant)>,
 ) -> Result<String, Failure> {
     let source = config.source(source).map_err(Failure::usage)?;
     if source.engine == EngineName::Local {
@@ -462,10 +442,7 @@ pub fn ddl(
     let result = match partitions {
         None => ddl::create_table(&source.ddl()),
         Some((since, until)) => {
-            let since = crate::time::parse_now(since)
-                .map_err(|e| Failure::usage(format!("--since: {e}")))?;
-            let until = crate::time::parse_instant(until)
-                .map_err(|e| Failure::usage(format!("--until: {e}")))?;
+            let since = since.seconds;
             // A date means the whole day: every hour of it on hourly schemes.
             let until = if until.is_date {
                 until.seconds + 86_399
@@ -535,9 +512,9 @@ pub fn init(dir: &Path) -> Result<String, Failure> {
 #[derive(Clone, Debug)]
 pub struct SampleOptions {
     pub out: PathBuf,
-    /// RFC 3339 or a date.
-    pub start: String,
-    pub end: String,
+    /// Unix seconds: the first record's start, and the end it starts before.
+    pub start: i64,
+    pub end: i64,
     pub flows_per_minute: u32,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
@@ -549,9 +526,6 @@ pub struct SampleOptions {
 
 /// `flowq sample`: synthetic flow logs; returns the summary line.
 pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
-    let time = |flag: &str, text: &str| {
-        crate::time::parse_now(text).map_err(|e| Failure::usage(format!("{flag}: {e}")))
-    };
     let options = crate::sample::Options {
         flows_per_minute: args.flows_per_minute,
         accounts: args.accounts.clone(),
@@ -560,11 +534,7 @@ pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
         hourly: args.hourly,
         version: args.version,
         seed: args.seed,
-        ..crate::sample::Options::new(
-            &args.out,
-            time("--start", &args.start)?,
-            time("--end", &args.end)?,
-        )
+        ..crate::sample::Options::new(&args.out, args.start, args.end)
     };
     options.validate().map_err(Failure::usage)?;
     let summary = crate::sample::generate(&options)

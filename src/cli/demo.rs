@@ -164,7 +164,7 @@ fn run_search(search: &Search, dir: &Path, logs: &Path, now: i64) -> Result<(), 
     let target = Target::Search(search.name.clone());
     let options = QueryOptions {
         source: Some(logs.display().to_string()),
-        now: Some(crate::time::format_rfc3339(now)),
+        now: Some(now),
         ..QueryOptions::default()
     };
     let run = RunOptions {

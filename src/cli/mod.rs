@@ -6,5 +6,6 @@ pub mod commands;
 pub mod demo;
 pub mod failure;
 pub mod run;
+mod values;
 
 pub use args::main;

@@ -58,16 +58,16 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 4] = ["table", "csv", "json", "jsonl"];
+    pub const ALL: [Format; 4] = [Format::Table, Format::Csv, Format::Json, Format::Jsonl];
 
-    pub fn from_name(name: &str) -> Option<Format> {
-        Some(match name {
-            "table" => Format::Table,
-            "csv" => Format::Csv,
-            "json" => Format::Json,
-            "jsonl" => Format::Jsonl,
-            _ => return None,
-        })
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+        }
     }
 }
 

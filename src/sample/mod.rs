@@ -60,13 +60,13 @@ pub enum Layout {
 }
 
 impl Layout {
-    pub const NAMES: [&'static str; 2] = ["default", "hive"];
+    pub const ALL: [Layout; 2] = [Layout::Default, Layout::Hive];
 
-    pub fn from_name(name: &str) -> Option<Layout> {
-        match name {
-            "default" => Some(Layout::Default),
-            "hive" => Some(Layout::Hive),
-            _ => None,
+    /// The name `--layout` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Default => "default",
+            Layout::Hive => "hive",
         }
     }
 }
@@ -81,11 +81,13 @@ pub enum FormatVersion {
 }
 
 impl FormatVersion {
-    pub fn from_number(n: u8) -> Option<FormatVersion> {
-        match n {
-            2 => Some(FormatVersion::V2),
-            5 => Some(FormatVersion::V5),
-            _ => None,
+    pub const ALL: [FormatVersion; 2] = [FormatVersion::V2, FormatVersion::V5];
+
+    /// The name `--format-version` takes: the version number.
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatVersion::V2 => "2",
+            FormatVersion::V5 => "5",
         }
     }
 
