@@ -431,13 +431,35 @@ pub fn load_all(dir: &Path) -> (Vec<Search>, Vec<Located>) {
     (searches, errors)
 }
 
+/// The file of the search named `name` in the catalog folder `dir`, if
+/// there is one. Only a valid name names a search: a path (`../x`, `/x`)
+/// never does, so no command reads YAML from outside the catalog.
+pub fn file_of(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !is_valid_name(name) {
+        return None;
+    }
+    ["yaml", "yml"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .find(|path| path.is_file())
+}
+
 /// Finds a saved search by name in the catalog folder.
 pub fn find(dir: &Path, name: &str) -> Result<Search, Vec<Located>> {
-    for ext in ["yaml", "yml"] {
-        let path = dir.join(format!("{name}.{ext}"));
-        if path.is_file() {
-            return load_search(&path);
-        }
+    if !is_valid_name(name) {
+        return Err(vec![Located::error(
+            &dir.display().to_string(),
+            "",
+            (1, 1),
+            format!("'{name}' is not a search name"),
+            Some(format!(
+                "a saved search is named by its file in {}, without '.yaml': lowercase letters, digits and '-', e.g. rejected-ssh; a path is not a name",
+                dir.display()
+            )),
+        )]);
+    }
+    if let Some(path) = file_of(dir, name) {
+        return load_search(&path);
     }
     let names: Vec<String> = search_files(dir)
         .unwrap_or_default()

@@ -145,9 +145,12 @@ pub fn summary(report: &Report) -> String {
     }
     if s.files_ignored > 0 {
         parts.push(format!(
-            "ignored {} that {} not flow-log files",
-            plural(s.files_ignored, "file", "files"),
-            if s.files_ignored == 1 { "is" } else { "are" }
+            "ignored {}",
+            plural(
+                s.files_ignored,
+                "file that is not a flow-log file",
+                "files that are not flow-log files"
+            )
         ));
     }
     format!(

@@ -1,0 +1,229 @@
+//! Regression tests for the file-handling items of issue 10: what flowq may
+//! delete or replace (the demo's folder, `--output`), how it walks a
+//! source (symlinks, depth, one file), catalog checks that passed having
+//! checked nothing, and limits that were missing. Each test is named after
+//! what its item expects; the item's number is in the comment above it.
+//!
+//! Unix only: FIFOs, device nodes, file modes, symlinks and signals.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-27T03:00:00Z";
+const V2_HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+/// 2026-11-27T02:00:00Z.
+const T: i64 = 1_795_744_800;
+
+// ------------------------------------------------------------------ helpers
+
+/// A fresh folder under the target directory, named after the test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hardening-files")
+        .join(test);
+    if dir.exists() {
+        // A run that failed may have left a folder without permissions.
+        let _ = Command::new("chmod").arg("-R").arg("u+rwx").arg(&dir).status();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `flowq` in `dir`, away from the developer's config and demo folder.
+fn flowq(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flowq"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("FLOWQ_CONFIG")
+        .env_remove("FLOWQ_DEMO_DIR")
+        .env_remove("XDG_CACHE_HOME");
+    command
+}
+
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` to its end, failing the test if that takes longer than
+/// `limit` (the process is killed first).
+fn run_within(mut command: Command, limit: Duration) -> Ran {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start flowq");
+    finish_within(&mut child, limit)
+}
+
+fn finish_within(child: &mut Child, limit: Duration) -> Ran {
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("flowq did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Ran {
+        code: status.code(),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+fn run(command: Command) -> Ran {
+    run_within(command, Duration::from_secs(30))
+}
+
+/// Writes a plain-text v2 flow-log file of `records` records, all in the
+/// hour before [`NOW`].
+fn write_log(path: &Path, records: usize) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut text = format!("{V2_HEADER}\n");
+    for i in 0..records {
+        text.push_str(&format!(
+            "2 111111111111 eni-a 10.0.0.{} 10.0.1.5 40000 22 6 10 800 {} {} ACCEPT OK\n",
+            i % 250 + 1,
+            T,
+            T + 60
+        ));
+    }
+    fs::write(path, text).unwrap();
+}
+
+/// A flow-log file name stamped `stamp` (`20261127T0210Z`).
+fn log_name(stamp: &str) -> String {
+    format!("111111111111_vpcflowlogs_eu-west-1_fl-a_{stamp}_a0.log")
+}
+
+/// `flowq run --source SOURCE 'last 2h | count'` as CSV, run in `dir`.
+fn count(dir: &Path, source: &Path, extra: &[&str]) -> Command {
+    let mut command = flowq(
+        dir,
+        &[
+            "run",
+            "--source",
+            source.to_str().unwrap(),
+            "--now",
+            NOW,
+            "last 2h | count",
+            "--format",
+            "csv",
+        ],
+    );
+    command.args(extra);
+    command
+}
+
+/// Every file below `dir` with its bytes (symlinks as their target text).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_symlink() {
+                let target = fs::read_link(&path).unwrap();
+                found.insert(path, target.to_string_lossy().as_bytes().to_vec());
+            } else if kind.is_dir() {
+                found.insert(path.clone(), b"<folder>".to_vec());
+                pending.push(path);
+            } else {
+                found.insert(path.clone(), fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+/// Names in `dir` that look like `--output`'s temporary files.
+fn temporaries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".flowq-"))
+        .collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A saved search that checks clean against the built-in source.
+const GOOD_SEARCH: &str = "title: Good\ndescription: A search that checks clean.\nquery: dport 22 last 1h\ntags: [test]\n";
+
+// ------------------------------------------------------------------ 20. the summary's grammar
+
+#[test]
+fn the_summary_counts_ignored_files_in_plain_english() {
+    let dir = scratch("the_summary_counts_ignored_files_in_plain_english");
+    let source = dir.join("source");
+    write_log(&source.join(log_name("20261127T0210Z")), 2);
+    fs::write(source.join("notes.txt"), "mine").unwrap();
+    let out = run(count(&dir, &source, &[]));
+    assert!(
+        out.stderr
+            .contains("ignored 1 file that is not a flow-log file"),
+        "{}",
+        out.stderr
+    );
+    fs::write(source.join("more-notes.txt"), "mine").unwrap();
+    let out = run(count(&dir, &source, &[]));
+    assert!(
+        out.stderr
+            .contains("ignored 2 files that are not flow-log files"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ------------------------------------------------------------------ 19. show's names
+
+#[test]
+fn show_takes_only_search_names() {
+    let dir = scratch("show_takes_only_search_names");
+    fs::create_dir_all(dir.join("outside")).unwrap();
+    fs::write(dir.join("outside/evil.yaml"), GOOD_SEARCH).unwrap();
+    let project = dir.join("project");
+    fs::create_dir_all(project.join("searches")).unwrap();
+    let absolute = dir.join("outside/evil");
+    for name in ["../../outside/evil", absolute.to_str().unwrap()] {
+        let out = run(flowq(&project, &["show", name]));
+        assert_eq!(out.code, Some(2), "{name}: {}", out.stdout);
+        assert_eq!(out.stdout, "", "{name}");
+        assert!(
+            out.stderr.contains("not a search name"),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+}
