@@ -33,7 +33,11 @@ fn scratch(test: &str) -> PathBuf {
         .join(test);
     if dir.exists() {
         // A run that failed may have left a folder without permissions.
-        let _ = Command::new("chmod").arg("-R").arg("u+rwx").arg(&dir).status();
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("u+rwx")
+            .arg(&dir)
+            .status();
         fs::remove_dir_all(&dir).unwrap();
     }
     fs::create_dir_all(&dir).unwrap();
@@ -180,6 +184,85 @@ fn chmod(path: &Path, mode: u32) {
 
 /// A saved search that checks clean against the built-in source.
 const GOOD_SEARCH: &str = "title: Good\ndescription: A search that checks clean.\nquery: dport 22 last 1h\ntags: [test]\n";
+
+// ------------------------------------------------------------------ 6, 7, 18. the folder walk
+
+#[test]
+fn symlinks_in_a_source_never_read_a_file_twice_nor_loop() {
+    let dir = scratch("symlinks_in_a_source_never_read_a_file_twice_nor_loop");
+    let source = dir.join("source");
+    let file = source.join(log_name("20261127T0210Z"));
+    write_log(&file, 2);
+    let link = |target: &str, at: PathBuf| std::os::unix::fs::symlink(target, at);
+    link(".", source.join("a")).unwrap();
+    link(".", source.join("b")).unwrap();
+    fs::create_dir_all(source.join("sub")).unwrap();
+    link("..", source.join("sub/up")).unwrap();
+    link(file.to_str().unwrap(), source.join("sub/again.log")).unwrap();
+    fs::hard_link(&file, source.join("sub/hard.log")).unwrap();
+    link("nowhere.log", source.join("sub/gone.log")).unwrap();
+    let out = run_within(count(&dir, &source, &[]), Duration::from_secs(10));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "flows\r\n2\r\n", "{}", out.stderr);
+    assert!(out.stderr.contains("scanned 1 file "), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("left out 5 links to files or folders already seen"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("left out 1 symlink that leads nowhere"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_bucket_copy_deep_below_the_source_is_read() {
+    let dir = scratch("a_bucket_copy_deep_below_the_source_is_read");
+    let source = dir.join("source");
+    let mut day = source.clone();
+    for level in 0..35 {
+        day.push(format!("p{level}"));
+    }
+    day.push("AWSLogs/111111111111/vpcflowlogs/eu-west-1/2026/11/27");
+    write_log(&day.join(log_name("20261127T0210Z")), 3);
+    let out = run(count(&dir, &source, &[]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "flows\r\n3\r\n", "{}", out.stderr);
+}
+
+#[test]
+fn a_single_file_source_is_read_and_pruned_by_its_name() {
+    let dir = scratch("a_single_file_source_is_read_and_pruned_by_its_name");
+    let inside = dir.join(log_name("20261127T0210Z"));
+    write_log(&inside, 2);
+    let out = run(count(&dir, &inside, &[]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "flows\r\n2\r\n", "{}", out.stderr);
+    assert!(out.stderr.contains("scanned 1 file "), "{}", out.stderr);
+    let outside = dir.join(log_name("20261120T0210Z"));
+    write_log(&outside, 2);
+    let out = run(count(&dir, &outside, &[]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "flows\r\n0\r\n", "{}", out.stderr);
+    assert!(
+        out.stderr.contains("skipped 1 file ") && out.stderr.contains("outside the window"),
+        "{}",
+        out.stderr
+    );
+    // A file the engine would not read is refused, not ignored.
+    let notes = dir.join("notes.txt");
+    fs::write(&notes, "mine").unwrap();
+    let out = run(count(&dir, &notes, &[]));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a flow-log file name"),
+        "{}",
+        out.stderr
+    );
+}
 
 // ------------------------------------------------------------------ 20. the summary's grammar
 

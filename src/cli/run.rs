@@ -64,6 +64,12 @@ pub fn run_local(
         };
         return Err(RunError::Usage(missing.to_string()));
     }
+    if source.path.is_file() && !local::is_flow_log_file(&source.path) {
+        return Err(RunError::Usage(format!(
+            "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz or *.log",
+            source.path.display()
+        )));
+    }
     let progress = Arc::new(Progress::default());
     source.progress = Some(progress.clone());
     let ticker = options.chatty.then(|| ProgressLine::start(progress));
@@ -151,6 +157,19 @@ pub fn summary(report: &Report) -> String {
                 "file that is not a flow-log file",
                 "files that are not flow-log files"
             )
+        ));
+    }
+    if s.repeats > 0 {
+        parts.push(format!(
+            "left out {} to files or folders already seen",
+            plural(s.repeats, "link", "links")
+        ));
+    }
+    if s.broken_links > 0 {
+        parts.push(format!(
+            "left out {} that {} nowhere",
+            plural(s.broken_links, "symlink", "symlinks"),
+            if s.broken_links == 1 { "leads" } else { "lead" }
         ));
     }
     format!(

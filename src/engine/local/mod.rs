@@ -104,6 +104,11 @@ pub struct ScanStats {
     /// Files that are not flow logs by name (`*.log.gz`, `*.log`) or lie
     /// under another AWS service's folder, left alone.
     pub files_ignored: u64,
+    /// Paths left out because they lead to a file or folder already met
+    /// (symlinks, hard links): no file is read twice.
+    pub repeats: u64,
+    /// Symlinks that lead nowhere, or into a loop of symlinks.
+    pub broken_links: u64,
     /// Records (lines after the header) parsed.
     pub records_read: u64,
     pub rows_out: u64,
@@ -202,6 +207,12 @@ impl LocalError {
     }
 }
 
+/// Whether `--source` may name this file: flow-log files are named
+/// `*.log.gz`, `*.log` (or `*.log.parquet`).
+pub fn is_flow_log_file(path: &Path) -> bool {
+    layout::is_flow_log_name(path)
+}
+
 /// Runs a query over a local source and writes its rows to `sink`.
 pub fn run(
     query: &CheckedQuery,
@@ -251,6 +262,8 @@ pub fn run(
         files_unread: plan.files.len() as u64 - found.files_scanned,
         bytes_unread: plan.files.iter().map(|f| f.size).sum::<u64>() - found.bytes_scanned,
         files_ignored: plan.ignored,
+        repeats: plan.repeats,
+        broken_links: plan.broken_links,
         records_read: found.records_read,
         rows_out: found.rows.len() as u64,
     })
