@@ -289,6 +289,37 @@ fn the_summary_counts_ignored_files_in_plain_english() {
     );
 }
 
+// ------------------------------------------------------------------ 16. sample's span
+
+#[test]
+fn sample_refuses_a_span_beyond_its_limit() {
+    let dir = scratch("sample_refuses_a_span_beyond_its_limit");
+    let out = run_within(
+        flowq(
+            &dir,
+            &[
+                "sample",
+                "--out",
+                "logs",
+                "--start",
+                "1000-01-01",
+                "--end",
+                "3000-01-01",
+                "--flows-per-minute",
+                "1",
+            ],
+        ),
+        Duration::from_secs(5),
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("files") && out.stderr.contains("shorten the window"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.join("logs").exists());
+}
+
 // ------------------------------------------------------------------ 19. show's names
 
 #[test]

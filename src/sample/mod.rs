@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use flate2::write::GzEncoder;
@@ -49,6 +49,11 @@ pub const MAX_DELIVERY_LAG: i64 = MAX_AGGREGATION + FILE_INTERVAL;
 
 /// More records than this in one run is almost surely a typo in the flags.
 const MAX_RECORDS: u64 = 2_000_000_000;
+
+/// More files than this too (a million files is 9.5 years of one account
+/// and region, or a year of ten): a span of centuries is refused before
+/// anything is written, rather than written for days.
+pub const MAX_FILES: u64 = 1_000_000;
 
 /// The S3 key layout (reference §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,6 +186,13 @@ impl Options {
         }
         let minutes = (self.end - self.start) as u64 / 60 + 1;
         let streams = (self.accounts.len() * self.regions.len()) as u64;
+        let files = Jobs::new(self, streams as usize).count();
+        if files > MAX_FILES {
+            return Err(format!(
+                "that would write about {files} files (over {MAX_FILES}, one per 5 minutes for each account and region): \
+                 shorten the window (--start, --end) or give fewer --accounts or --regions"
+            ));
+        }
         let records = minutes
             .saturating_mul(streams)
             .saturating_mul(u64::from(self.flows_per_minute));
@@ -234,12 +246,12 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let streams = streams(options);
-    let jobs = jobs(options, streams.len());
+    let jobs = Jobs::new(options, streams.len());
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .min(jobs.len().max(1));
+    .min(usize::try_from(jobs.count()).unwrap_or(usize::MAX).max(1));
     let header = options.version.header();
     let slots: Vec<Slot> = options
         .version
@@ -253,7 +265,7 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         header: &header,
         slots: &slots,
     };
-    let next = AtomicUsize::new(0);
+    let next = AtomicU64::new(0);
     let total = Mutex::new(Ok(Summary::default()));
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -281,20 +293,46 @@ struct Job {
 
 /// Every file that can hold a record starting in the window: records end
 /// up to [`MAX_AGGREGATION`] after the window, and a file holds the ends
-/// of the 5 minutes before its timestamp.
-fn jobs(options: &Options, streams: usize) -> Vec<Job> {
-    let first = options.start.div_euclid(FILE_INTERVAL) * FILE_INTERVAL + FILE_INTERVAL;
-    let last_end = options.end - 1 + MAX_AGGREGATION;
-    let last = last_end.div_euclid(FILE_INTERVAL) * FILE_INTERVAL + FILE_INTERVAL;
-    let mut jobs = Vec::new();
-    for stream in 0..streams {
-        let mut file_time = first;
-        while file_time <= last {
-            jobs.push(Job { stream, file_time });
-            file_time += FILE_INTERVAL;
+/// of the 5 minutes before its timestamp. Jobs are worked out from their
+/// index, never listed, so memory does not grow with the window.
+#[derive(Clone, Copy, Debug)]
+struct Jobs {
+    /// The timestamp of each stream's first file.
+    first: i64,
+    /// Files per stream.
+    per_stream: u64,
+    streams: u64,
+}
+
+impl Jobs {
+    fn new(options: &Options, streams: usize) -> Jobs {
+        let first = options.start.div_euclid(FILE_INTERVAL) * FILE_INTERVAL + FILE_INTERVAL;
+        let last_end = options.end - 1 + MAX_AGGREGATION;
+        let last = last_end.div_euclid(FILE_INTERVAL) * FILE_INTERVAL + FILE_INTERVAL;
+        let per_stream = u64::try_from((last - first) / FILE_INTERVAL + 1).unwrap_or(0);
+        Jobs {
+            first,
+            per_stream,
+            streams: streams as u64,
         }
     }
-    jobs
+
+    fn count(&self) -> u64 {
+        self.per_stream.saturating_mul(self.streams)
+    }
+
+    /// The `index`th job: each stream's files in time order, stream by
+    /// stream.
+    fn get(&self, index: u64) -> Option<Job> {
+        if index >= self.count() {
+            return None;
+        }
+        let step = i64::try_from(index % self.per_stream).ok()?;
+        Some(Job {
+            stream: usize::try_from(index / self.per_stream).ok()?,
+            file_time: self.first + step * FILE_INTERVAL,
+        })
+    }
 }
 
 struct FileWriter<'a> {
@@ -308,7 +346,7 @@ const CHUNK: usize = 64 * 1024;
 
 impl FileWriter<'_> {
     /// Takes jobs off the shared counter until none are left.
-    fn run(&self, streams: &[Stream], jobs: &[Job], next: &AtomicUsize) -> io::Result<Summary> {
+    fn run(&self, streams: &[Stream], jobs: &Jobs, next: &AtomicU64) -> io::Result<Summary> {
         let mut summary = Summary::default();
         let mut buffer = Vec::with_capacity(CHUNK + 1024);
         loop {
