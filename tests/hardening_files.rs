@@ -320,6 +320,102 @@ fn sample_refuses_a_span_beyond_its_limit() {
     assert!(!dir.join("logs").exists());
 }
 
+// ------------------------------------------------------------------ 17. check and list
+
+/// Runs `command` without the capabilities that let root read any
+/// folder, so that a folder without permissions is unreadable to it too.
+fn without_root_override(command: &Command) -> Command {
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--bounding-set", "-dac_override,-dac_read_search", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    wrapped
+}
+
+#[test]
+fn check_fails_on_an_unreadable_catalog_folder() {
+    let dir = scratch("check_fails_on_an_unreadable_catalog_folder");
+    let searches = dir.join("searches");
+    fs::create_dir_all(&searches).unwrap();
+    fs::write(searches.join("good.yaml"), GOOD_SEARCH).unwrap();
+    chmod(&searches, 0o000);
+    let command = flowq(&dir, &["check"]);
+    let command = if fs::read_dir(&searches).is_ok() {
+        // Root reads it anyway; setpriv takes that power away.
+        without_root_override(&command)
+    } else {
+        command
+    };
+    let out = run(command);
+    chmod(&searches, 0o755);
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("searches") && out.stdout.contains("cannot list"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn check_reports_dangling_and_looping_yaml_symlinks() {
+    let dir = scratch("check_reports_dangling_and_looping_yaml_symlinks");
+    let searches = dir.join("searches");
+    fs::create_dir_all(&searches).unwrap();
+    fs::write(searches.join("good.yaml"), GOOD_SEARCH).unwrap();
+    std::os::unix::fs::symlink("missing.yaml", searches.join("gone.yaml")).unwrap();
+    std::os::unix::fs::symlink("loop.yaml", searches.join("loop.yaml")).unwrap();
+    let out = run(flowq(&dir, &["check"]));
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    for name in ["gone.yaml", "loop.yaml"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.contains(&format!("searches/{name}:1:1: error:"))),
+            "{name}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn check_warns_on_an_empty_catalog_and_fails_under_strict() {
+    let dir = scratch("check_warns_on_an_empty_catalog_and_fails_under_strict");
+    fs::create_dir_all(dir.join("searches")).unwrap();
+    let out = run(flowq(&dir, &["check"]));
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("warning") && out.stdout.contains("no saved searches"),
+        "{}",
+        out.stdout
+    );
+    let out = run(flowq(&dir, &["check", "--strict"]));
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn list_without_a_catalog_folder_is_an_error() {
+    let dir = scratch("list_without_a_catalog_folder_is_an_error");
+    let out = run(flowq(&dir, &["list"]));
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains(&dir.join("searches").display().to_string()),
+        "{}",
+        out.stderr
+    );
+}
+
 // ------------------------------------------------------------------ 19. show's names
 
 #[test]
