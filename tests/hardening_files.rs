@@ -185,6 +185,131 @@ fn chmod(path: &Path, mode: u32) {
 /// A saved search that checks clean against the built-in source.
 const GOOD_SEARCH: &str = "title: Good\ndescription: A search that checks clean.\nquery: dport 22 last 1h\ntags: [test]\n";
 
+// ------------------------------------------------------------------ 3. demo folders
+
+#[test]
+fn demo_refuses_a_folder_it_did_not_write() {
+    let dir = scratch("demo_refuses_a_folder_it_did_not_write");
+    write_log(&dir.join("flowlogs/mine.log"), 2);
+    fs::create_dir_all(dir.join("searches")).unwrap();
+    fs::write(dir.join("searches/port-scans.yaml"), "my own search\n").unwrap();
+    let before = snapshot(&dir);
+    let out = run(flowq(
+        &dir,
+        &["demo", "--dir", dir.to_str().unwrap(), "--now", NOW],
+    ));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&dir.display().to_string())
+            && out.stderr.contains("not a flowq demo folder")
+            && out.stderr.contains("--dir"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(snapshot(&dir), before, "the folder was changed");
+}
+
+#[test]
+fn demo_treats_an_empty_flowq_demo_dir_as_unset() {
+    let dir = scratch("demo_treats_an_empty_flowq_demo_dir_as_unset");
+    let work = dir.join("work");
+    write_log(&work.join("flowlogs/mine.log"), 2);
+    // The default demo folder holds a file of the user's, so the demo
+    // stops before writing anything: enough to see which folder it chose.
+    let home = dir.join("home");
+    let default = home.join(".cache/flowq/demo");
+    fs::create_dir_all(&default).unwrap();
+    fs::write(default.join("notes.txt"), "mine").unwrap();
+    let before = snapshot(&dir);
+    let mut command = flowq(&work, &["demo", "--now", NOW]);
+    command
+        .env("FLOWQ_DEMO_DIR", "")
+        .env("XDG_CACHE_HOME", "")
+        .env("HOME", &home);
+    let out = run(command);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&default.display().to_string()),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(snapshot(&dir), before, "a folder was changed");
+}
+
+#[test]
+fn demo_reuses_and_rewrites_only_its_own_folder() {
+    let dir = scratch("demo_reuses_and_rewrites_only_its_own_folder");
+    let demo = dir.join("demo");
+    let args = ["demo", "--dir", demo.to_str().unwrap(), "--now", NOW];
+    let first = run(flowq(&dir, &args));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    // A later "now" makes the sample stale: the demo rewrites its own
+    // folder without asking.
+    let later = run(flowq(
+        &dir,
+        &[
+            "demo",
+            "--dir",
+            demo.to_str().unwrap(),
+            "--now",
+            "2026-11-27T05:00:00Z",
+        ],
+    ));
+    assert_eq!(later.code, Some(0), "{}", later.stderr);
+    assert!(later.stderr.contains("wrote"), "{}", later.stderr);
+    assert!(demo.join("flowlogs/AWSLogs").is_dir());
+}
+
+// ------------------------------------------------------------------ 12. concurrent demos
+
+/// The lines of a demo's stderr that say what each search read, without
+/// their times.
+fn scan_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("scanned"))
+        .map(|l| {
+            l.rsplit_once(" in ")
+                .map_or(l, |(head, _)| head)
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_demos_never_see_a_half_written_sample() {
+    let dir = scratch("concurrent_demos_never_see_a_half_written_sample");
+    let home = dir.join("home");
+    fs::create_dir_all(&home).unwrap();
+    // Staggered, so that later ones start while the first is writing.
+    let mut children = Vec::new();
+    for _ in 0..3 {
+        let mut command = flowq(&dir, &["demo", "--now", NOW]);
+        command
+            .env("HOME", &home)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        children.push(command.spawn().expect("start flowq"));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let runs: Vec<Ran> = children
+        .iter_mut()
+        .map(|c| finish_within(c, Duration::from_secs(120)))
+        .collect();
+    for run in &runs {
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert_eq!(scan_lines(&run.stderr).len(), 6, "{}", run.stderr);
+    }
+    let first = &runs[0];
+    for run in &runs[1..] {
+        assert_eq!(scan_lines(&run.stderr), scan_lines(&first.stderr));
+        assert_eq!(
+            run.stdout.replace(" (reused)", ""),
+            first.stdout.replace(" (reused)", "")
+        );
+    }
+}
+
 // ------------------------------------------------------------------ 6, 7, 18. the folder walk
 
 #[test]
