@@ -310,6 +310,231 @@ fn concurrent_demos_never_see_a_half_written_sample() {
     }
 }
 
+// ------------------------------------------------------------------ 4. --output
+
+/// A source of two records and the `--output` run over it.
+fn output_run(dir: &Path, output: &Path) -> Ran {
+    let source = dir.join("logs");
+    if !source.exists() {
+        write_log(&source.join(log_name("20261127T0210Z")), 2);
+    }
+    run(count(dir, &source, &["--output", output.to_str().unwrap()]))
+}
+
+const ROWS: &str = "flows\r\n2\r\n";
+
+#[test]
+fn output_keeps_the_mode_of_the_file_it_replaces() {
+    let dir = scratch("output_keeps_the_mode_of_the_file_it_replaces");
+    for wanted in [0o600, 0o640] {
+        let target = dir.join(format!("rows-{wanted:o}.csv"));
+        fs::write(&target, "old").unwrap();
+        chmod(&target, wanted);
+        let out = output_run(&dir, &target);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        assert_eq!(fs::read_to_string(&target).unwrap(), ROWS);
+        assert_eq!(mode(&target), wanted, "{}", target.display());
+    }
+}
+
+#[test]
+fn output_refuses_a_read_only_file() {
+    let dir = scratch("output_refuses_a_read_only_file");
+    let target = dir.join("rows.csv");
+    fs::write(&target, "old").unwrap();
+    chmod(&target, 0o444);
+    let out = output_run(&dir, &target);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("read-only") && out.stderr.contains("rows.csv"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+    assert_eq!(mode(&target), 0o444);
+    assert_eq!(temporaries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn output_through_a_symlink_replaces_its_target() {
+    let dir = scratch("output_through_a_symlink_replaces_its_target");
+    fs::create_dir_all(dir.join("real")).unwrap();
+    let target = dir.join("real/rows.csv");
+    fs::write(&target, "old").unwrap();
+    chmod(&target, 0o600);
+    let link = dir.join("rows.csv");
+    std::os::unix::fs::symlink("real/rows.csv", &link).unwrap();
+    let out = output_run(&dir, &link);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new("real/rows.csv"));
+    assert_eq!(fs::read_to_string(&target).unwrap(), ROWS);
+    assert_eq!(mode(&target), 0o600);
+    assert_eq!(temporaries(&dir), Vec::<String>::new());
+    assert_eq!(temporaries(&dir.join("real")), Vec::<String>::new());
+}
+
+#[test]
+fn output_to_a_character_device_writes_through() {
+    let dir = scratch("output_to_a_character_device_writes_through");
+    // A node of the null device in the test's own folder (as root), so
+    // that code which replaced it would not touch the machine's /dev/null.
+    let node = dir.join("null");
+    let made = Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let device = if made {
+        node
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    let out = output_run(&dir, &device);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        fs::symlink_metadata(&device)
+            .unwrap()
+            .file_type()
+            .is_char_device(),
+        "{} is no longer a device",
+        device.display()
+    );
+    assert_eq!(temporaries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn output_to_a_fifo_reaches_its_reader() {
+    let dir = scratch("output_to_a_fifo_reaches_its_reader");
+    let fifo = dir.join("rows.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (sender, received) = std::sync::mpsc::channel();
+    let reading = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = sender.send(fs::read_to_string(&reading));
+    });
+    let out = output_run(&dir, &fifo);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = received
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the FIFO's reader got nothing");
+    assert_eq!(text.unwrap(), ROWS);
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(temporaries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn output_to_dev_fd_writes_through_to_the_open_file() {
+    let dir = scratch("output_to_dev_fd_writes_through_to_the_open_file");
+    // Standard output is a pipe here: it gets the rows, as `| cat` would.
+    let out = output_run(&dir, Path::new("/dev/fd/1"));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, ROWS);
+}
+
+#[test]
+fn output_refuses_a_folder() {
+    let dir = scratch("output_refuses_a_folder");
+    let folder = dir.join("results");
+    fs::create_dir_all(&folder).unwrap();
+    let out = output_run(&dir, &folder);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is a folder") && out.stderr.contains("results"),
+        "{}",
+        out.stderr
+    );
+    assert!(folder.is_dir());
+    assert_eq!(temporaries(&dir), Vec::<String>::new());
+}
+
+/// A sample big enough that a grouped query over it runs for a while.
+fn big_sample() -> &'static Path {
+    static SAMPLE: OnceLock<PathBuf> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let dir = scratch("big-sample");
+        let out = run(flowq(
+            &dir,
+            &[
+                "sample",
+                "--out",
+                "logs",
+                "--start",
+                "2026-11-27T00:00:00Z",
+                "--end",
+                "2026-11-27T02:00:00Z",
+                "--flows-per-minute",
+                "2000",
+            ],
+        ));
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        dir.join("logs")
+    })
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+#[test]
+fn output_leaves_no_temporary_after_sigint_or_sigterm() {
+    let source = big_sample();
+    for (name, code) in [("INT", 130), ("TERM", 143)] {
+        let dir = scratch(&format!("output_leaves_no_temporary_after_sig{name}"));
+        let target = dir.join("rows.csv");
+        let mut command = flowq(
+            &dir,
+            &[
+                "run",
+                "--source",
+                source.to_str().unwrap(),
+                "--now",
+                NOW,
+                "last 4h | count by srcaddr, dstaddr, srcport",
+                "--format",
+                "csv",
+                "--output",
+                target.to_str().unwrap(),
+            ],
+        );
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let started = Instant::now();
+        while temporaries(&dir).is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no temporary file appeared"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Stopped, the run cannot finish before the signal arrives.
+        signal(&child, "STOP");
+        assert!(
+            child.try_wait().unwrap().is_none() && !temporaries(&dir).is_empty(),
+            "the run finished before the signal: make the sample bigger"
+        );
+        signal(&child, name);
+        signal(&child, "CONT");
+        let out = finish_within(&mut child, Duration::from_secs(30));
+        assert_eq!(out.code, Some(code), "SIG{name}: {}", out.stderr);
+        assert_eq!(temporaries(&dir), Vec::<String>::new(), "SIG{name}");
+        assert!(!target.exists(), "SIG{name}");
+    }
+}
+
 // ------------------------------------------------------------------ 6, 7, 18. the folder walk
 
 #[test]

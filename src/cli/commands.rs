@@ -375,6 +375,7 @@ fn run_athena(
     let summary = crate::cli::run::write_rows(
         run.format,
         run.output.as_deref(),
+        crate::engine::output::OnInterrupt::LeaveToEngine,
         |sink| athena::run_blocking(&target, &compiled.sql, &options, sink).map_err(athena_failure),
         |message| Failure {
             message: format!("flowq: error: {message}\n"),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::commands::exit;
 use crate::engine::local::{self, LocalError, LocalSource, Progress, ScanStats};
-use crate::engine::output::{self, Format, PendingFile};
+use crate::engine::output::{self, Format, OnInterrupt, PendingFile};
 use crate::lang::check::CheckedQuery;
 use crate::units;
 
@@ -76,6 +76,8 @@ pub fn run_local(
     let result = write_rows(
         options.format,
         options.output.as_deref(),
+        // The local engine does not listen for Ctrl-C: it just ends.
+        OnInterrupt::Exit,
         |sink| local::run(query, &source, sink).map_err(RunError::Failed),
         |message| RunError::Failed(LocalError::Output(io::Error::other(message))),
     );
@@ -97,10 +99,12 @@ pub fn run_local(
 
 /// Lets `run` write rows through a sink to `--output` or standard output.
 /// `--output` is replaced only if `run` succeeded: a failed query leaves
-/// the old file as it was.
+/// the old file as it was (output::PendingFile says what else it does);
+/// `on_interrupt` says whether the engine stops its query on Ctrl-C.
 pub fn write_rows<T, E>(
     format: Format,
     output: Option<&Path>,
+    on_interrupt: OnInterrupt,
     run: impl FnOnce(&mut dyn output::RowSink) -> Result<T, E>,
     io_error: impl Fn(String) -> E,
 ) -> Result<T, E> {
@@ -109,7 +113,8 @@ pub fn write_rows<T, E>(
         let mut sink = output::sink(format, Box::new(BufWriter::new(stdout.lock())));
         return run(sink.as_mut());
     };
-    let file = PendingFile::create(path).map_err(|e| io_error(format!("--output: {e}")))?;
+    let file =
+        PendingFile::create(path, on_interrupt).map_err(|e| io_error(format!("--output: {e}")))?;
     let mut sink = output::sink(format, Box::new(BufWriter::new(file.file())));
     let result = run(sink.as_mut());
     drop(sink);
@@ -259,6 +264,7 @@ pub fn run_trino(
     let result = write_rows(
         run.format,
         run.output.as_deref(),
+        OnInterrupt::LeaveToEngine,
         |sink| client.execute(&sql, sink),
         |message| Error::Output(io::Error::other(message)),
     );
