@@ -233,10 +233,12 @@ fn child_paths(text: &str) -> Vec<Vec<String>> {
     paths
 }
 
+/// `use super::...` at the top level of the file (an inline module's
+/// `super` is the file itself, and its lines are indented).
 fn super_paths(text: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     for line in text.lines() {
-        let code = line.split("//").next().unwrap_or("").trim();
+        let code = line.split("//").next().unwrap_or("").trim_end();
         let Some(rest) = code
             .strip_prefix("use super::")
             .or_else(|| code.strip_prefix("pub use super::"))

@@ -246,14 +246,14 @@ impl Config {
     }
 
     /// The source named `name` (or the default). A name that is not a
-    /// source but an existing folder is a local source over that folder.
+    /// source but an existing folder or file is a local source over it.
     pub fn source(&self, name: Option<&str>) -> Result<Source, String> {
         let name = name.unwrap_or(&self.default_source);
         if let Some(source) = self.sources.get(name) {
             return Ok(source.clone());
         }
         let path = Path::new(name);
-        if path.is_dir() {
+        if path.is_dir() || path.is_file() {
             return Ok(Source::local_folder(path));
         }
         Err(format!(
@@ -268,7 +268,7 @@ fn known_sources(sources: &BTreeMap<String, Source>, name: &str) -> String {
     let names: Vec<&str> = sources.keys().map(String::as_str).collect();
     if guess.is_empty() {
         format!(
-            "the sources are: {} (or give a folder of flow-log files)",
+            "the sources are: {} (or give a folder of flow-log files, or one file)",
             names.join(", ")
         )
     } else {

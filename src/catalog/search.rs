@@ -350,13 +350,14 @@ pub fn load_search(path: &Path) -> Result<Search, LoadErrors> {
         Located::error(&origin, text, (line, column), message, help)
     };
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![error(
-            1,
-            1,
-            "",
-            format!("cannot read the search: {e}"),
-            None,
-        )]
+        let message = match std::fs::read_link(path) {
+            Ok(target) => format!(
+                "cannot read the search: it is a symlink to {}, which cannot be read: {e}",
+                target.display()
+            ),
+            Err(_) => format!("cannot read the search: {e}"),
+        };
+        vec![error(1, 1, "", message, None)]
     })?;
     let name = path
         .file_stem()
@@ -411,23 +412,57 @@ pub fn load_search(path: &Path) -> Result<Search, LoadErrors> {
     })
 }
 
-/// The search files of a folder, by name.
+/// The search files of a folder, by name: every entry named `*.yaml` or
+/// `*.yml` that is not a folder, so that a symlink that leads nowhere (or
+/// into a loop) is loaded and fails, located, rather than left out.
 pub fn search_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-        })
-        .collect();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if yaml && !path.is_dir() {
+            files.push(path);
+        }
+    }
     files.sort();
     Ok(files)
 }
 
-/// Every search of a folder that loads, and the errors of those that don't.
+/// Why the searches of a folder could not be listed, located at it.
+pub fn listing_error(dir: &Path, error: &std::io::Error) -> Located {
+    let (message, help) = if error.kind() == std::io::ErrorKind::NotFound {
+        (
+            "the catalog folder does not exist".to_string(),
+            "create it (`flowq init` writes a starter catalog), or point 'catalog:' in flowq.yaml at the folder of your searches",
+        )
+    } else {
+        (
+            format!("cannot list the searches of this folder: {error}"),
+            "give flowq permission to read the folder, or point 'catalog:' in flowq.yaml at another",
+        )
+    };
+    Located::error(
+        &dir.display().to_string(),
+        "",
+        (1, 1),
+        message,
+        Some(help.to_string()),
+    )
+}
+
+/// Every search of a folder that loads, and the errors of those that
+/// don't (or why the folder could not be listed).
 pub fn load_all(dir: &Path) -> (Vec<Search>, Vec<Located>) {
+    let files = match search_files(dir) {
+        Ok(files) => files,
+        Err(e) => return (Vec::new(), vec![listing_error(dir, &e)]),
+    };
     let mut searches = Vec::new();
     let mut errors = Vec::new();
-    for path in search_files(dir).unwrap_or_default() {
+    for path in files {
         match load_search(&path) {
             Ok(s) => searches.push(s),
             Err(mut e) => errors.append(&mut e),
@@ -436,13 +471,35 @@ pub fn load_all(dir: &Path) -> (Vec<Search>, Vec<Located>) {
     (searches, errors)
 }
 
+/// The file of the search named `name` in the catalog folder `dir`, if
+/// there is one. Only a valid name names a search: a path (`../x`, `/x`)
+/// never does, so no command reads YAML from outside the catalog.
+pub fn file_of(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !is_valid_name(name) {
+        return None;
+    }
+    ["yaml", "yml"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .find(|path| path.is_file())
+}
+
 /// Finds a saved search by name in the catalog folder.
 pub fn find(dir: &Path, name: &str) -> Result<Search, Vec<Located>> {
-    for ext in ["yaml", "yml"] {
-        let path = dir.join(format!("{name}.{ext}"));
-        if path.is_file() {
-            return load_search(&path);
-        }
+    if !is_valid_name(name) {
+        return Err(vec![Located::error(
+            &dir.display().to_string(),
+            "",
+            (1, 1),
+            format!("'{name}' is not a search name"),
+            Some(format!(
+                "a saved search is named by its file in {}, without '.yaml': lowercase letters, digits and '-', e.g. rejected-ssh; a path is not a name",
+                dir.display()
+            )),
+        )]);
+    }
+    if let Some(path) = file_of(dir, name) {
+        return load_search(&path);
     }
     let names: Vec<String> = search_files(dir)
         .unwrap_or_default()

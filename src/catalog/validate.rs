@@ -12,7 +12,7 @@
 //!    missing tags, deprecated searches.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::catalog::config::{Config, EngineName, Source};
 use crate::catalog::search::{self, Search, Status};
@@ -117,9 +117,16 @@ fn files_to_check(config: &Config, paths: &[PathBuf], report: &mut Report) -> Ve
     let mut files = Vec::new();
     for root in roots {
         if root.is_dir() {
-            files.extend(search::search_files(&root).unwrap_or_default());
+            match search::search_files(&root) {
+                Ok(found) if found.is_empty() => report.findings.push(no_searches_in(&root)),
+                Ok(found) => files.extend(found),
+                Err(e) => report.findings.push(search::listing_error(&root, &e)),
+            }
         } else if root.is_file() {
             files.push(root);
+        } else if paths.is_empty() {
+            let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+            report.findings.push(search::listing_error(&root, &missing));
         } else {
             let help = Some(
                 "give saved-search files or folders, or none for the catalog folder".to_string(),
@@ -135,6 +142,20 @@ fn files_to_check(config: &Config, paths: &[PathBuf], report: &mut Report) -> Ve
         }
     }
     files
+}
+
+/// A folder with no saved searches checks nothing: a warning, so that
+/// `--strict` fails on it.
+fn no_searches_in(folder: &Path) -> Located {
+    let mut finding = Located::error(
+        &folder.display().to_string(),
+        "",
+        (1, 1),
+        "no saved searches in this folder: nothing was checked".into(),
+        Some("add NAME.yaml files (docs/catalog.md), or run `flowq init` in an empty folder for a starter catalog".into()),
+    );
+    finding.severity = Severity::Warning;
+    finding
 }
 
 /// Tiers 2 to 4 and the per-search lints for one search.

@@ -312,7 +312,7 @@ struct SampleArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// Where the sample goes (default: $FLOWQ_DEMO_DIR, else ~/.cache/flowq/demo)
+    /// Where the sample goes: a new or empty folder, or one the demo made (default: $FLOWQ_DEMO_DIR, else ~/.cache/flowq/demo)
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
 

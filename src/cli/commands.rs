@@ -28,8 +28,7 @@ impl Target {
     /// A positional argument names a saved search when one exists by that
     /// name; otherwise it is a query. `--query` always means a query.
     pub fn from_argument(argument: &str, config: &Config) -> Target {
-        let path = |ext| config.catalog.join(format!("{argument}.{ext}"));
-        if search::is_valid_name(argument) && (path("yaml").is_file() || path("yml").is_file()) {
+        if search::file_of(&config.catalog, argument).is_some() {
             Target::Search(argument.to_string())
         } else {
             Target::Query(argument.to_string())

@@ -13,7 +13,7 @@ use crate::cli::commands::{resolve, QueryOptions, Target};
 use crate::cli::failure::{exit, Failure};
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
 use crate::engine::local::{LocalEngine, LocalSource};
-use crate::engine::output::{self, Format, PendingFile, RowSink};
+use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
 use crate::engine::{Engine, EngineError, EngineKind, Progress, RunReport};
 use crate::lang::ir::CheckedQuery;
@@ -85,7 +85,13 @@ pub fn run(
     let line_done = AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
         let line = chatty.then(|| ProgressLine::start(scope, &progress, &line_done));
-        let report = write_rows(run.format, run.output.as_deref(), |sink| {
+        // Athena and Trino stop their query on Ctrl-C and then return; the
+        // local engine just ends, so the pending --output goes with it.
+        let on_interrupt = match resolved.source.engine {
+            EngineName::Local => OnInterrupt::Exit,
+            EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
+        };
+        let report = write_rows(run.format, run.output.as_deref(), on_interrupt, |sink| {
             engine.run(&checked, sink, &progress)
         });
         if let Some(line) = line {
@@ -181,6 +187,7 @@ pub fn trino_config(settings: &TrinoSettings, schema: &str) -> crate::engine::tr
 pub fn write_rows(
     format: Format,
     output: Option<&Path>,
+    on_interrupt: OnInterrupt,
     run: impl FnOnce(&mut dyn RowSink) -> Result<RunReport, EngineError>,
 ) -> Result<RunReport, Failure> {
     let Some(path) = output else {
@@ -189,7 +196,7 @@ pub fn write_rows(
         return run(sink.as_mut()).map_err(Failure::engine);
     };
     let output_failed = |e: io::Error| Failure::failed(format!("--output: {e}"));
-    let file = PendingFile::create(path).map_err(output_failed)?;
+    let file = PendingFile::create(path, on_interrupt).map_err(output_failed)?;
     let mut sink = output::sink(format, Box::new(BufWriter::new(file.file())));
     let result = run(sink.as_mut());
     drop(sink);
@@ -251,9 +258,29 @@ fn local_summary(report: &RunReport) -> String {
     }
     if files.ignored > 0 {
         parts.push(format!(
-            "ignored {} that {} not flow-log files",
-            plural(files.ignored, "file", "files"),
-            if files.ignored == 1 { "is" } else { "are" }
+            "ignored {}",
+            plural(
+                files.ignored,
+                "file that is not a flow-log file",
+                "files that are not flow-log files"
+            )
+        ));
+    }
+    if files.repeats > 0 {
+        parts.push(format!(
+            "left out {} to files or folders already seen",
+            plural(files.repeats, "link", "links")
+        ));
+    }
+    if files.broken_links > 0 {
+        parts.push(format!(
+            "left out {} that {} nowhere",
+            plural(files.broken_links, "symlink", "symlinks"),
+            if files.broken_links == 1 {
+                "leads"
+            } else {
+                "lead"
+            }
         ));
     }
     format!(

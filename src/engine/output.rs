@@ -100,61 +100,430 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn RowSink + '
 
 // ------------------------------------------------------------------ files
 
-/// An output file that takes its name only once complete: rows go to a
-/// temporary file beside it, renamed over `path` by [`PendingFile::commit`].
-/// A query that fails leaves an existing file as it was.
+/// Where `--output` rows go. A regular file (or a new one) takes its
+/// name only once complete: rows go to a temporary file beside it, renamed
+/// over it by [`PendingFile::commit`], so a query that fails leaves an
+/// existing file as it was; the new file keeps the old one's mode (and
+/// owner). A symlink is followed, and its target replaced; the link stays.
+/// A character device or a FIFO (`/dev/null`, a named pipe), and any path
+/// in /dev or /proc (`/dev/stdout`), is written straight through: there is
+/// no file of the user's to replace. Anything else (a folder, a read-only
+/// file) is refused before the query runs. docs/cli.md has the rules.
 pub struct PendingFile {
-    path: PathBuf,
-    temporary: PathBuf,
-    file: File,
-    committed: bool,
+    kind: Pending,
+}
+
+enum Pending {
+    /// Rows go to `temporary`, renamed over `path` on commit.
+    Replace {
+        path: PathBuf,
+        temporary: PathBuf,
+        file: File,
+        committed: bool,
+    },
+    Through(File),
+}
+
+/// What flowq does with a pending file's temporary on Ctrl-C (SIGINT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnInterrupt {
+    /// Removes it and exits with 130: nothing else listens for Ctrl-C.
+    Exit,
+    /// Leaves it to the engine, which stops its query on Ctrl-C and
+    /// returns an error, and so drops (and removes) the pending file.
+    LeaveToEngine,
 }
 
 impl PendingFile {
-    pub fn create(path: &Path) -> io::Result<PendingFile> {
-        let name = path
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-        let mut temporary_name = std::ffi::OsString::from(".");
-        temporary_name.push(name);
-        temporary_name.push(format!(".flowq-{}.tmp", std::process::id()));
-        let temporary = path.with_file_name(temporary_name);
-        let file = File::create(&temporary).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot create {}: {e}", temporary.display()),
-            )
-        })?;
+    /// Prepares `path` for rows. On SIGTERM or SIGHUP (and on SIGINT with
+    /// [`OnInterrupt::Exit`]), flowq removes the temporary file and exits
+    /// (143, 129, 130): no `.flowq-*.tmp` is left behind.
+    pub fn create(path: &Path, on_interrupt: OnInterrupt) -> io::Result<PendingFile> {
+        if in_system_folder(path) {
+            return Self::through(path);
+        }
+        let target = follow_links(path)?;
+        let existing = match std::fs::metadata(&target) {
+            Ok(metadata) => Some(metadata),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(annotate(e, "cannot use", &target)),
+        };
+        let Some(existing) = existing else {
+            return Self::replace(&target, None, on_interrupt);
+        };
+        let kind = existing.file_type();
+        if kind.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is a folder; give a file name, e.g. {}",
+                    path.display(),
+                    path.join("rows.csv").display()
+                ),
+            ));
+        }
+        if kind.is_file() {
+            writable(path, &target, &existing)?;
+            return Self::replace(&target, Some(&existing), on_interrupt);
+        }
+        if written_through(&kind) {
+            return Self::through(path);
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is neither a regular file, a character device nor a FIFO; give a file name",
+                path.display()
+            ),
+        ))
+    }
+
+    /// Rows written straight to `path`, appended (a file reached through
+    /// `/dev/stdout` keeps what the shell or others wrote before).
+    fn through(path: &Path) -> io::Result<PendingFile> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| annotate(e, "cannot open", path))?;
         Ok(PendingFile {
-            path: path.to_path_buf(),
-            temporary,
-            file,
-            committed: false,
+            kind: Pending::Through(file),
         })
     }
 
+    /// A temporary file beside `target`, with `existing`'s mode and owner.
+    fn replace(
+        target: &Path,
+        existing: Option<&std::fs::Metadata>,
+        on_interrupt: OnInterrupt,
+    ) -> io::Result<PendingFile> {
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        cleanup::install(on_interrupt)?;
+        let mut registered = cleanup::register();
+        let (temporary, file) = create_temporary(target, name)?;
+        registered.push(temporary.clone());
+        drop(registered);
+        let pending = PendingFile {
+            kind: Pending::Replace {
+                path: target.to_path_buf(),
+                temporary,
+                file,
+                committed: false,
+            },
+        };
+        if let (Some(existing), Pending::Replace { file, .. }) = (existing, &pending.kind) {
+            // Dropping `pending` on error removes the temporary.
+            keep_mode_and_owner(file, existing, target)?;
+        }
+        Ok(pending)
+    }
+
     pub fn file(&self) -> &File {
-        &self.file
+        match &self.kind {
+            Pending::Replace { file, .. } | Pending::Through(file) => file,
+        }
     }
 
     pub fn commit(mut self) -> io::Result<()> {
-        self.file.sync_all()?;
-        std::fs::rename(&self.temporary, &self.path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot replace {}: {e}", self.path.display()),
-            )
-        })?;
-        self.committed = true;
+        let Pending::Replace {
+            path,
+            temporary,
+            file,
+            committed,
+        } = &mut self.kind
+        else {
+            return Ok(());
+        };
+        file.sync_all()?;
+        let mut registered = cleanup::register();
+        std::fs::rename(&*temporary, &*path).map_err(|e| annotate(e, "cannot replace", path))?;
+        registered.retain(|p| p != temporary);
+        *committed = true;
         Ok(())
     }
 }
 
 impl Drop for PendingFile {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temporary);
+        if let Pending::Replace {
+            temporary,
+            committed: false,
+            ..
+        } = &self.kind
+        {
+            let mut registered = cleanup::register();
+            let _ = std::fs::remove_file(temporary);
+            registered.retain(|p| p != temporary);
         }
+    }
+}
+
+fn annotate(e: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+/// Whether `path` lies in /dev or /proc, which hold devices and links to
+/// open files (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`), never
+/// results: such a path is written through, whatever it leads to (a
+/// pipe, a terminal, the file the shell redirected to), never replaced.
+fn in_system_folder(path: &Path) -> bool {
+    if !cfg!(unix) {
+        return false;
+    }
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    parent.starts_with("/dev") || parent.starts_with("/proc")
+}
+
+/// `path` with symlinks in its last part followed to what they name
+/// (which may not exist yet), so that the target is replaced, not the link.
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // The system's own limit on links in a path (Linux: 40).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) => parent.join(target),
+                    None => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(annotate(e, "cannot use", path)),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{}: too many levels of symbolic links", path.display()),
+    ))
+}
+
+/// Refuses a regular file flowq could not write in place: replacing it by
+/// renaming would get round its permissions.
+fn writable(path: &Path, target: &Path, existing: &std::fs::Metadata) -> io::Result<()> {
+    if existing.permissions().readonly() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is read-only{}; flowq does not replace a file that may not be written: make it writable (chmod u+w) or give another file",
+                path.display(),
+                mode_note(existing)
+            ),
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .map(drop)
+        .map_err(|e| annotate(e, "cannot write", path))
+}
+
+#[cfg(unix)]
+fn mode_note(metadata: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    format!(" (mode {:04o})", metadata.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn mode_note(_metadata: &std::fs::Metadata) -> String {
+    String::new()
+}
+
+#[cfg(unix)]
+fn written_through(kind: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_char_device() || kind.is_fifo()
+}
+
+#[cfg(not(unix))]
+fn written_through(_kind: &std::fs::FileType) -> bool {
+    false
+}
+
+/// Creates `.<name>.flowq-<pid>[-n].tmp` beside `target`, never over an
+/// existing file.
+fn create_temporary(target: &Path, name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
+    let mut last = None;
+    for attempt in 0..100 {
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(name);
+        temporary_name.push(format!(".flowq-{}", std::process::id()));
+        if attempt > 0 {
+            temporary_name.push(format!("-{attempt}"));
+        }
+        temporary_name.push(".tmp");
+        let temporary = target.with_file_name(temporary_name);
+        match File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(temporary),
+            Err(e) => return Err(annotate(e, "cannot create", &temporary)),
+        }
+    }
+    let taken = last.unwrap_or_default();
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "cannot create a temporary file beside {}: names like {} are taken",
+            target.display(),
+            taken.display()
+        ),
+    ))
+}
+
+/// Gives the temporary file the mode and owner of the file it replaces;
+/// an owner flowq cannot give it is an error, not a silent change.
+#[cfg(unix)]
+fn keep_mode_and_owner(file: &File, existing: &std::fs::Metadata, path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = existing.permissions().mode() & 0o777;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(|e| annotate(e, "cannot keep the mode of", path))?;
+    let ours = file.metadata()?;
+    if (ours.uid(), ours.gid()) != (existing.uid(), existing.gid()) {
+        std::os::unix::fs::fchown(file, Some(existing.uid()), Some(existing.gid())).map_err(
+            |e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot keep the owner of {} (uid {}, gid {}): {e}; replacing it would give it to you: give another file",
+                        path.display(),
+                        existing.uid(),
+                        existing.gid()
+                    ),
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_mode_and_owner(file: &File, existing: &std::fs::Metadata, path: &Path) -> io::Result<()> {
+    file.set_permissions(existing.permissions())
+        .map_err(|e| annotate(e, "cannot keep the mode of", path))
+}
+
+/// Removing pending temporary files when a signal ends the process, which
+/// runs no destructors.
+mod cleanup {
+    use std::path::PathBuf;
+    use std::sync::{Mutex, MutexGuard, OnceLock};
+
+    use super::OnInterrupt;
+
+    static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    /// The list of temporary files, locked: a commit or removal holds it,
+    /// and so does the exit on a signal, so neither runs halfway.
+    pub fn register() -> MutexGuard<'static, Vec<PathBuf>> {
+        TEMPORARIES.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts listening for the signals, once per process (the first
+    /// caller's `on_interrupt` holds); returns once it listens.
+    pub fn install(on_interrupt: OnInterrupt) -> std::io::Result<()> {
+        static LISTENING: OnceLock<Result<(), String>> = OnceLock::new();
+        LISTENING
+            .get_or_init(|| listen(on_interrupt))
+            .clone()
+            .map_err(std::io::Error::other)
+    }
+
+    fn listen(on_interrupt: OnInterrupt) -> Result<(), String> {
+        let (ready, listening) = std::sync::mpsc::channel::<Result<(), String>>();
+        std::thread::Builder::new()
+            .name("flowq-signals".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready.send(Err(format!("cannot listen for signals: {e}")));
+                        return;
+                    }
+                };
+                runtime.block_on(wait_and_exit(on_interrupt, ready));
+            })
+            .map_err(|e| format!("cannot listen for signals: {e}"))?;
+        listening
+            .recv()
+            .map_err(|_| "cannot listen for signals".to_string())?
+    }
+
+    #[cfg(unix)]
+    async fn wait_and_exit(
+        on_interrupt: OnInterrupt,
+        ready: std::sync::mpsc::Sender<Result<(), String>>,
+    ) {
+        use tokio::signal::unix::{signal, SignalKind};
+        let streams = (|| {
+            let interrupt = match on_interrupt {
+                OnInterrupt::Exit => Some(signal(SignalKind::interrupt())?),
+                OnInterrupt::LeaveToEngine => None,
+            };
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+                interrupt,
+            ))
+        })();
+        let (mut terminate, mut hangup, mut interrupt) = match streams {
+            Ok(streams) => streams,
+            Err(e) => {
+                let _ = ready.send(Err(format!("cannot listen for signals: {e}")));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        let interrupted = async {
+            match &mut interrupt {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let code = tokio::select! {
+            _ = terminate.recv() => 128 + 15,
+            _ = hangup.recv() => 128 + 1,
+            _ = interrupted => 128 + 2,
+        };
+        remove_all_and_exit(code);
+    }
+
+    #[cfg(not(unix))]
+    async fn wait_and_exit(
+        on_interrupt: OnInterrupt,
+        ready: std::sync::mpsc::Sender<Result<(), String>>,
+    ) {
+        let _ = ready.send(Ok(()));
+        match on_interrupt {
+            OnInterrupt::Exit => {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    remove_all_and_exit(130);
+                }
+            }
+            OnInterrupt::LeaveToEngine => {}
+        }
+    }
+
+    fn remove_all_and_exit(code: i32) -> ! {
+        // Held until the process is gone: no commit renames meanwhile.
+        let temporaries = register();
+        for path in temporaries.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+        std::process::exit(code)
     }
 }
 
@@ -390,11 +759,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("rows.csv");
         std::fs::write(&path, "old").unwrap();
-        let abandoned = PendingFile::create(&path).unwrap();
+        let abandoned = PendingFile::create(&path, OnInterrupt::LeaveToEngine).unwrap();
         abandoned.file().write_all(b"partial").unwrap();
         drop(abandoned);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        let pending = PendingFile::create(&path).unwrap();
+        let pending = PendingFile::create(&path, OnInterrupt::LeaveToEngine).unwrap();
         pending.file().write_all(b"new").unwrap();
         pending.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");

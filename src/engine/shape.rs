@@ -79,6 +79,10 @@ pub struct FileCounts {
     pub bytes_unread: u64,
     /// Files that are not flow logs by name, left alone.
     pub ignored: u64,
+    /// Symlinks to files or folders the walk had already seen.
+    pub repeats: u64,
+    /// Symlinks that lead nowhere.
+    pub broken_links: u64,
 }
 
 /// Why a run did not succeed, and how: the command line maps `kind` to an

@@ -2,8 +2,8 @@
 //! with a public, an application and a data subnet, a NAT gateway and a
 //! few instances; records drawn from a mix of kinds of traffic.
 
+use super::options::{Options, FILE_INTERVAL, MAX_AGGREGATION};
 use super::rng::{mix, Rng};
-use super::{Options, FILE_INTERVAL, MAX_AGGREGATION};
 
 /// One flow log: an account and region, its VPC and network interfaces.
 pub(super) struct Stream {

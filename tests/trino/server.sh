@@ -2,6 +2,7 @@
 # A single-node Trino 476 for flowq's tests, on 127.0.0.1 only.
 #
 #   tests/trino/server.sh start    fetch (or reuse), configure, start, wait
+#   tests/trino/server.sh fetch    only fetch the tarball into the Maven repository
 #   tests/trino/server.sh stop     stop the server this script started, by PID
 #   tests/trino/server.sh status   say whether it runs, and where
 #   tests/trino/server.sh env      print FLOWQ_TRINO_URL=... and FLOWQ_TRINO_FILES=...
@@ -13,7 +14,10 @@
 # Everything lives in .cache/trino/ (ignored by git): the unpacked server,
 # its generated config, its data dir, the `files/` root that the `hive`
 # catalog sees as local:///, the PID, port and log. The tarball itself
-# stays in the local Maven cache, so a second run downloads nothing.
+# stays in the local Maven repository ($MAVEN_REPO, default
+# ~/.m2/repository), so a second run downloads nothing. The repository is
+# passed to Maven explicitly (-Dmaven.repo.local): left to itself, Maven
+# picks it from the JVM's user.home and settings.xml, not from $HOME.
 set -euo pipefail
 
 version=476
@@ -25,7 +29,8 @@ files="$cache/files"
 pid_file="$cache/server.pid"
 port_file="$cache/server.port"
 log="$cache/server.log"
-tarball="${MAVEN_REPO:-$HOME/.m2/repository}/io/trino/trino-server/$version/trino-server-$version.tar.gz"
+maven_repo="${MAVEN_REPO:-$HOME/.m2/repository}"
+tarball="$maven_repo/io/trino/trino-server/$version/trino-server-$version.tar.gz"
 startup_timeout=${FLOWQ_TRINO_STARTUP_TIMEOUT:-300}
 
 say() { echo "trino: $*" >&2; }
@@ -54,10 +59,13 @@ fetch() {
   if [ -f "$tarball" ]; then
     return
   fi
-  say "fetching io.trino:trino-server:$version:tar.gz into the Maven cache (~820 MB)"
+  say "fetching io.trino:trino-server:$version:tar.gz into $maven_repo (~820 MB)"
   local t0=$SECONDS
-  mvn -q -B dependency:get -Dartifact="io.trino:trino-server:$version:tar.gz" -Dtransitive=false >&2 ||
+  mvn -q -B dependency:get -Dmaven.repo.local="$maven_repo" \
+    -Dartifact="io.trino:trino-server:$version:tar.gz" -Dtransitive=false >&2 ||
     die "mvn could not fetch io.trino:trino-server:$version:tar.gz (see above)"
+  [ -f "$tarball" ] ||
+    die "mvn reported success, but $tarball is not there; set MAVEN_REPO to the Maven repository that holds io/trino/trino-server/$version/"
   say "fetched $(du -h "$tarball" | cut -f1) in $((SECONDS - t0))s"
 }
 
@@ -242,8 +250,9 @@ env_lines() {
 
 case "${1:-}" in
   start) start ;;
+  fetch) fetch ;;
   stop) stop ;;
   status) status ;;
   env) env_lines ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|fetch|stop|status|env" >&2; exit 2 ;;
 esac

@@ -18,8 +18,10 @@
 //! rather than guessed at: pruning only ever drops what provably cannot
 //! match.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::lang::ir::CheckedQuery;
 use crate::sql::partition::{self, PartitionRange};
@@ -60,6 +62,11 @@ pub(crate) struct Plan {
     pub parquet: Vec<PathBuf>,
     pub skipped: Skipped,
     pub ignored: u64,
+    /// Paths left out because they lead to a file or folder the walk had
+    /// already met (a symlink, or a hard link): nothing is read twice.
+    pub repeats: u64,
+    /// Symlinks that lead nowhere (or into a loop of symlinks).
+    pub broken_links: u64,
 }
 
 /// What a query allows: the partition range and the accounts and regions.
@@ -98,7 +105,7 @@ impl Pruning {
     }
 }
 
-/// Lists the files a query must read under `root`.
+/// Lists the files a query must read under `root` (a folder, or one file).
 pub(crate) fn plan(root: &Path, pruning: &Pruning) -> Result<Plan, LocalError> {
     let absolute = fs::canonicalize(root).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => LocalError::NoSource {
@@ -109,8 +116,7 @@ pub(crate) fn plan(root: &Path, pruning: &Pruning) -> Result<Plan, LocalError> {
     let mut plan = Plan::default();
     let metadata = fs::metadata(&absolute).map_err(|e| LocalError::io(root, e))?;
     if metadata.is_dir() {
-        let place = place_of(&absolute);
-        walk(root, &place, pruning, &mut plan, 0)?;
+        walk(root, &metadata, place_of(&absolute), pruning, &mut plan)?;
     } else {
         let parent = absolute.parent().map(place_of).unwrap_or_default();
         consider_file(root, metadata.len(), &parent, pruning, &mut plan);
@@ -118,43 +124,121 @@ pub(crate) fn plan(root: &Path, pruning: &Pruning) -> Result<Plan, LocalError> {
     Ok(plan)
 }
 
-/// Folders deeper than this are not followed (a symlink loop).
-const MAX_DEPTH: usize = 40;
+/// How the walk treats what is inside a folder.
+#[derive(Debug)]
+enum Treat {
+    /// Read it: the folder's place in the layout says what names mean.
+    Read(Place),
+    /// Pruned: flow-log files are counted as skipped, others as ignored.
+    CountSkipped,
+    /// Another AWS service's folder: everything is counted as ignored.
+    CountIgnored,
+}
 
+/// An entry of a folder still to visit, and how its folder is treated
+/// (shared by the folder's entries).
+type Pending = (PathBuf, fs::Metadata, Rc<Treat>);
+
+/// Walks the folder `root` depth first, entries in name order, with a
+/// stack rather than recursion: however deep a bucket copy lies, it is
+/// walked, and the depth costs memory, not the call stack. Symlinks are
+/// followed; each file and folder is visited once, by its first path in
+/// walk order, so a link to `.` or `..` neither loops nor reads a file
+/// twice.
 fn walk(
-    dir: &Path,
-    place: &Place,
+    root: &Path,
+    metadata: &fs::Metadata,
+    place: Place,
     pruning: &Pruning,
     plan: &mut Plan,
-    depth: usize,
 ) -> Result<(), LocalError> {
-    for (path, metadata) in sorted_entries(dir)? {
+    let mut seen = Seen::default();
+    seen.first_visit(root, metadata);
+    let mut pending: Vec<Pending> = Vec::new();
+    push_entries(root, Rc::new(Treat::Read(place)), &mut pending, plan)?;
+    while let Some((path, metadata, treat)) = pending.pop() {
+        if !seen.first_visit(&path, &metadata) {
+            plan.repeats += 1;
+            continue;
+        }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if metadata.is_dir() {
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            match place.enter(name) {
-                Entered::Folder(inner) if pruning.allows(&inner) => {
-                    walk(&path, &inner, pruning, plan, depth + 1)?;
-                }
-                Entered::Folder(_) => count(&path, depth + 1, &mut |name, size| {
-                    if FileKind::of(name).is_some() {
-                        plan.skipped.files += 1;
-                        plan.skipped.bytes += size;
-                    } else {
-                        plan.ignored += 1;
-                    }
-                })?,
-                Entered::OtherService => {
-                    count(&path, depth + 1, &mut |_, _| plan.ignored += 1)?;
-                }
-            }
+            let inner = match &*treat {
+                Treat::Read(place) => match place.enter(name) {
+                    Entered::Folder(inner) if pruning.allows(&inner) => Treat::Read(inner),
+                    Entered::Folder(_) => Treat::CountSkipped,
+                    Entered::OtherService => Treat::CountIgnored,
+                },
+                Treat::CountSkipped => Treat::CountSkipped,
+                Treat::CountIgnored => Treat::CountIgnored,
+            };
+            push_entries(&path, Rc::new(inner), &mut pending, plan)?;
         } else if metadata.is_file() {
-            consider_file(&path, metadata.len(), place, pruning, plan);
+            match &*treat {
+                Treat::Read(place) => consider_file(&path, metadata.len(), place, pruning, plan),
+                Treat::CountSkipped if FileKind::of(name).is_some() => {
+                    plan.skipped.files += 1;
+                    plan.skipped.bytes += metadata.len();
+                }
+                Treat::CountSkipped | Treat::CountIgnored => plan.ignored += 1,
+            }
         }
     }
     Ok(())
+}
+
+/// Pushes a folder's entries so that they come off the stack in name
+/// order (so every run reads files in the same order), with symlinks
+/// followed; links that lead nowhere are counted.
+fn push_entries(
+    dir: &Path,
+    treat: Rc<Treat>,
+    pending: &mut Vec<Pending>,
+    plan: &mut Plan,
+) -> Result<(), LocalError> {
+    let listing = fs::read_dir(dir).map_err(|e| LocalError::io(dir, e))?;
+    let mut entries = Vec::new();
+    for entry in listing {
+        let entry = entry.map_err(|e| LocalError::io(dir, e))?;
+        let path = entry.path();
+        match fs::metadata(&path) {
+            Ok(metadata) => entries.push((path, metadata, treat.clone())),
+            Err(_) if entry.file_type().is_ok_and(|t| t.is_symlink()) => plan.broken_links += 1,
+            Err(error) => return Err(LocalError::io(&path, error)),
+        }
+    }
+    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    pending.append(&mut entries);
+    Ok(())
+}
+
+/// The files and folders a walk has met, by identity rather than path.
+#[derive(Default)]
+struct Seen(HashSet<Identity>);
+
+/// A file's or folder's identity: device and inode where there are
+/// inodes, else the path with every symlink resolved.
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+impl Seen {
+    /// True the first time the walk meets this file or folder.
+    fn first_visit(&mut self, path: &Path, metadata: &fs::Metadata) -> bool {
+        self.0.insert(identity(path, metadata))
+    }
+}
+
+#[cfg(unix)]
+fn identity(_path: &Path, metadata: &fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _metadata: &fs::Metadata) -> Identity {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan: &mut Plan) {
@@ -194,35 +278,11 @@ fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan:
     });
 }
 
-/// A folder's entries in name order (so every run reads files in the same
-/// order), with symlinks followed.
-fn sorted_entries(dir: &Path) -> Result<Vec<(PathBuf, fs::Metadata)>, LocalError> {
-    let listing = fs::read_dir(dir).map_err(|e| LocalError::io(dir, e))?;
-    let mut entries = Vec::new();
-    for entry in listing {
-        let entry = entry.map_err(|e| LocalError::io(dir, e))?;
-        let path = entry.path();
-        // fs::metadata follows symlinks; a dangling one is skipped.
-        if let Ok(metadata) = fs::metadata(&path) {
-            entries.push((path, metadata));
-        }
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(entries)
-}
-
-/// Calls `seen(name, size)` for every file under `dir`, to count what a
-/// pruned folder holds.
-fn count(dir: &Path, depth: usize, seen: &mut dyn FnMut(&str, u64)) -> Result<(), LocalError> {
-    for (path, metadata) in sorted_entries(dir)? {
-        if metadata.is_dir() && depth < MAX_DEPTH {
-            count(&path, depth + 1, seen)?;
-        } else if metadata.is_file() {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            seen(name, metadata.len());
-        }
-    }
-    Ok(())
+/// Whether a file's name makes it a flow-log file the engine reads
+/// (`.log.gz`, `.log`) or knows (`.log.parquet`).
+pub(crate) fn is_flow_log_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    FileKind::of(name).is_some()
 }
 
 // ------------------------------------------------------------------ names

@@ -85,6 +85,11 @@ pub struct ScanStats {
     /// Files that are not flow logs by name (`*.log.gz`, `*.log`) or lie
     /// under another AWS service's folder, left alone.
     pub files_ignored: u64,
+    /// Paths left out because they lead to a file or folder already met
+    /// (symlinks, hard links): no file is read twice.
+    pub repeats: u64,
+    /// Symlinks that lead nowhere, or into a loop of symlinks.
+    pub broken_links: u64,
     /// Records (lines after the header) parsed.
     pub records_read: u64,
     pub rows_out: u64,
@@ -195,6 +200,12 @@ impl LocalError {
     }
 }
 
+/// Whether `--source` may name this file: flow-log files are named
+/// `*.log.gz`, `*.log` (or `*.log.parquet`).
+pub fn is_flow_log_file(path: &Path) -> bool {
+    layout::is_flow_log_name(path)
+}
+
 /// Runs a query over a local source and writes its rows to `sink`.
 pub fn run(
     query: &CheckedQuery,
@@ -265,6 +276,8 @@ fn run_within(
         files_unread: plan.files.len() as u64 - found.files_scanned,
         bytes_unread: plan.files.iter().map(|f| f.size).sum::<u64>() - found.bytes_scanned,
         files_ignored: plan.ignored,
+        repeats: plan.repeats,
+        broken_links: plan.broken_links,
         records_read: found.records_read,
         rows_out: found.rows.len() as u64,
     })
@@ -292,6 +305,12 @@ impl Engine for LocalEngine {
                 path: self.source.path.clone(),
             };
             return Err(EngineError::refused(missing.to_string()));
+        }
+        if self.source.path.is_file() && !is_flow_log_file(&self.source.path) {
+            return Err(EngineError::refused(format!(
+                "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz or *.log",
+                self.source.path.display()
+            )));
         }
         let result = run_within(query, &self.source, self.max_scan, sink, Some(progress));
         let stats = match result {
@@ -337,6 +356,8 @@ fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
             unread: stats.files_unread,
             bytes_unread: stats.bytes_unread,
             ignored: stats.files_ignored,
+            repeats: stats.repeats,
+            broken_links: stats.broken_links,
         }),
         elapsed,
         ..RunReport::default()
