@@ -460,10 +460,7 @@ fn loaded(config: Result<Config, Vec<Located>>) -> Result<Config, Failure> {
 }
 
 fn sample(args: SampleArgs) -> Result<u8, Failure> {
-    let options = commands::SampleOptions {
-        out: args.out,
-        start: args.start,
-        end: args.end,
+    let options = crate::sample::Options {
         flows_per_minute: args.flows_per_minute,
         accounts: args.accounts,
         regions: args.regions,
@@ -471,6 +468,7 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
         hourly: args.hourly,
         version: args.format_version,
         seed: args.seed,
+        ..crate::sample::Options::new(args.out, args.start, args.end)
     };
     eprintln!("{}", commands::sample(&options)?);
     Ok(exit::OK)

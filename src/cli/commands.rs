@@ -507,43 +507,17 @@ pub fn init(dir: &Path) -> Result<String, Failure> {
     Ok(out)
 }
 
-/// What `flowq sample` writes.
-#[derive(Clone, Debug)]
-pub struct SampleOptions {
-    pub out: PathBuf,
-    /// Unix seconds: the first record's start, and the end it starts before.
-    pub start: i64,
-    pub end: i64,
-    pub flows_per_minute: u32,
-    pub accounts: Vec<String>,
-    pub regions: Vec<String>,
-    pub layout: crate::sample::Layout,
-    pub hourly: bool,
-    pub version: crate::sample::FormatVersion,
-    pub seed: u64,
-}
-
 /// `flowq sample`: synthetic flow logs; returns the summary line.
-pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
-    let options = crate::sample::Options {
-        flows_per_minute: args.flows_per_minute,
-        accounts: args.accounts.clone(),
-        regions: args.regions.clone(),
-        layout: args.layout,
-        hourly: args.hourly,
-        version: args.version,
-        seed: args.seed,
-        ..crate::sample::Options::new(&args.out, args.start, args.end)
-    };
+pub fn sample(options: &crate::sample::Options) -> Result<String, Failure> {
     options.validate().map_err(Failure::usage)?;
-    let summary = crate::sample::generate(&options)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", args.out.display())))?;
+    let summary = crate::sample::generate(options)
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", options.out.display())))?;
     Ok(format!(
         "flowq sample: wrote {} files, {} records, {} ({} gzip) under {}",
         summary.files,
         summary.records,
         units::format_bytes(summary.bytes),
         units::format_bytes(summary.gzip_bytes),
-        args.out.display()
+        options.out.display()
     ))
 }

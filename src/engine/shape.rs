@@ -140,6 +140,15 @@ impl std::fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
+/// The SQL of a query for a table, for the engines that take SQL. SQL too
+/// long for the engine is refused before anything is sent.
+pub fn render_sql(
+    query: &CheckedQuery,
+    table: &crate::table::Table,
+) -> Result<String, EngineError> {
+    crate::sql::render::render(query, table).map_err(|e| EngineError::refused(e.to_string()))
+}
+
 /// How far a run has got, written by the engine while it runs and read by
 /// whoever shows progress. Counters are monotonic; `state` is the remote
 /// engine's word for where the query is (QUEUED, RUNNING).

@@ -5,7 +5,9 @@
 use super::settings::{AthenaTarget, RunOptions};
 use super::summary::{AthenaError, Summary};
 use crate::engine::output::RowSink;
-use crate::engine::shape::{Engine, EngineError, EngineKind, ErrorKind, Progress, RunReport};
+use crate::engine::shape::{
+    render_sql, Engine, EngineError, EngineKind, ErrorKind, Progress, RunReport,
+};
 use crate::lang::ir::CheckedQuery;
 use crate::table::Table;
 
@@ -18,9 +20,12 @@ pub struct AthenaEngine {
 }
 
 impl AthenaEngine {
-    fn sql(&self, query: &CheckedQuery) -> Result<String, EngineError> {
-        crate::sql::render::render(query, &self.table)
-            .map_err(|e| EngineError::refused(e.to_string()))
+    /// The run's options, with what the query says about partitions.
+    fn options_for(&self, query: &CheckedQuery) -> RunOptions {
+        RunOptions {
+            has_partition_predicate: !query.window.is_unbounded(),
+            ..self.options.clone()
+        }
     }
 }
 
@@ -32,11 +37,8 @@ impl Engine for AthenaEngine {
         progress: &Progress,
     ) -> Result<RunReport, EngineError> {
         let started = std::time::Instant::now();
-        let sql = self.sql(query)?;
-        let options = RunOptions {
-            has_partition_predicate: !query.window.is_unbounded(),
-            ..self.options.clone()
-        };
+        let sql = render_sql(query, &self.table)?;
+        let options = self.options_for(query);
         let summary = super::run_blocking(&self.target, &sql, &options, sink, progress)
             .map_err(EngineError::from)?;
         Ok(RunReport {
@@ -46,11 +48,8 @@ impl Engine for AthenaEngine {
     }
 
     fn dry_run(&self, query: &CheckedQuery) -> Result<String, EngineError> {
-        let sql = self.sql(query)?;
-        let options = RunOptions {
-            has_partition_predicate: !query.window.is_unbounded(),
-            ..self.options.clone()
-        };
+        let sql = render_sql(query, &self.table)?;
+        let options = self.options_for(query);
         super::dry_run(&self.target, query, &sql, &options).map_err(EngineError::from)
     }
 }

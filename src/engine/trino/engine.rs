@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::client::{Client, Config, Error};
 use crate::engine::output::RowSink;
-use crate::engine::shape::{Engine, EngineError, EngineKind, Progress, RunReport};
+use crate::engine::shape::{render_sql, Engine, EngineError, EngineKind, Progress, RunReport};
 use crate::lang::ir::CheckedQuery;
 use crate::table::Table;
 
@@ -20,13 +20,6 @@ pub struct TrinoEngine {
     pub table: Table,
 }
 
-impl TrinoEngine {
-    fn sql(&self, query: &CheckedQuery) -> Result<String, EngineError> {
-        crate::sql::render::render(query, &self.table)
-            .map_err(|e| EngineError::refused(e.to_string()))
-    }
-}
-
 impl Engine for TrinoEngine {
     fn run(
         &self,
@@ -34,7 +27,7 @@ impl Engine for TrinoEngine {
         sink: &mut dyn RowSink,
         _progress: &Progress,
     ) -> Result<RunReport, EngineError> {
-        let sql = self.sql(query)?;
+        let sql = render_sql(query, &self.table)?;
         let client = Client::new(self.config.clone());
         cancel_on_ctrl_c(client.cancel_handle()).map_err(EngineError::failed)?;
         let started = Instant::now();
@@ -60,7 +53,7 @@ impl Engine for TrinoEngine {
     }
 
     fn dry_run(&self, query: &CheckedQuery) -> Result<String, EngineError> {
-        let sql = self.sql(query)?;
+        let sql = render_sql(query, &self.table)?;
         Ok(format!(
             "-- dry run: would run on Trino at {} as user {} (catalog {}):\n{sql}\n",
             self.config.server,
