@@ -334,7 +334,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 .dir
                 .clone()
                 .unwrap_or_else(crate::cli::demo::default_dir);
-            return crate::cli::demo::demo(&dir, now, &mut std::io::stdout());
+            return crate::cli::demo::demo(&dir, now.unix(), &mut std::io::stdout());
         }
         Command::Check(args) => {
             let now = commands::now(&QueryOptions {
@@ -392,7 +392,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 &config,
                 args.source.as_deref(),
                 args.workgroup.as_deref(),
-                crate::time::now(),
+                crate::time::Time::now().map_err(Failure::usage)?,
             )?;
             print(&report)?;
             Ok(code)

@@ -13,6 +13,7 @@ use crate::lang::ir::Params;
 use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
+use crate::time::Time;
 use crate::units;
 
 /// Exit codes (docs/cli.md).
@@ -112,12 +113,12 @@ impl Resolved {
     }
 }
 
-pub fn now(options: &QueryOptions) -> Result<i64, Failure> {
+pub fn now(options: &QueryOptions) -> Result<Time, Failure> {
     match &options.now {
         Some(text) => {
             crate::time::parse_now(text).map_err(|e| Failure::usage(format!("--now: {e}")))
         }
-        None => Ok(crate::time::now()),
+        None => Time::now().map_err(Failure::usage),
     }
 }
 
@@ -397,7 +398,7 @@ pub fn publish(
     config: &Config,
     source: Option<&str>,
     workgroup: Option<&str>,
-    now: i64,
+    now: Time,
 ) -> Result<(String, u8), Failure> {
     use crate::engine::athena;
     let (searches, errors) = search::load_all(&config.catalog);
@@ -437,7 +438,7 @@ pub fn publish(
         }
         let options = QueryOptions {
             source: Some(source.name.clone()),
-            now: Some(crate::time::format_rfc3339(now)),
+            now: Some(now.to_string()),
             ..QueryOptions::default()
         };
         let resolved = resolve(config, &Target::Search(search.name.clone()), &options)?;
@@ -532,7 +533,7 @@ fn require_sql(source: &Source) -> Result<(), Failure> {
 pub fn check(
     config: Result<Config, Vec<Located>>,
     paths: &[PathBuf],
-    now: i64,
+    now: Time,
     json: bool,
     strict: bool,
 ) -> (String, u8) {
@@ -655,9 +656,9 @@ pub fn ddl(
                 .map_err(|e| Failure::usage(format!("--until: {e}")))?;
             // A date means the whole day: every hour of it on hourly schemes.
             let until = if until.is_date {
-                until.seconds + 86_399
+                until.time.saturating_plus(86_399)
             } else {
-                until.seconds
+                until.time
             };
             if until < since {
                 return Err(Failure::usage("--until is before --since"));
@@ -737,7 +738,9 @@ pub struct SampleOptions {
 /// `flowq sample`: synthetic flow logs; returns the summary line.
 pub fn sample(args: &SampleOptions) -> Result<String, Failure> {
     let time = |flag: &str, text: &str| {
-        crate::time::parse_now(text).map_err(|e| Failure::usage(format!("{flag}: {e}")))
+        crate::time::parse_now(text)
+            .map(Time::unix)
+            .map_err(|e| Failure::usage(format!("{flag}: {e}")))
     };
     let options = crate::sample::Options {
         flows_per_minute: args.flows_per_minute,

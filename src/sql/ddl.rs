@@ -15,6 +15,7 @@ use crate::schema::FieldType;
 use crate::sql::partition::{self, PartValue, PartitionRange};
 use crate::sql::render as sql;
 use crate::table::{FileFormat, Scheme, Table, TimePart};
+use crate::time::Time;
 
 /// A DDL identifier: backticked, with backticks doubled.
 pub fn ident(name: &str) -> String {
@@ -249,7 +250,7 @@ fn projection_properties(
 
 /// `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` for every partition
 /// between two instants, for tables without projection.
-pub fn add_partitions(source: &Source, since: i64, until: i64) -> Result<String, DdlError> {
+pub fn add_partitions(source: &Source, since: Time, until: Time) -> Result<String, DdlError> {
     let table = &source.table;
     let p = &table.partitioning;
     if p.scheme == Scheme::None {

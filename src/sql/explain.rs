@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use crate::sql::partition::{self, PartValue};
 use crate::sql::Compiled;
 use crate::table::{Scheme, Table};
-use crate::{time, units};
+use crate::time::Time;
+use crate::units;
 
 /// How many partitions `explain` lists before it only counts them.
 const MAX_LISTED: usize = 48;
@@ -81,8 +82,8 @@ pub fn explain(compiled: &Compiled, table: &Table) -> String {
 }
 
 /// A window as `[start, end)` in RFC 3339, naming the open ends.
-pub fn span(start: Option<i64>, end: Option<i64>) -> String {
-    let show = |t: Option<i64>, open: &str| t.map_or(open.to_string(), time::format_rfc3339);
+pub fn span(start: Option<Time>, end: Option<Time>) -> String {
+    let show = |t: Option<Time>, open: &str| t.map_or(open.to_string(), |t| t.to_string());
     format!(
         "[{}, {})",
         show(start, "the beginning"),

@@ -16,7 +16,7 @@
 
 use crate::lang::ir::{CheckedQuery, Filter, ResolvedWindow, Test};
 use crate::table::{PartitionKey, Scheme, Table, TimePart};
-use crate::time;
+use crate::time::Time;
 
 /// How much earlier than the window a file holding its records may be
 /// stamped (one 5-minute publishing interval).
@@ -25,14 +25,17 @@ pub const EARLY_SLACK: i64 = 5 * 60;
 /// The instants whose partitions may hold the window's records, inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartitionRange {
-    pub first: Option<i64>,
-    pub last: Option<i64>,
+    pub first: Option<Time>,
+    pub last: Option<Time>,
 }
 
+/// The padding stops at the ends of flowq's time range: no partition (no
+/// flow log) lies before 1970 or after 9999, so the range still holds every
+/// partition that can hold the window's records.
 pub fn range(window: &ResolvedWindow, lateness: i64) -> PartitionRange {
     PartitionRange {
-        first: window.start.map(|t| t - EARLY_SLACK),
-        last: window.end.map(|t| t + lateness),
+        first: window.start.map(|t| t.saturating_plus(-EARLY_SLACK)),
+        last: window.end.map(|t| t.saturating_plus(lateness)),
     }
 }
 
@@ -68,8 +71,8 @@ pub enum PartitionPredicate {
 
 /// The partition key of the partition holding instant `t`, one value per
 /// time part of the scheme.
-pub fn key(scheme: Scheme, t: i64) -> Vec<PartValue> {
-    let (y, m, d, h, _) = time::utc_fields(t);
+pub fn key(scheme: Scheme, t: Time) -> Vec<PartValue> {
+    let (y, m, d, h, _) = t.fields();
     scheme
         .parts()
         .iter()
@@ -202,7 +205,7 @@ pub fn enumerate(scheme: Scheme, range: PartitionRange, max: usize) -> Option<Ve
     }
     let step = if scheme.is_hourly() { 3600 } else { 86_400 };
     let mut keys: Vec<Vec<PartValue>> = Vec::new();
-    let mut t = first - first.rem_euclid(step);
+    let mut t = first.floor(step);
     while t <= last {
         let k = key(scheme, t);
         if keys.last() != Some(&k) {
@@ -211,7 +214,10 @@ pub fn enumerate(scheme: Scheme, range: PartitionRange, max: usize) -> Option<Ve
         if keys.len() > max {
             return None;
         }
-        t += step;
+        match t.plus(step) {
+            Ok(next) => t = next,
+            Err(_) => break,
+        }
     }
     Some(keys)
 }
@@ -228,8 +234,8 @@ mod tests {
         }
     }
 
-    fn at(text: &str) -> i64 {
-        time::parse_now(text).unwrap()
+    fn at(text: &str) -> Time {
+        crate::time::parse_now(text).unwrap()
     }
 
     #[test]
@@ -306,5 +312,19 @@ mod tests {
         assert_eq!(enumerate(Scheme::Day, range, 100).unwrap().len(), 2);
         assert_eq!(enumerate(Scheme::DateHour, range, 100).unwrap().len(), 3);
         assert_eq!(enumerate(Scheme::DateHour, range, 2), None);
+    }
+
+    #[test]
+    fn the_range_stops_at_the_ends_of_time() {
+        let window = ResolvedWindow {
+            start: Some(Time::EARLIEST),
+            end: Some(Time::LATEST),
+            is_default: false,
+        };
+        let range = range(&window, 30 * 60);
+        assert_eq!(
+            (range.first, range.last),
+            (Some(Time::EARLIEST), Some(Time::LATEST))
+        );
     }
 }
