@@ -200,3 +200,36 @@ fn times_outside_1970_to_9999_are_located_errors() {
         );
     }
 }
+
+/// Issue 10, item 14: explain's work does not grow with the window.
+#[test]
+fn explain_summarises_a_long_window_in_bounded_time() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let case =
+            Case::read("# scheme: hive-hourly\n# now: 9999-12-30T00:00:00Z\nsince 1970-01-02\n");
+        let compiled = flowq::sql::compile(&case.text, &case.context()).unwrap();
+        let explained = flowq::sql::explain::explain(&compiled, &case.table);
+        let huge = compile_at(common::DEFAULT_NOW, "last 99999999999d");
+        let _ = done.send((explained, huge.is_err()));
+    });
+    let (explained, huge_refused) = finished
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("explain took over 20 s");
+    assert!(huge_refused);
+    // Partitions of [1970-01-01T23:55:00Z, 9999-12-30T00:30:00Z]: the hours
+    // from 1970-01-01T23:00 (82800 s) to 9999-12-30T00:00
+    // (253402128000 s): (253402128000 - 82800) / 3600 + 1.
+    let expected = "\
+touches:    70389458 partitions
+  year=1970/month=01/day=01/hour=23/
+  year=1970/month=01/day=02/hour=00/
+  year=1970/month=01/day=02/hour=01/
+  ... 70389452 more partitions ...
+  year=9999/month=12/day=29/hour=22/
+  year=9999/month=12/day=29/hour=23/
+  year=9999/month=12/day=30/hour=00/
+sql:
+";
+    assert!(explained.contains(expected), "{explained}");
+}

@@ -248,6 +248,9 @@ fn projection_properties(
     Ok(out)
 }
 
+/// The most partitions one `flowq ddl --partitions` adds.
+const MAX_ADDED_PARTITIONS: u64 = 100_000;
+
 /// `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` for every partition
 /// between two instants, for tables without projection.
 pub fn add_partitions(source: &Source, since: Time, until: Time) -> Result<String, DdlError> {
@@ -264,8 +267,15 @@ pub fn add_partitions(source: &Source, since: Time, until: Time) -> Result<Strin
         first: Some(since),
         last: Some(until),
     };
-    let keys = partition::enumerate(p.scheme, range, 100_000)
-        .ok_or_else(|| DdlError("more than 100000 partitions: give a shorter range".into()))?;
+    let partitions = partition::Partitions::of(p.scheme, range)
+        .ok_or_else(|| DdlError("give both ends of the range".into()))?;
+    if partitions.len() > MAX_ADDED_PARTITIONS {
+        return Err(DdlError(format!(
+            "{} partitions is more than {MAX_ADDED_PARTITIONS}: give a shorter range",
+            partitions.len()
+        )));
+    }
+    let keys: Vec<Vec<PartValue>> = partitions.keys(0, partitions.len()).collect();
     let accounts = enum_values(source, p.account_column.as_deref(), |pr| &pr.accounts)?;
     let regions = enum_values(source, p.region_column.as_deref(), |pr| &pr.regions)?;
     let mut out = String::new();
