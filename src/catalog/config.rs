@@ -182,15 +182,19 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config, Vec<Located>> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let help = Some("name an existing file with --config or FLOWQ_CONFIG".to_string());
-            vec![Located::error(
-                &origin,
-                "",
-                (1, 1),
-                format!("cannot read the config: {e}"),
-                help,
-            )]
+        let text = yaml::read_file(path).map_err(|e| {
+            vec![match e {
+                yaml::ReadError::Io(e) => Located::error(
+                    &origin,
+                    "",
+                    (1, 1),
+                    format!("cannot read the config: {e}"),
+                    Some("name an existing file with --config or FLOWQ_CONFIG".to_string()),
+                ),
+                yaml::ReadError::Content(e) => {
+                    Located::error(&origin, "", (e.line, e.column), e.message, e.help)
+                }
+            }]
         })?;
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Config::parse(&text, &origin, &dir).map(|mut c| {
@@ -201,6 +205,7 @@ impl Config {
 
     /// Parses config text; `dir` is where relative paths start.
     pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, Vec<Located>> {
+        let text = yaml::without_bom(text);
         let at = Locator { text, origin };
         let file: ConfigFile = yaml::from_str(text).map_err(|e| vec![at.yaml(e)])?;
         let mut errors = Vec::new();

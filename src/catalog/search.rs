@@ -345,14 +345,11 @@ pub fn load_search(path: &Path) -> Result<Search, LoadErrors> {
     let error = |line: usize, column: usize, text: &str, message: String, help: Option<String>| {
         Located::error(&origin, text, (line, column), message, help)
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![error(
-            1,
-            1,
-            "",
-            format!("cannot read the search: {e}"),
-            None,
-        )]
+    let text = yaml::read_file(path).map_err(|e| {
+        vec![match e {
+            yaml::ReadError::Io(e) => error(1, 1, "", format!("cannot read the search: {e}"), None),
+            yaml::ReadError::Content(e) => error(e.line, e.column, "", e.message, e.help),
+        }]
     })?;
     let name = path
         .file_stem()

@@ -7,9 +7,18 @@
 //! in the text, so a query inside a YAML file gets errors at its own
 //! file:line:col.
 
+use std::io::Read;
+use std::path::Path;
+
 use serde::de::DeserializeOwned;
 
 use crate::suggest;
+
+/// The largest config or search file flowq reads. Real ones are a few KB;
+/// the cap keeps an endless device or a runaway file from filling memory.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+const BYTE_ORDER_MARK: char = '\u{feff}';
 
 /// A YAML or schema error, located in the file (1-based).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,8 +29,77 @@ pub struct YamlError {
     pub help: Option<String>,
 }
 
+/// Why a file could not be read as YAML text.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// It was read but is not text flowq accepts: too large, not UTF-8.
+    Content(YamlError),
+}
+
+/// Reads a config or search file: at most [`MAX_FILE_BYTES`] (plus one, to
+/// tell a file at the cap from a larger one), so a device like /dev/zero,
+/// a FIFO or a huge file costs no more than that; UTF-8 only; a leading
+/// byte-order mark is dropped (editors hide it, so positions stay the ones
+/// the user sees).
+pub fn read_file(path: &Path) -> Result<String, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::Content(too_large()));
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[valid];
+        let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = position_after(&before);
+        ReadError::Content(YamlError {
+            message: format!("the file is not UTF-8 text: byte 0x{bad:02X} here"),
+            line,
+            column,
+            help: Some("save the file as UTF-8".into()),
+        })
+    })?;
+    if text.starts_with(BYTE_ORDER_MARK) {
+        text.drain(..BYTE_ORDER_MARK.len_utf8());
+    }
+    Ok(text)
+}
+
+/// `text` without a leading byte-order mark.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
+}
+
+/// The 1-based (line, column) of the character just after `text`.
+fn position_after(text: &str) -> (usize, usize) {
+    let line = text.matches('\n').count() + 1;
+    let last_line = text.rsplit('\n').next().unwrap_or("");
+    (line, last_line.chars().count() + 1)
+}
+
+fn too_large() -> YamlError {
+    YamlError {
+        message: format!(
+            "the file is larger than 1 MiB ({MAX_FILE_BYTES} bytes), flowq's limit for config and search files"
+        ),
+        line: 1,
+        column: 1,
+        help: Some("a config or saved search is a few KB: is this the right file?".into()),
+    }
+}
+
 /// Deserializes a document; unknown keys are errors when `T` denies them.
+/// The text is checked for size first.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    let text = without_bom(text);
+    if text.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
     serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()

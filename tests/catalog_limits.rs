@@ -1,0 +1,124 @@
+//! Hostile and careless catalog files (issue 10): configs and saved
+//! searches that are too large, too deep, start with a byte-order mark, or
+//! hold values that would empty every query. Each is refused (or read) with
+//! a located message, in bounded time and memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use flowq::catalog::config::Config;
+use flowq::catalog::search;
+use flowq::lang::diagnostic::Located;
+
+/// A fresh folder under the target directory.
+fn folder(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("catalog-limits")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `work` on another thread and fails the test when it takes longer
+/// than `seconds` (the work is left running: the test process ends soon).
+fn within<T: Send + 'static>(seconds: u64, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(seconds))
+        .unwrap_or_else(|_| panic!("took over {seconds} s"))
+}
+
+fn one_error(errors: &[Located]) -> &Located {
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    &errors[0]
+}
+
+const SEARCH_HEAD: &str = "title: x\ndescription: y\nquery: dport 22 last 1h\n";
+
+// ------------------------------------------------------------------ size
+
+#[test]
+fn a_config_over_one_mebibyte_is_refused_before_parsing() {
+    let dir = folder("config-too-large");
+    // A regular file of zero bytes, then the endless devices: each stops
+    // at the cap instead of reading (and holding) all of it.
+    let zeros = dir.join("flowq.yaml");
+    std::fs::write(&zeros, vec![0u8; 2 << 20]).unwrap();
+    for path in [
+        zeros,
+        PathBuf::from("/dev/zero"),
+        PathBuf::from("/dev/urandom"),
+    ] {
+        let shown = path.display().to_string();
+        let errors = within(10, move || Config::load(&path).unwrap_err());
+        let e = one_error(&errors);
+        assert_eq!(
+            (e.origin.as_str(), e.line, e.column),
+            (shown.as_str(), 1, 1)
+        );
+        assert!(
+            e.message.contains("larger than 1 MiB"),
+            "{shown}: {}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn a_search_over_one_mebibyte_is_refused() {
+    let dir = folder("search-too-large");
+    let path = dir.join("big.yaml");
+    let filler = format!("# {}\n", "x".repeat(1000)).repeat(1100);
+    std::fs::write(&path, format!("{SEARCH_HEAD}{filler}")).unwrap();
+    let errors = search::load_search(&path).err().expect("refused");
+    let e = one_error(&errors);
+    assert!(e.message.contains("larger than 1 MiB"), "{}", e.message);
+    // Just under the cap is read.
+    let filler = format!("# {}\n", "x".repeat(1000)).repeat(1000);
+    std::fs::write(&path, format!("{SEARCH_HEAD}{filler}")).unwrap();
+    assert!(search::load_search(&path).is_ok());
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let dir = folder("not-utf8");
+    let path = dir.join("latin1.yaml");
+    std::fs::write(&path, b"title: x\ndescription: caf\xe9\nquery: dport 22\n").unwrap();
+    let errors = search::load_search(&path).unwrap_err();
+    let e = one_error(&errors);
+    assert_eq!((e.line, e.column), (2, 17), "{e:?}");
+    assert!(e.message.contains("not UTF-8"), "{}", e.message);
+}
+
+// ------------------------------------------------------------------ BOM
+
+#[test]
+fn a_byte_order_mark_is_read_past() {
+    let dir = folder("bom");
+    std::fs::create_dir_all(dir.join("searches")).unwrap();
+    let config = dir.join("flowq.yaml");
+    std::fs::write(
+        &config,
+        "\u{feff}default_source: prod\nsources:\n  prod:\n    engine: athena\n",
+    )
+    .unwrap();
+    let loaded = Config::load(&config).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(loaded.default_source, "prod");
+
+    let path = dir.join("searches/with-bom.yaml");
+    std::fs::write(&path, format!("\u{feff}{SEARCH_HEAD}")).unwrap();
+    let search = search::load_search(&path).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(search.description, "y");
+
+    // Positions are the ones an editor shows, which hides the mark.
+    std::fs::write(&path, format!("\u{feff}titel: x\n{}", &SEARCH_HEAD[9..])).unwrap();
+    let errors = search::load_search(&path).unwrap_err();
+    let e = one_error(&errors);
+    assert_eq!((e.line, e.column), (1, 1), "{e:?}");
+    assert!(e.message.contains("unknown field 'titel'"), "{}", e.message);
+}
