@@ -95,6 +95,61 @@ fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
     assert!(e.message.contains("not UTF-8"), "{}", e.message);
 }
 
+// ------------------------------------------------------------------ nesting
+
+#[test]
+fn deep_nesting_is_refused_in_linear_time_at_its_place() {
+    let dir = folder("nesting");
+    let deep = 200_000;
+    let cases = [
+        // (tags: value, the column of the 65th level on line 4)
+        ("[".repeat(deep), 6 + 64),
+        ("{a: ".repeat(deep / 4), 6 + 4 * 63 + 1),
+        (format!("\n{}x", "- ".repeat(deep / 2)), 0),
+        (format!("[{}", "'a', [".repeat(deep / 6)), 6 + 1 + 6 * 63),
+    ];
+    for (i, (value, column)) in cases.into_iter().enumerate() {
+        let path = dir.join(format!("deep-{i}.yaml"));
+        std::fs::write(&path, format!("{SEARCH_HEAD}tags: {value}\n")).unwrap();
+        let shown = path.display().to_string();
+        let errors = within(10, move || search::load_search(&path).unwrap_err());
+        let e = one_error(&errors);
+        assert!(
+            e.message.contains("nested more than 64 levels deep"),
+            "{shown}: {}",
+            e.message
+        );
+        if column > 0 {
+            assert_eq!((e.line, e.column), (4, column), "{shown}");
+        } else {
+            // `tags:` on line 4, the dashes on line 5: the 64th dash
+            // opens the 65th level (the file's mapping is the first).
+            assert_eq!((e.line, e.column), (5, 2 * 63 + 1), "{shown}");
+        }
+    }
+}
+
+#[test]
+fn ordinary_nesting_and_brackets_in_text_are_read() {
+    let dir = folder("shallow");
+    let path = dir.join("shallow.yaml");
+    let text = format!(
+        "title: x\ndescription: |\n  [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n\
+         query: 'dport {{22, 3389}} # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['\n\
+         owner: \"{}\"\n\
+         tags: {}x{}\n",
+        "{".repeat(70),
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    std::fs::write(&path, text).unwrap();
+    let errors = search::load_search(&path).unwrap_err();
+    // Sixty levels are allowed: the error is serde's, about the type.
+    let e = one_error(&errors);
+    assert!(e.message.contains("tags"), "{}", e.message);
+    assert!(!e.message.contains("nested"), "{}", e.message);
+}
+
 // ------------------------------------------------------------------ BOM
 
 #[test]
