@@ -177,3 +177,80 @@ fn a_byte_order_mark_is_read_past() {
     assert_eq!((e.line, e.column), (1, 1), "{e:?}");
     assert!(e.message.contains("unknown field 'titel'"), "{}", e.message);
 }
+
+// ------------------------------------------------------------------ config ranges
+
+fn config_errors(source_lines: &str) -> Vec<Located> {
+    let text = format!("sources:\n  prod:\n{source_lines}");
+    match Config::parse(&text, "flowq.yaml", Path::new("/repo")) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(errors) => errors,
+    }
+}
+
+/// Issue 10, item 8: each value that would empty every query (or make a
+/// nonsense table) is refused at its value, naming the allowed range.
+#[test]
+fn config_values_out_of_range_are_refused_at_their_value() {
+    let cases = [
+        ("    default_limit: 0\n", "1 to 1000000"),
+        ("    default_limit: 99999999999\n", "1 to 1000000"),
+        ("    default_window: 0s\n", "1m to 366d"),
+        ("    default_window: 367d\n", "1m to 366d"),
+        ("    lateness: 99999999999d\n", "0s to 7d"),
+        ("    lateness: 8d\n", "0s to 7d"),
+        ("    max_scan: 0\n", "at least 10M"),
+        ("    max_scan: 1M\n", "at least 10M"),
+        (
+            "    projection: { enabled: true, start: 9999/99/99 }\n",
+            "a date from 1970/01/01 to 2099/12/31",
+        ),
+        (
+            "    projection: { enabled: true, start: 2026/02/30 }\n",
+            "a date from 1970/01/01 to 2099/12/31",
+        ),
+        (
+            "    projection: { enabled: true, start: 2100/01/01 }\n",
+            "a date from 1970/01/01 to 2099/12/31",
+        ),
+    ];
+    for (line, range) in cases {
+        let errors = config_errors(&format!("    engine: athena\n{line}"));
+        let e = one_error(&errors);
+        // The value's own column on line 4.
+        let value = line.split(": ").last().unwrap().trim_end();
+        let value = value
+            .split("start: ")
+            .last()
+            .unwrap()
+            .trim_end_matches(" }");
+        let column = line.find(value).unwrap() + 1;
+        assert_eq!((e.line, e.column), (4, column), "{line}{e:?}");
+        assert!(e.message.contains(range), "{line}{}", e.message);
+    }
+}
+
+#[test]
+fn config_values_at_the_ends_of_their_ranges_are_accepted() {
+    for line in [
+        "    default_limit: 1\n",
+        "    default_limit: 1000000\n",
+        "    default_window: 1m\n",
+        "    default_window: 366d\n",
+        "    lateness: 0s\n",
+        "    lateness: 7d\n",
+        "    max_scan: 10M\n",
+        "    projection: { enabled: true, start: 1970/01/01 }\n",
+        "    projection: { enabled: true, start: 2099-12-31 }\n",
+    ] {
+        let text = format!("sources:\n  prod:\n    engine: athena\n{line}");
+        if let Err(e) = Config::parse(&text, "flowq.yaml", Path::new("/repo")) {
+            panic!("{line}{e:#?}");
+        }
+    }
+    // A local source may cap its scans lower: it is not billed per 10 MB.
+    let text = "sources:\n  disk:\n    engine: local\n    path: ./logs\n    max_scan: 1\n";
+    assert!(Config::parse(text, "flowq.yaml", Path::new("/repo")).is_ok());
+    let text = "sources:\n  disk:\n    engine: local\n    path: ./logs\n    max_scan: 0\n";
+    assert!(Config::parse(text, "flowq.yaml", Path::new("/repo")).is_err());
+}
