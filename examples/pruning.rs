@@ -60,7 +60,7 @@ const SCHEMES: [Scheme; 4] = [
 ];
 
 fn t(text: &str) -> i64 {
-    flowq::time::parse_now(text).unwrap()
+    flowq::time::parse_now(text).unwrap().unix()
 }
 
 fn main() {
@@ -179,7 +179,7 @@ fn compile(query: &str, table: &Table) -> flowq::sql::Compiled {
     let params = Params::default();
     let ctx = CheckContext {
         table,
-        now: t(END),
+        now: flowq::time::parse_now(END).unwrap(),
         params: &params,
     };
     flowq::sql::compile(query, &ctx).unwrap()
@@ -187,7 +187,7 @@ fn compile(query: &str, table: &Table) -> flowq::sql::Compiled {
 
 fn window_bounds(query: &str, table: &Table) -> (i64, i64) {
     let window = compile(query, table).checked.window;
-    (window.start.unwrap(), window.end.unwrap())
+    (window.start.unwrap().unix(), window.end.unwrap().unix())
 }
 
 fn run(trino: &Client, query: &str, table: &Table) -> (i64, QueryStats) {

@@ -82,7 +82,7 @@ fn every_broken_catalog_gets_located_findings() {
 #[test]
 fn check_reports_json_for_ci_tools() {
     let config = Config::load(Path::new("tests/catalogs/query-parse-error/flowq.yaml"));
-    let (json, code) = commands::check(config, &[], 0, true, false);
+    let (json, code) = commands::check(config, &[], flowq::time::Time::EARLIEST, true, false);
     assert_eq!(code, 1);
     assert_eq!(
         json,

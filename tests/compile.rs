@@ -110,3 +110,133 @@ fn sql_past_athenas_limit_is_refused_not_sent() {
         errors[0].message
     );
 }
+
+// ------------------------------------------------- times at the range's edges
+
+/// 9999-12-31T00:00:00Z in Unix seconds: 9999-12-31T23:59:59Z is the
+/// well-known 253402300799, and the day starts 86399 s before it.
+const LAST_DAY: i64 = 253_402_300_799 - 86_399;
+
+fn compile_at(now: &str, query: &str) -> Result<flowq::sql::Compiled, String> {
+    let case = Case::read(&format!("# now: {now}\n{query}\n"));
+    flowq::sql::compile(&case.text, &case.context())
+        .map_err(|errors| diagnostic::render_all(&errors, "query", &SourceText::new(&case.text)))
+}
+
+#[test]
+fn the_year_9999_is_a_time_not_a_wrapped_number() {
+    let sql = compile_at(common::DEFAULT_NOW, "start < 9999-12-31 last 1h")
+        .unwrap()
+        .sql;
+    assert!(sql.contains(&format!("\"start\" < {LAST_DAY}")), "{sql}");
+
+    let until = compile_at(common::DEFAULT_NOW, "until 9999-12-31").unwrap();
+    assert!(
+        until.sql.contains(&format!("\"start\" < {LAST_DAY}")),
+        "{}",
+        until.sql
+    );
+    assert!(
+        until.sql.contains("\"date\" <= DATE '9999-12-31'"),
+        "{}",
+        until.sql
+    );
+
+    for query in [
+        "since 2026-11-26T00:00:00Z until 9999-12-31T00:00:00Z",
+        "between 2026-01-01 and 9999-12-31",
+    ] {
+        let compiled = compile_at(common::DEFAULT_NOW, query).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            compiled
+                .checked
+                .window
+                .end
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("9999-12-31T00:00:00Z"),
+            "{query}"
+        );
+    }
+    // The last second flowq handles, written with an offset.
+    let compiled = compile_at("9999-12-31T23:59:59Z", "since 9999-12-31T23:59:58+00:00").unwrap();
+    assert_eq!(
+        compiled.checked.window.start.unwrap().to_string(),
+        "9999-12-31T23:59:58Z"
+    );
+}
+
+#[test]
+fn times_outside_1970_to_9999_are_located_errors() {
+    let cases = [
+        // (now, query, the error's column, what it says)
+        (
+            common::DEFAULT_NOW,
+            "last 99999999999d",
+            6,
+            "before 1970-01-01T00:00:00Z",
+        ),
+        (
+            common::DEFAULT_NOW,
+            "since 1969-12-31T23:59:59Z",
+            7,
+            "before 1970-01-01T00:00:00Z",
+        ),
+        (
+            common::DEFAULT_NOW,
+            "start > 9999-12-31T23:00:00-01:00 last 1h",
+            9,
+            "after 9999-12-31T23:59:59Z",
+        ),
+        (
+            "9999-12-31T23:59:59Z",
+            "on 9999-12-31",
+            4,
+            "after 9999-12-31T23:59:59Z",
+        ),
+    ];
+    for (now, query, column, says) in cases {
+        let rendered = match compile_at(now, query) {
+            Ok(compiled) => panic!("{query} compiled:\n{}", compiled.sql),
+            Err(rendered) => rendered,
+        };
+        assert!(
+            rendered.contains(&format!("query:2:{column}: error[E002]: "))
+                && rendered.contains(says),
+            "{query}:\n{rendered}"
+        );
+    }
+}
+
+/// Issue 10, item 14: explain's work does not grow with the window.
+#[test]
+fn explain_summarises_a_long_window_in_bounded_time() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let case =
+            Case::read("# scheme: hive-hourly\n# now: 9999-12-30T00:00:00Z\nsince 1970-01-02\n");
+        let compiled = flowq::sql::compile(&case.text, &case.context()).unwrap();
+        let explained = flowq::sql::explain::explain(&compiled, &case.table);
+        let huge = compile_at(common::DEFAULT_NOW, "last 99999999999d");
+        let _ = done.send((explained, huge.is_err()));
+    });
+    let (explained, huge_refused) = finished
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("explain took over 20 s");
+    assert!(huge_refused);
+    // Partitions of [1970-01-01T23:55:00Z, 9999-12-30T00:30:00Z]: the hours
+    // from 1970-01-01T23:00 (82800 s) to 9999-12-30T00:00
+    // (253402128000 s): (253402128000 - 82800) / 3600 + 1.
+    let expected = "\
+touches:    70389458 partitions
+  year=1970/month=01/day=01/hour=23/
+  year=1970/month=01/day=02/hour=00/
+  year=1970/month=01/day=02/hour=01/
+  ... 70389452 more partitions ...
+  year=9999/month=12/day=29/hour=22/
+  year=9999/month=12/day=29/hour=23/
+  year=9999/month=12/day=30/hour=00/
+sql:
+";
+    assert!(explained.contains(expected), "{explained}");
+}

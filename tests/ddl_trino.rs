@@ -30,7 +30,7 @@ fn location(account_and_region: bool) -> Location {
         } else {
             "s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/".into()
         },
-        first_day: flowq::time::parse_now("2025-01-01").unwrap(),
+        first_day: flowq::time::parse_now("2025-01-01").unwrap().unix(),
         accounts: vec!["123456789012".into(), "210987654321".into()],
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
     }

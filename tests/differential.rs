@@ -100,7 +100,7 @@ const SETUPS: [Setup; 6] = [
 ];
 
 fn t(text: &str) -> i64 {
-    flowq::time::parse_now(text).unwrap()
+    flowq::time::parse_now(text).unwrap().unix()
 }
 
 /// A table over sample files, and the folder the local engine reads.
@@ -672,7 +672,7 @@ struct Case {
 fn check(text: &str, table: &Table, params: &Params) -> Result<(CheckedQuery, String), String> {
     let ctx = CheckContext {
         table,
-        now: t(NOW),
+        now: flowq::time::parse_now(NOW).unwrap(),
         params,
     };
     flowq::sql::compile(text, &ctx)

@@ -357,6 +357,21 @@ fn the_window_is_an_overlap_with_a_half_open_end() {
     assert_eq!(count(&f, "all time"), 6);
 }
 
+/// Issue 10, item 5: a window ending in the year 9999 reads every file
+/// (it used to wrap to i64::MIN and read none).
+#[test]
+fn a_window_ending_in_9999_reads_every_file() {
+    let f = flows("a_window_ending_in_9999_reads_every_file");
+    // The nine records of `flows` all start in 2026.
+    assert_eq!(count(&f, "until 9999-12-31"), 9);
+    assert_eq!(
+        count(&f, "since 2026-11-27T00:00:00Z until 9999-12-31T23:59:59Z"),
+        9
+    );
+    let (_, stats) = run(&f, "until 9999-12-31 | count");
+    assert_eq!((stats.files_scanned, stats.files_skipped), (2, 0));
+}
+
 #[test]
 fn global_aggregates_follow_sql_rules() {
     let f = flows("global_aggregates_follow_sql_rules");

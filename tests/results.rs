@@ -46,8 +46,8 @@ fn sample_folder() -> &'static Sample {
         if root.exists() {
             std::fs::remove_dir_all(&root).unwrap();
         }
-        let start = flowq::time::parse_now(SAMPLE_START).unwrap();
-        let end = flowq::time::parse_now(SAMPLE_END).unwrap();
+        let start = flowq::time::parse_now(SAMPLE_START).unwrap().unix();
+        let end = flowq::time::parse_now(SAMPLE_END).unwrap().unix();
         let default_layout = Options {
             flows_per_minute: FLOWS_PER_MINUTE,
             accounts: vec!["111122223333".into()],

@@ -132,14 +132,15 @@ fn parse_key(key: &Path, layout: Layout, hourly: bool) -> Key {
     let num = |range: std::ops::Range<usize>| stamp[range].parse::<i8>().unwrap();
     let minute = num(11..13);
     assert_eq!(minute % 5, 0, "files are per 5 minutes: {name}");
-    let time = flowq::time::from_utc_fields(
+    let time = flowq::time::Time::from_fields(
         stamp[0..4].parse().unwrap(),
         num(4..6),
         num(6..8),
         num(9..11),
         minute,
     )
-    .unwrap();
+    .unwrap()
+    .unix();
     Key {
         account,
         region,

@@ -305,7 +305,9 @@ fn instant(short: &str) -> i64 {
     } else {
         time.to_string()
     };
-    flowq::time::parse_now(&format!("{date}T{time}Z")).unwrap()
+    flowq::time::parse_now(&format!("{date}T{time}Z"))
+        .unwrap()
+        .unix()
 }
 
 const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path";
@@ -495,7 +497,7 @@ fn compile(query: &str, table: &Table, now: &str) -> String {
     let params = Params::default();
     let ctx = CheckContext {
         table,
-        now: instant(now),
+        now: flowq::time::Time::from_unix(instant(now)).unwrap(),
         params: &params,
     };
     match flowq::sql::compile(query, &ctx) {
@@ -917,13 +919,13 @@ fn bytes_in_range(scheme: Scheme, sizes: &BTreeMap<String, u64>, query: &str) ->
     let params = Params::default();
     let ctx = CheckContext {
         table: &table,
-        now: instant(NOW),
+        now: flowq::time::Time::from_unix(instant(NOW)).unwrap(),
         params: &params,
     };
     let compiled = flowq::sql::compile(query, &ctx).unwrap();
     let range = flowq::sql::partition::range(&compiled.checked.window, table.lateness);
     let step = if scheme.is_hourly() { 3600 } else { 86_400 };
-    let (first, last) = (range.first.unwrap(), range.last.unwrap());
+    let (first, last) = (range.first.unwrap().unix(), range.last.unwrap().unix());
     let mut folders = std::collections::BTreeSet::new();
     let mut t = first - first.rem_euclid(step);
     while t <= last {

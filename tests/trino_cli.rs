@@ -40,8 +40,12 @@ impl Project {
             regions: vec![REGION.into()],
             ..flowq::sample::Options::new(
                 dir.join("data"),
-                flowq::time::parse_now("2026-10-31T23:00:00Z").unwrap(),
-                flowq::time::parse_now("2026-11-01T02:00:00Z").unwrap(),
+                flowq::time::parse_now("2026-10-31T23:00:00Z")
+                    .unwrap()
+                    .unix(),
+                flowq::time::parse_now("2026-11-01T02:00:00Z")
+                    .unwrap()
+                    .unix(),
             )
         };
         flowq::sample::generate(&options).unwrap();

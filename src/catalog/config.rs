@@ -171,15 +171,19 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config, Vec<Located>> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let help = Some("name an existing file with --config or FLOWQ_CONFIG".to_string());
-            vec![Located::error(
-                &origin,
-                "",
-                (1, 1),
-                format!("cannot read the config: {e}"),
-                help,
-            )]
+        let text = yaml::read_file(path).map_err(|e| {
+            vec![match e {
+                yaml::ReadError::Io(e) => Located::error(
+                    &origin,
+                    "",
+                    (1, 1),
+                    format!("cannot read the config: {e}"),
+                    Some("name an existing file with --config or FLOWQ_CONFIG".to_string()),
+                ),
+                yaml::ReadError::Content(e) => {
+                    Located::error(&origin, "", (e.line, e.column), e.message, e.help)
+                }
+            }]
         })?;
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Config::parse(&text, &origin, &dir).map(|mut c| {
@@ -190,6 +194,7 @@ impl Config {
 
     /// Parses config text; `dir` is where relative paths start.
     pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, Vec<Located>> {
+        let text = yaml::without_bom(text);
         let at = Locator { text, origin };
         let file: ConfigFile = yaml::from_str(text).map_err(|e| vec![at.yaml(e)])?;
         let mut errors = Vec::new();
@@ -321,6 +326,27 @@ impl Locator<'_> {
         )
     }
 
+    /// An error about the value of `path`, written `value`: at the value
+    /// when the locator finds it, else at its key.
+    fn value_error(
+        &self,
+        path: &[&str],
+        value: &str,
+        message: String,
+        help: Option<String>,
+    ) -> Located {
+        let location = yaml::locate(self.text, path);
+        let at = match &location {
+            Some(l) if !l.lines.is_empty() => l.lines[0],
+            Some(l) => l.key,
+            None => (1, 1),
+        };
+        Located {
+            width: value.chars().count().max(1),
+            ..Located::error(self.origin, self.text, at, message, help)
+        }
+    }
+
     fn error(&self, path: &[&str], message: String, help: Option<String>) -> Located {
         let at = yaml::locate(self.text, path).map_or((1, 1), |l| l.key);
         Located {
@@ -341,33 +367,77 @@ fn build_source(
     let mut err = |k: &'static str, message: String, help: Option<String>| {
         errors.push(at.error(&key(k), message, help));
     };
+    // Values that parse but lie outside their range, located at the value:
+    // the key path, the value, what is wrong, what would be right.
+    type Refuse<'r> = dyn FnMut(&[&str], &str, String, &str) + 'r;
+    let mut out_of_range = Vec::new();
+    let mut refuse = |path: &[&str], value: &str, message: String, help: &str| {
+        out_of_range.push(at.value_error(path, value, message, Some(help.to_string())));
+    };
     let duration = |k: &'static str,
                     text: &Option<String>,
-                    default: i64,
-                    err: &mut dyn FnMut(&'static str, String, Option<String>)| {
-        match text {
-            None => default,
-            Some(t) => units::parse_duration(t, true).unwrap_or_else(|m| {
+                    allowed: &Allowed<i64>,
+                    err: &mut dyn FnMut(&'static str, String, Option<String>),
+                    refuse: &mut Refuse| {
+        let text = text.as_deref()?;
+        match units::parse_duration(text, true) {
+            Ok(seconds) if allowed.range.contains(&seconds) => Some(seconds),
+            Ok(_) => {
+                refuse(&key(k), text, allowed.refusal(k, text), allowed.why);
+                None
+            }
+            Err(m) => {
                 err(
                     k,
                     format!("{k}: {m}"),
                     Some("write a duration like 30m or 1h".into()),
                 );
-                default
-            }),
+                None
+            }
         }
     };
     let mut table = Table::default();
-    table.lateness = duration("lateness", &f.lateness, table.lateness, &mut err);
-    table.default_window = duration(
+    if let Some(lateness) = duration("lateness", &f.lateness, &LATENESS, &mut err, &mut refuse) {
+        table.lateness = lateness;
+    }
+    if let Some(window) = duration(
         "default_window",
         &f.default_window,
-        table.default_window,
+        &DEFAULT_WINDOW,
         &mut err,
-    );
-    if let Some(limit) = f.default_limit {
-        table.default_limit = limit;
+        &mut refuse,
+    ) {
+        table.default_window = window;
     }
+    if let Some(limit) = f.default_limit {
+        if DEFAULT_LIMIT.range.contains(&limit) {
+            table.default_limit = limit;
+        } else {
+            let text = limit.to_string();
+            refuse(
+                &key("default_limit"),
+                &text,
+                DEFAULT_LIMIT.refusal("default_limit", &text),
+                DEFAULT_LIMIT.why,
+            );
+        }
+    }
+    let projection = match &f.projection {
+        Some(p) => match p.start.as_deref().map(projection_start).transpose() {
+            Ok(start) => Some(Projection { start, ..p.clone() }),
+            Err(message) => {
+                let start = p.start.as_deref().unwrap_or_default();
+                refuse(
+                    &["sources", name, "projection", "start"],
+                    start,
+                    message,
+                    "the first day of the projected partitions, in the DDL",
+                );
+                None
+            }
+        },
+        None => None,
+    };
     if let Some(format) = &f.log_format {
         match LogFormat::parse(format) {
             Ok(format) => table.format = format,
@@ -392,11 +462,25 @@ fn build_source(
     if let Err(message) = table.validate() {
         err("partitioning", message, None);
     }
+    let least_scan = if f.engine == EngineName::Athena {
+        &ATHENA_MAX_SCAN
+    } else {
+        &MAX_SCAN
+    };
     let max_scan = f
         .max_scan
         .as_deref()
         .and_then(|s| match units::parse_size(s) {
-            Ok(n) => Some(n as u64),
+            Ok(n) if least_scan.range.contains(&n) => Some(n.unsigned_abs()),
+            Ok(_) => {
+                refuse(
+                    &key("max_scan"),
+                    s,
+                    least_scan.refusal("max_scan", s),
+                    least_scan.why,
+                );
+                None
+            }
             Err(m) => {
                 err(
                     "max_scan",
@@ -414,7 +498,7 @@ fn build_source(
         trino: None,
         path: None,
         location: f.location.clone(),
-        projection: f.projection.clone(),
+        projection,
         max_scan,
     };
     match f.engine {
@@ -459,11 +543,87 @@ fn build_source(
             ),
         },
     }
+    errors.append(&mut out_of_range);
+    errors.sort_by_key(|e| (e.line, e.column));
     if errors.is_empty() {
         Ok(source)
     } else {
         Err(errors)
     }
+}
+
+/// A range a source value must lie in, as docs/catalog.md writes it, and
+/// why it has one.
+struct Allowed<T> {
+    range: std::ops::RangeInclusive<T>,
+    text: &'static str,
+    why: &'static str,
+}
+
+impl<T> Allowed<T> {
+    fn refusal(&self, key: &str, value: &str) -> String {
+        format!("{key}: {value} is out of range: {}", self.text)
+    }
+}
+
+const DEFAULT_LIMIT: Allowed<u64> = Allowed {
+    range: 1..=1_000_000,
+    text: "give 1 to 1000000",
+    why: "the row limit of a query that gives none: 0 would return no rows",
+};
+
+const DEFAULT_WINDOW: Allowed<i64> = Allowed {
+    range: 60..=366 * 86_400,
+    text: "give 1m to 366d",
+    why: "the window of a query that gives none; longer windows belong in the query",
+};
+
+const LATENESS: Allowed<i64> = Allowed {
+    range: 0..=7 * 86_400,
+    text: "give 0s to 7d",
+    why: "how late records may be delivered: the partition range reaches this far past the window",
+};
+
+const ATHENA_MAX_SCAN: Allowed<i64> = Allowed {
+    range: 10_000_000..=i64::MAX,
+    text: "give at least 10M",
+    why: "Athena bills at least 10 MB per query, so a lower cap only stops queries",
+};
+
+const MAX_SCAN: Allowed<i64> = Allowed {
+    range: 1..=i64::MAX,
+    text: "give at least 1 byte",
+    why: "0 would stop every query",
+};
+
+/// The last projected day: the Hive schemes project years up to 2099.
+const LAST_PROJECTED_DAY: &str = "2099/12/31";
+
+/// `projection.start` as `yyyy/MM/dd` (`yyyy-MM-dd` is read too): a real
+/// date the DDL can project from.
+fn projection_start(text: &str) -> Result<String, String> {
+    let refusal = || {
+        format!(
+            "projection.start: '{text}' is out of range: give a date from 1970/01/01 to {LAST_PROJECTED_DAY} (yyyy/MM/dd)"
+        )
+    };
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b[7]
+        && matches!(b[4], b'/' | b'-')
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return Err(refusal());
+    }
+    let canonical = text.replace('-', "/");
+    let day = crate::time::parse_instant(&canonical.replace('/', "-")).map_err(|_| refusal())?;
+    if !day.is_date || canonical.as_str() > LAST_PROJECTED_DAY {
+        return Err(refusal());
+    }
+    Ok(canonical)
 }
 
 fn partitioning(p: &PartitioningFile) -> Result<Partitioning, (String, String)> {

@@ -349,15 +349,20 @@ pub fn load_search(path: &Path) -> Result<Search, LoadErrors> {
     let error = |line: usize, column: usize, text: &str, message: String, help: Option<String>| {
         Located::error(&origin, text, (line, column), message, help)
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let message = match std::fs::read_link(path) {
-            Ok(target) => format!(
-                "cannot read the search: it is a symlink to {}, which cannot be read: {e}",
-                target.display()
-            ),
-            Err(_) => format!("cannot read the search: {e}"),
-        };
-        vec![error(1, 1, "", message, None)]
+    let text = yaml::read_file(path).map_err(|e| {
+        vec![match e {
+            yaml::ReadError::Io(e) => {
+                let message = match std::fs::read_link(path) {
+                    Ok(target) => format!(
+                        "cannot read the search: it is a symlink to {}, which cannot be read: {e}",
+                        target.display()
+                    ),
+                    Err(_) => format!("cannot read the search: {e}"),
+                };
+                error(1, 1, "", message, None)
+            }
+            yaml::ReadError::Content(e) => error(e.line, e.column, "", e.message, e.help),
+        }]
     })?;
     let name = path
         .file_stem()

@@ -21,6 +21,7 @@ use crate::lang::check::{self, CheckContext};
 use crate::lang::diagnostic::{Diagnostic, Located, Severity};
 use crate::lang::{parse, print};
 use crate::sql::render as sql;
+use crate::time::Time;
 
 #[derive(Debug, Default)]
 pub struct Report {
@@ -84,7 +85,7 @@ fn plural_es(n: usize) -> &'static str {
 
 /// Checks the searches in `paths` (files or folders; the catalog folder
 /// when empty) against the config's sources, at `now`.
-pub fn check_catalog(config: &Config, paths: &[PathBuf], now: i64) -> Report {
+pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     let mut report = Report::default();
     let files = files_to_check(config, paths, &mut report);
     let mut searches = Vec::new();
@@ -159,7 +160,7 @@ fn no_searches_in(folder: &Path) -> Located {
 }
 
 /// Tiers 2 to 4 and the per-search lints for one search.
-fn check_search(search: &Search, config: &Config, now: i64, out: &mut Vec<Located>) {
+fn check_search(search: &Search, config: &Config, now: Time, out: &mut Vec<Located>) {
     let query = match parse::parse(&search.query) {
         Ok(q) => q,
         Err(d) => return out.push(search.locate(&d)),

@@ -168,7 +168,7 @@ struct OptionArgs {
 
     /// Pin "now" (RFC 3339, e.g. 2026-11-27T03:00:00Z) instead of reading the clock
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
-    now: Option<i64>,
+    now: Option<crate::time::Time>,
 
     /// A value for a $parameter (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = values::param)]
@@ -194,7 +194,7 @@ struct CheckArgs {
 
     /// Pin "now" for window checks (RFC 3339)
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
-    now: Option<i64>,
+    now: Option<crate::time::Time>,
 }
 
 /// How `flowq check` prints its findings.
@@ -265,11 +265,11 @@ struct SampleArgs {
 
     /// First record start (RFC 3339 or a date, UTC)
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
-    start: i64,
+    start: crate::time::Time,
 
     /// Records start before this (RFC 3339 or a date, UTC)
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
-    end: i64,
+    end: crate::time::Time,
 
     /// Records per minute for each account and region
     #[arg(long, value_name = "N", default_value_t = 100)]
@@ -318,7 +318,7 @@ struct DemoArgs {
 
     /// Pin "now" (RFC 3339) instead of reading the clock
     #[arg(long, value_name = "TIME", value_parser = crate::time::parse_now)]
-    now: Option<i64>,
+    now: Option<crate::time::Time>,
 }
 
 #[derive(Args)]
@@ -378,12 +378,18 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Init(args) => print(&commands::init(&args.dir)?),
         Command::Sample(args) => sample(args),
         Command::Demo(args) => {
-            let now = args.now.unwrap_or_else(crate::time::now);
+            let now = match args.now {
+                Some(now) => now,
+                None => crate::time::Time::now().map_err(Failure::usage)?,
+            };
             let dir = args.dir.unwrap_or_else(crate::cli::demo::default_dir);
-            crate::cli::demo::demo(&dir, now, &mut std::io::stdout())
+            crate::cli::demo::demo(&dir, now.unix(), &mut std::io::stdout())
         }
         Command::Check(args) => {
-            let now = args.now.unwrap_or_else(crate::time::now);
+            let now = match args.now {
+                Some(now) => now,
+                None => crate::time::Time::now().map_err(Failure::usage)?,
+            };
             let json = args.format == CheckFormat::Json;
             let (report, code) = commands::check(config, &args.paths, now, json, args.strict);
             print(&report)?;
@@ -427,7 +433,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 &config,
                 args.source.as_deref(),
                 args.workgroup.as_deref(),
-                crate::time::now(),
+                crate::time::Time::now().map_err(Failure::usage)?,
             )?;
             print(&report)?;
             Ok(code)
@@ -468,7 +474,7 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
         hourly: args.hourly,
         version: args.format_version,
         seed: args.seed,
-        ..crate::sample::Options::new(args.out, args.start, args.end)
+        ..crate::sample::Options::new(args.out, args.start.unix(), args.end.unix())
     };
     eprintln!("{}", commands::sample(&options)?);
     Ok(exit::OK)
@@ -621,7 +627,7 @@ mod tests {
         };
         assert_eq!(args.format_version, FormatVersion::V5);
         assert_eq!(args.layout, Layout::Default);
-        assert_eq!(args.end - args.start, 86_400);
+        assert_eq!(args.end.unix() - args.start.unix(), 86_400);
         let Command::Ddl(ddl) = parse(&["ddl", "--engine", "trino"]).unwrap().command else {
             panic!("not ddl")
         };

@@ -14,7 +14,7 @@ use crate::lang::ir::Params;
 use crate::schema::LogFormat;
 use crate::sql::{ddl, explain, Compiled};
 use crate::table::{Partitioning, Scheme};
-use crate::time::Instant;
+use crate::time::{Instant, Time};
 use crate::units;
 
 /// What to compile: a saved search by name, or a query.
@@ -41,7 +41,7 @@ impl Target {
 pub struct QueryOptions {
     pub source: Option<String>,
     /// "Now" in Unix seconds, instead of the clock.
-    pub now: Option<i64>,
+    pub now: Option<Time>,
     /// Parameter names and values; a value is read as the language reads it.
     pub params: Vec<(String, String)>,
     pub allow_full_scan: bool,
@@ -83,8 +83,11 @@ impl Resolved {
     }
 }
 
-pub fn now(options: &QueryOptions) -> Result<i64, Failure> {
-    Ok(options.now.unwrap_or_else(crate::time::now))
+pub fn now(options: &QueryOptions) -> Result<Time, Failure> {
+    match options.now {
+        Some(now) => Ok(now),
+        None => Time::now().map_err(Failure::usage),
+    }
 }
 
 /// Resolves a target to its source, parameters and compiled query.
@@ -189,7 +192,7 @@ pub fn publish(
     config: &Config,
     source: Option<&str>,
     workgroup: Option<&str>,
-    now: i64,
+    now: Time,
 ) -> Result<(String, u8), Failure> {
     use crate::engine::athena;
     let (searches, errors) = search::load_all(&config.catalog);
@@ -324,7 +327,7 @@ fn require_sql(source: &Source) -> Result<(), Failure> {
 pub fn check(
     config: Result<Config, Vec<Located>>,
     paths: &[PathBuf],
-    now: i64,
+    now: Time,
     json: bool,
     strict: bool,
 ) -> (String, u8) {
@@ -441,12 +444,12 @@ pub fn ddl(
     let result = match partitions {
         None => ddl::create_table(&source.ddl()),
         Some((since, until)) => {
-            let since = since.seconds;
+            let since = since.time;
             // A date means the whole day: every hour of it on hourly schemes.
             let until = if until.is_date {
-                until.seconds + 86_399
+                until.time.saturating_plus(86_399)
             } else {
-                until.seconds
+                until.time
             };
             if until < since {
                 return Err(Failure::usage("--until is before --since"));

@@ -268,7 +268,7 @@ fn run_search(search: &Search, dir: &Path, logs: &Path, now: i64) -> Result<(), 
     let target = Target::Search(search.name.clone());
     let options = QueryOptions {
         source: Some(logs.display().to_string()),
-        now: Some(now),
+        now: Some(crate::time::Time::from_unix(now).map_err(|e| Failure::usage(e.to_string()))?),
         ..QueryOptions::default()
     };
     let run = RunOptions {

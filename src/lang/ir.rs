@@ -13,6 +13,7 @@ use ipnet::IpNet;
 use crate::lang::ast::{AggFn, CmpOp, Value};
 use crate::schema::Field;
 use crate::table::PartitionKey;
+use crate::time::Time;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedQuery {
@@ -92,12 +93,12 @@ impl Column {
     }
 }
 
-/// The time window in Unix seconds, half-open: `[start, end)`. A record
+/// The time window, half-open: `[start, end)`. A record
 /// matches when its interval overlaps it: `end >= start_w and start < end_w`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolvedWindow {
-    pub start: Option<i64>,
-    pub end: Option<i64>,
+    pub start: Option<Time>,
+    pub end: Option<Time>,
     /// True when the query gave no window and the source's default applied.
     pub is_default: bool,
 }

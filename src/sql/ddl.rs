@@ -14,6 +14,7 @@ use crate::schema::FieldType;
 use crate::sql::partition::{self, PartValue, PartitionRange};
 use crate::sql::render as sql;
 use crate::table::{FileFormat, Scheme, Table, TimePart};
+use crate::time::Time;
 
 /// What the DDL needs of a source: its table, where its files are, and
 /// how Athena projects its partitions.
@@ -269,9 +270,12 @@ fn projection_properties(
     Ok(out)
 }
 
+/// The most partitions one `flowq ddl --partitions` adds.
+const MAX_ADDED_PARTITIONS: u64 = 100_000;
+
 /// `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` for every partition
 /// between two instants, for tables without projection.
-pub fn add_partitions(source: &DdlSource, since: i64, until: i64) -> Result<String, DdlError> {
+pub fn add_partitions(source: &DdlSource, since: Time, until: Time) -> Result<String, DdlError> {
     let table = &source.table;
     let p = &table.partitioning;
     if p.scheme == Scheme::None {
@@ -285,8 +289,15 @@ pub fn add_partitions(source: &DdlSource, since: i64, until: i64) -> Result<Stri
         first: Some(since),
         last: Some(until),
     };
-    let keys = partition::enumerate(p.scheme, range, 100_000)
-        .ok_or_else(|| DdlError("more than 100000 partitions: give a shorter range".into()))?;
+    let partitions = partition::Partitions::of(p.scheme, range)
+        .ok_or_else(|| DdlError("give both ends of the range".into()))?;
+    if partitions.len() > MAX_ADDED_PARTITIONS {
+        return Err(DdlError(format!(
+            "{} partitions is more than {MAX_ADDED_PARTITIONS}: give a shorter range",
+            partitions.len()
+        )));
+    }
+    let keys: Vec<Vec<PartValue>> = partitions.keys(0, partitions.len()).collect();
     let accounts = enum_values(source, p.account_column.as_deref(), |pr| &pr.accounts)?;
     let regions = enum_values(source, p.region_column.as_deref(), |pr| &pr.regions)?;
     let mut out = String::new();

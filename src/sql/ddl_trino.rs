@@ -175,7 +175,8 @@ pub fn for_source(source: &DdlSource) -> Result<String, DdlError> {
                         source.name
                     ))
                 })?
-                .seconds
+                .time
+                .unix()
         }
         None if !matches!(scheme, Scheme::Date | Scheme::None) => {
             return Err(DdlError(format!(
@@ -292,7 +293,7 @@ impl PartitionColumn {
 /// Partition columns in Trino's order: time columns, then account, region.
 fn partition_columns(table: &Table, location: &Location) -> Vec<PartitionColumn> {
     let partitioning = &table.partitioning;
-    let first_year = i64::from(time::utc_fields(location.first_day).0);
+    let first_year = time::utc_fields(location.first_day).0;
     let mut out: Vec<PartitionColumn> = partitioning
         .scheme
         .parts()
@@ -419,7 +420,7 @@ mod tests {
     fn location() -> Location {
         Location {
             uri: "s3://logs/AWSLogs/".into(),
-            first_day: time::parse_now("2025-03-04").unwrap(),
+            first_day: time::parse_now("2025-03-04").unwrap().unix(),
             accounts: vec!["123456789012".into()],
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
         }
@@ -456,7 +457,7 @@ mod tests {
 
     #[test]
     fn only_date_tables_register_partitions() {
-        let at = time::parse_now("2026-11-27T03:00:00Z").unwrap();
+        let at = time::parse_now("2026-11-27T03:00:00Z").unwrap().unix();
         assert_eq!(
             register_partition(&Table::default(), &location(), at).unwrap(),
             "CALL system.register_partition('default', 'vpc_flow_logs', ARRAY['date'], ARRAY['2026-11-27'], 's3://logs/AWSLogs/2026/11/27')"

@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use crate::sql::partition::{self, PartValue};
 use crate::sql::Compiled;
 use crate::table::{Scheme, Table};
-use crate::{time, units};
+use crate::time::Time;
+use crate::units;
 
-/// How many partitions `explain` lists before it only counts them.
-const MAX_LISTED: usize = 48;
+/// How many partitions `explain` lists in full.
+const MAX_LISTED: u64 = 48;
+/// How many it shows at each end of a longer list.
+const SHOWN_AT_EACH_END: u64 = 3;
 
 pub fn explain(compiled: &Compiled, table: &Table) -> String {
     let mut out = String::new();
@@ -47,32 +50,19 @@ pub fn explain(compiled: &Compiled, table: &Table) -> String {
             format!(" ({columns})")
         }
     );
-    match partition::enumerate(scheme, range, MAX_LISTED) {
+    match partition::Partitions::of(scheme, range) {
         _ if scheme == Scheme::None => {
             let _ = writeln!(
                 out,
                 "touches:    every file: the table has no time partitions"
             );
         }
-        Some(keys) => {
-            let _ = writeln!(
-                out,
-                "touches:    {} partition{}",
-                keys.len(),
-                if keys.len() == 1 { "" } else { "s" }
-            );
-            for key in &keys {
-                let _ = writeln!(out, "  {}", prefix(scheme, key));
-            }
-        }
-        None if range.first.is_none() => {
+        Some(partitions) => list_partitions(&mut out, scheme, &partitions),
+        None => {
             let _ = writeln!(
                 out,
                 "touches:    every partition up to the window's end: this is a full scan"
             );
-        }
-        None => {
-            let _ = writeln!(out, "touches:    more than {MAX_LISTED} partitions");
         }
     }
     let _ = writeln!(out, "sql:");
@@ -80,9 +70,35 @@ pub fn explain(compiled: &Compiled, table: &Table) -> String {
     out
 }
 
+/// Every partition when there are few; else the first and last few and
+/// how many lie between (made on demand: a long window has millions).
+fn list_partitions(out: &mut String, scheme: Scheme, partitions: &partition::Partitions) {
+    let count = partitions.len();
+    let _ = writeln!(
+        out,
+        "touches:    {count} partition{}",
+        if count == 1 { "" } else { "s" }
+    );
+    let shown_at_each_end = if count <= MAX_LISTED {
+        count
+    } else {
+        SHOWN_AT_EACH_END
+    };
+    for key in partitions.keys(0, shown_at_each_end) {
+        let _ = writeln!(out, "  {}", prefix(scheme, &key));
+    }
+    if count > MAX_LISTED {
+        let hidden = count - 2 * SHOWN_AT_EACH_END;
+        let _ = writeln!(out, "  ... {hidden} more partitions ...");
+        for key in partitions.keys(count - SHOWN_AT_EACH_END, count) {
+            let _ = writeln!(out, "  {}", prefix(scheme, &key));
+        }
+    }
+}
+
 /// A window as `[start, end)` in RFC 3339, naming the open ends.
-pub fn span(start: Option<i64>, end: Option<i64>) -> String {
-    let show = |t: Option<i64>, open: &str| t.map_or(open.to_string(), time::format_rfc3339);
+pub fn span(start: Option<Time>, end: Option<Time>) -> String {
+    let show = |t: Option<Time>, open: &str| t.map_or(open.to_string(), |t| t.to_string());
     format!(
         "[{}, {})",
         show(start, "the beginning"),

@@ -16,7 +16,7 @@
 
 use crate::lang::ir::{CheckedQuery, Filter, ResolvedWindow, Test};
 use crate::table::{PartitionKey, Scheme, Table, TimePart};
-use crate::time;
+use crate::time::Time;
 
 /// How much earlier than the window a file holding its records may be
 /// stamped (one 5-minute publishing interval).
@@ -25,14 +25,17 @@ pub const EARLY_SLACK: i64 = 5 * 60;
 /// The instants whose partitions may hold the window's records, inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartitionRange {
-    pub first: Option<i64>,
-    pub last: Option<i64>,
+    pub first: Option<Time>,
+    pub last: Option<Time>,
 }
 
+/// The padding stops at the ends of flowq's time range: no partition (no
+/// flow log) lies before 1970 or after 9999, so the range still holds every
+/// partition that can hold the window's records.
 pub fn range(window: &ResolvedWindow, lateness: i64) -> PartitionRange {
     PartitionRange {
-        first: window.start.map(|t| t - EARLY_SLACK),
-        last: window.end.map(|t| t + lateness),
+        first: window.start.map(|t| t.saturating_plus(-EARLY_SLACK)),
+        last: window.end.map(|t| t.saturating_plus(lateness)),
     }
 }
 
@@ -68,8 +71,8 @@ pub enum PartitionPredicate {
 
 /// The partition key of the partition holding instant `t`, one value per
 /// time part of the scheme.
-pub fn key(scheme: Scheme, t: i64) -> Vec<PartValue> {
-    let (y, m, d, h, _) = time::utc_fields(t);
+pub fn key(scheme: Scheme, t: Time) -> Vec<PartValue> {
+    let (y, m, d, h, _) = t.fields();
     scheme
         .parts()
         .iter()
@@ -193,27 +196,62 @@ fn top_level_conjuncts(query: &CheckedQuery) -> impl Iterator<Item = &Filter> {
     parts.iter()
 }
 
-/// Every partition key in the range, coarsest unit of the scheme (days
-/// or hours), for `explain`. Capped: an unbounded range lists nothing.
-pub fn enumerate(scheme: Scheme, range: PartitionRange, max: usize) -> Option<Vec<Vec<PartValue>>> {
-    let (first, last) = (range.first?, range.last?);
-    if scheme == Scheme::None {
-        return Some(Vec::new());
+/// The partitions of a bounded range, in time order, made on demand: a
+/// long window has millions of them, and `explain` shows a few.
+#[derive(Clone, Copy, Debug)]
+pub struct Partitions {
+    scheme: Scheme,
+    /// The start of the first partition's day or hour.
+    first: Time,
+    /// A day or an hour, in seconds.
+    step: i64,
+    count: u64,
+}
+
+impl Partitions {
+    /// The partitions of `range` for `scheme`; None when the range is
+    /// unbounded. A scheme without time partitions has none.
+    pub fn of(scheme: Scheme, range: PartitionRange) -> Option<Partitions> {
+        let (first, last) = (range.first?, range.last?);
+        let step = if scheme.is_hourly() { 3600 } else { 86_400 };
+        let (first_step, last_step) = (first.floor(step), last.floor(step));
+        // Every day (or hour) from the first to the last is one partition:
+        // keys name the UTC day (and hour), so no two steps share a key.
+        let count = match scheme {
+            Scheme::None => 0,
+            _ if last < first => 0,
+            _ => ((last_step.unix() - first_step.unix()) / step).unsigned_abs() + 1,
+        };
+        Some(Partitions {
+            scheme,
+            first: first_step,
+            step,
+            count,
+        })
     }
-    let step = if scheme.is_hourly() { 3600 } else { 86_400 };
-    let mut keys: Vec<Vec<PartValue>> = Vec::new();
-    let mut t = first - first.rem_euclid(step);
-    while t <= last {
-        let k = key(scheme, t);
-        if keys.last() != Some(&k) {
-            keys.push(k);
-        }
-        if keys.len() > max {
+
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The key of the `i`-th partition.
+    pub fn get(&self, i: u64) -> Option<Vec<PartValue>> {
+        if i >= self.count {
             return None;
         }
-        t += step;
+        // i < count keeps the product inside the range.
+        let offset = i64::try_from(i).ok()?.checked_mul(self.step)?;
+        Some(key(self.scheme, self.first.plus(offset).ok()?))
     }
-    Some(keys)
+
+    /// The keys from the `from`-th partition to before the `to`-th.
+    pub fn keys(&self, from: u64, to: u64) -> impl Iterator<Item = Vec<PartValue>> + '_ {
+        (from..to.min(self.count)).filter_map(|i| self.get(i))
+    }
 }
 
 #[cfg(test)]
@@ -228,8 +266,8 @@ mod tests {
         }
     }
 
-    fn at(text: &str) -> i64 {
-        time::parse_now(text).unwrap()
+    fn at(text: &str) -> Time {
+        crate::time::parse_now(text).unwrap()
     }
 
     #[test]
@@ -303,8 +341,45 @@ mod tests {
             first: Some(at("2026-11-26T22:55:00Z")),
             last: Some(at("2026-11-27T00:30:00Z")),
         };
-        assert_eq!(enumerate(Scheme::Day, range, 100).unwrap().len(), 2);
-        assert_eq!(enumerate(Scheme::DateHour, range, 100).unwrap().len(), 3);
-        assert_eq!(enumerate(Scheme::DateHour, range, 2), None);
+        let days = Partitions::of(Scheme::Day, range).unwrap();
+        assert_eq!(days.len(), 2);
+        let hours = Partitions::of(Scheme::DateHour, range).unwrap();
+        let text = |s: &str| PartValue::Text(s.into());
+        assert_eq!(
+            hours.keys(0, 10).collect::<Vec<_>>(),
+            vec![
+                vec![text("2026/11/26"), text("22")],
+                vec![text("2026/11/26"), text("23")],
+                vec![text("2026/11/27"), text("00")],
+            ]
+        );
+        assert_eq!(hours.get(3), None);
+        let open = PartitionRange {
+            first: None,
+            ..range
+        };
+        assert!(Partitions::of(Scheme::Day, open).is_none());
+        assert!(Partitions::of(Scheme::None, range).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_range_stops_at_the_ends_of_time() {
+        let window = ResolvedWindow {
+            start: Some(Time::EARLIEST),
+            end: Some(Time::LATEST),
+            is_default: false,
+        };
+        let range = range(&window, 30 * 60);
+        assert_eq!(
+            (range.first, range.last),
+            (Some(Time::EARLIEST), Some(Time::LATEST))
+        );
+        // Days from 1970-01-01 to 9999-12-31: 253402300799 / 86400, rounded up.
+        let days = Partitions::of(Scheme::Date, range).unwrap();
+        assert_eq!(days.len(), 2_932_897);
+        assert_eq!(
+            days.get(2_932_896),
+            Some(vec![PartValue::Date("9999-12-31".into())])
+        );
     }
 }

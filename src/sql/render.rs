@@ -176,13 +176,17 @@ fn conditions(query: &CheckedQuery, table: &Table) -> Vec<String> {
         .map(partition_predicate)
         .collect();
     if let Some(t0) = query.window.start {
-        out.push(format!("{} >= {}", ident("end"), literal(Literal::Int(t0))));
+        out.push(format!(
+            "{} >= {}",
+            ident("end"),
+            literal(Literal::Int(t0.unix()))
+        ));
     }
     if let Some(t1) = query.window.end {
         out.push(format!(
             "{} < {}",
             ident("start"),
-            literal(Literal::Int(t1))
+            literal(Literal::Int(t1.unix()))
         ));
     }
     match &query.filter {

@@ -23,7 +23,7 @@ pub const V3_FORMAT: &str = "${version} ${account-id} ${interface-id} ${srcaddr}
 pub struct Case {
     pub text: String,
     pub table: Table,
-    pub now: i64,
+    pub now: flowq::time::Time,
     pub params: Params,
 }
 

@@ -72,10 +72,10 @@ pub(crate) fn compile(query: &CheckedQuery, slots: &mut Slots) -> Option<Pred> {
         test: IntTest::Compare(op, t),
     };
     if let Some(t0) = query.window.start {
-        parts.push(bound(slots, "end", CmpOp::Ge, t0));
+        parts.push(bound(slots, "end", CmpOp::Ge, t0.unix()));
     }
     if let Some(t1) = query.window.end {
-        parts.push(bound(slots, "start", CmpOp::Lt, t1));
+        parts.push(bound(slots, "start", CmpOp::Lt, t1.unix()));
     }
     if let Some(filter) = &query.filter {
         parts.push(pred(filter, slots));

@@ -26,7 +26,7 @@ use std::rc::Rc;
 use crate::lang::ir::CheckedQuery;
 use crate::sql::partition::{self, PartitionRange};
 use crate::table::PartitionKey;
-use crate::time;
+use crate::time::Time;
 
 use super::LocalError;
 
@@ -88,8 +88,8 @@ impl Pruning {
 
     /// True when `[start, end)` (Unix seconds) and the range share an instant.
     fn overlaps(&self, start: i64, end: i64) -> bool {
-        self.range.first.is_none_or(|first| end > first)
-            && self.range.last.is_none_or(|last| start <= last)
+        self.range.first.is_none_or(|first| end > first.unix())
+            && self.range.last.is_none_or(|last| start <= last.unix())
     }
 
     fn allows(&self, place: &Place) -> bool {
@@ -353,13 +353,14 @@ fn parse_stamp(text: &str) -> Option<i64> {
         num(9..11)?,
         num(11..13)?,
     );
-    time::from_utc_fields(
+    Time::from_fields(
         y.try_into().ok()?,
         mo.try_into().ok()?,
         d.try_into().ok()?,
         h.try_into().ok()?,
         mi.try_into().ok()?,
     )
+    .map(Time::unix)
 }
 
 // ------------------------------------------------------------------ places
@@ -479,10 +480,11 @@ impl Place {
     }
 
     /// The time span `[start, end)` every record file below this folder is
-    /// stamped in, when the folder names a year, month, day or hour.
+    /// stamped in, when the folder names a year, month, day or hour. None
+    /// (not pruned) when the span reaches past flowq's time range.
     fn span(&self) -> Option<(i64, i64)> {
         let year = self.year?;
-        let at = |y: i16, m: i8, d: i8, h: i8| time::from_utc_fields(y, m, d, h, 0);
+        let at = |y: i16, m: i8, d: i8, h: i8| Time::from_fields(y, m, d, h, 0).map(Time::unix);
         match (self.month, self.day, self.hour) {
             (None, _, _) => Some((at(year, 1, 1, 0)?, at(year + 1, 1, 1, 0)?)),
             (Some(m), None, _) => {
@@ -542,7 +544,7 @@ mod tests {
 
     #[test]
     fn both_layouts_name_account_region_and_day() {
-        let day = time::parse_now("2026-11-27").unwrap();
+        let day = crate::time::parse_now("2026-11-27").unwrap().unix();
         for path in [
             "bucket/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/27",
             "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=11/day=27",
@@ -590,7 +592,12 @@ mod tests {
         .unwrap();
         assert_eq!(name.account, "123456789012");
         assert_eq!(name.region, "us-east-1");
-        assert_eq!(name.stamp, time::parse_now("2018-06-20T16:20:00Z").unwrap());
+        assert_eq!(
+            name.stamp,
+            crate::time::parse_now("2018-06-20T16:20:00Z")
+                .unwrap()
+                .unix()
+        );
         assert_eq!(FileName::parse("flows.log.gz"), None);
         assert_eq!(
             FileName::parse("1_vpcflowlogs_r_fl-1_20180620T1660Z_h.log"),

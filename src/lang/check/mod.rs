@@ -17,14 +17,15 @@ use crate::lang::ast::{self};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ir::*;
 use crate::table::Table;
+use crate::time::Time;
 
 pub use values::{address, port_range, TCP_FLAGS};
 
 /// What a query is checked against.
 pub struct CheckContext<'a> {
     pub table: &'a Table,
-    /// "Now", in Unix seconds: read once per run, or pinned with `--now`.
-    pub now: i64,
+    /// "Now": read once per run, or pinned with `--now`.
+    pub now: Time,
     pub params: &'a Params,
 }
 

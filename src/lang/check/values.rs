@@ -217,7 +217,7 @@ pub(super) fn integer_for(column: Column, value: &Value) -> Result<i64, Diagnost
         Column::Duration => units::parse_duration(text, false),
         Column::Field(f) if f.name == "start" || f.name == "end" => text
             .parse::<i64>()
-            .or_else(|_| time::parse_instant(text).map(|i| i.seconds)),
+            .or_else(|_| time::parse_instant(text).map(|i| i.time.unix())),
         Column::Field(f) if f.name == "protocol" => {
             protocol(value).map(|(n, _)| n).map_err(|d| d.message)
         }

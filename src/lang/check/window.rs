@@ -2,20 +2,36 @@
 
 use super::values::*;
 use super::*;
-use crate::lang::ast::{self, Value, WindowKind};
+use crate::lang::ast::{self, Span, Value, WindowKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ir::*;
-use crate::{time, units};
+use crate::time::{self, Time};
+use crate::units;
 
 impl Checker<'_> {
     pub(super) fn window(&mut self, window: Option<&ast::Window>) -> Option<ResolvedWindow> {
         let now = self.ctx.now;
         let Some(window) = window else {
-            return Some(ResolvedWindow {
-                start: Some(now - self.ctx.table.default_window),
-                end: Some(now),
-                is_default: true,
-            });
+            return match now.minus(self.ctx.table.default_window) {
+                Ok(start) => Some(ResolvedWindow {
+                    start: Some(start),
+                    end: Some(now),
+                    is_default: true,
+                }),
+                Err(e) => {
+                    self.errors.push(
+                        Diagnostic::error(
+                            Span::default(),
+                            format!(
+                                "the default window (last {}) would start {e}",
+                                units::format_duration(self.ctx.table.default_window)
+                            ),
+                        )
+                        .with_help("give the query a window"),
+                    );
+                    None
+                }
+            };
         };
         match self.resolve_window(window) {
             Ok(w) => Some(w),
@@ -39,17 +55,18 @@ impl Checker<'_> {
                         "'last' needs a duration above zero",
                     ));
                 }
-                (Some(now - seconds), Some(now))
+                let start = now.minus(seconds).map_err(|e| {
+                    Diagnostic::error(v.span, format!("this window would start {e}"))
+                        .with_help("give a shorter duration, or write 'all time' for no start")
+                })?;
+                (Some(start), Some(now))
             }
             WindowKind::Since(v) => {
                 let t = self.instant(v)?;
                 if t >= now {
                     return Err(Diagnostic::error(
                         v.span,
-                        format!(
-                            "the window starts at or after now ({})",
-                            time::format_rfc3339(now)
-                        ),
+                        format!("the window starts at or after now ({now})"),
                     ));
                 }
                 (Some(t), Some(now))
@@ -76,7 +93,11 @@ impl Checker<'_> {
                             .with_help("for a time range, use 'since T until T'"),
                     );
                 }
-                (Some(day.seconds), Some(day.seconds + 86_400))
+                let next_day = day
+                    .time
+                    .plus(86_400)
+                    .map_err(|e| Diagnostic::error(v.span, format!("this day ends {e}")))?;
+                (Some(day.time), Some(next_day))
             }
             WindowKind::AllTime => (None, None),
         };
@@ -87,10 +108,10 @@ impl Checker<'_> {
         })
     }
 
-    fn instant(&mut self, v: &Value) -> Result<i64, Diagnostic> {
+    fn instant(&mut self, v: &Value) -> Result<Time, Diagnostic> {
         let v = self.substitute(v)?;
         time::parse_instant(text_of(&v))
-            .map(|i| i.seconds)
+            .map(|i| i.time)
             .map_err(|m| Diagnostic::error(v.span, m))
     }
 }
