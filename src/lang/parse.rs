@@ -5,32 +5,26 @@
 //! no qualifier, windows in any position) so that this stage can explain
 //! each mistake in the user's terms rather than as a list of grammar rules.
 
-use std::sync::LazyLock;
-
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use crate::lang::ast::*;
 use crate::lang::diagnostic::Diagnostic;
+use crate::lang::limits::{MAX_NESTING, MAX_QUERY_BYTES};
 use crate::suggest;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/flowq.pest"]
 struct Grammar;
 
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::or_op, Assoc::Left))
-        .op(Op::infix(Rule::and_op, Assoc::Left) | Op::infix(Rule::juxtaposed, Assoc::Left))
-        .op(Op::prefix(Rule::not_op))
-});
-
 /// The stage names, for messages.
 pub const STAGES: [&str; 6] = ["stats", "sort", "limit", "fields", "count", "top"];
 
 /// Parses a whole query.
 pub fn parse(text: &str) -> Result<Query, Diagnostic> {
+    check_size(text)?;
+    // Also bounds the nesting of parentheses and braces, so that pest,
+    // which recurses once per level, never goes deeper than the limit.
     check_brackets(text)?;
     let mut pairs = Grammar::parse(Rule::query, text).map_err(|e| from_pest(e, text))?;
     let query = pairs.next().expect("the query rule always yields one pair");
@@ -38,7 +32,7 @@ pub fn parse(text: &str) -> Result<Query, Diagnostic> {
     let mut stages = Vec::new();
     for pair in query.into_inner() {
         match pair.as_rule() {
-            Rule::filter => filter = Some(build_term(pair, text)?),
+            Rule::filter => filter = Some(build_filter(pair, text, 0)?),
             Rule::stage_list => {
                 for stage in pair.into_inner() {
                     stages.push(build_stage(stage, text)?);
@@ -88,9 +82,10 @@ fn span_of(pair: &Pair<Rule>) -> Span {
 
 /// The filter before windows are taken out of it: windows and stray values
 /// are operands here, so that their placement can be judged with context.
+/// `And` and `Or` hold two or more operands, none of them the same operator.
 enum Term {
-    And(Box<Term>, Box<Term>),
-    Or(Box<Term>, Box<Term>),
+    And(Vec<Term>),
+    Or(Vec<Term>),
     Not(Box<Term>),
     Group(Box<Term>),
     Predicate(Predicate),
@@ -98,28 +93,79 @@ enum Term {
     Stray(Value),
 }
 
-fn build_term(pair: Pair<Rule>, text: &str) -> Result<Term, Diagnostic> {
-    PRATT
-        .map_primary(|operand| build_operand(operand, text))
-        .map_prefix(|_, term| Ok(Term::Not(Box::new(term?))))
-        .map_infix(|lhs, op, rhs| {
-            let (lhs, rhs) = (Box::new(lhs?), Box::new(rhs?));
-            Ok(match op.as_rule() {
-                Rule::or_op => Term::Or(lhs, rhs),
-                _ => Term::And(lhs, rhs),
-            })
-        })
-        .parse(pair.into_inner())
+impl Term {
+    fn all(mut parts: Vec<Term>) -> Term {
+        if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Term::And(parts)
+        }
+    }
+
+    fn any(mut parts: Vec<Term>) -> Term {
+        if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Term::Or(parts)
+        }
+    }
 }
 
-fn build_operand(pair: Pair<Rule>, text: &str) -> Result<Term, Diagnostic> {
+/// Builds a filter from the flat list pest gives for it: `not`s, operands
+/// and the operators between them, with `not` binding tighter than `and`
+/// (or two operands side by side), and `and` tighter than `or`. One pass
+/// over the list: a chain of any width is a loop, not a recursion. Only a
+/// parenthesised group recurses, once per level; `depth` is the nesting
+/// (parentheses and `not`s) around this filter, which never passes
+/// MAX_NESTING.
+fn build_filter(pair: Pair<Rule>, text: &str, depth: usize) -> Result<Term, Diagnostic> {
+    let mut alternatives = Vec::new();
+    let mut conjuncts = Vec::new();
+    let mut nots = 0;
+    for item in pair.into_inner() {
+        match item.as_rule() {
+            Rule::not_op => {
+                nots += 1;
+                if depth + nots > MAX_NESTING {
+                    return Err(too_deep(span_of(&item)));
+                }
+            }
+            Rule::or_op => alternatives.push(Term::all(std::mem::take(&mut conjuncts))),
+            Rule::and_op | Rule::juxtaposed => {}
+            _ => {
+                let mut term = build_operand(item, text, depth + nots)?;
+                for _ in 0..std::mem::take(&mut nots) {
+                    term = Term::Not(Box::new(term));
+                }
+                conjuncts.push(term);
+            }
+        }
+    }
+    alternatives.push(Term::all(conjuncts));
+    Ok(Term::any(alternatives))
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("the query nests deeper than {MAX_NESTING} levels (parentheses, sets and 'not' together)"),
+    )
+    .with_help("flatten it: 'not not a' is 'a', and '(a and (b and c))' is 'a and b and c'")
+}
+
+fn build_operand(pair: Pair<Rule>, text: &str, depth: usize) -> Result<Term, Diagnostic> {
     let span = span_of(&pair);
     match pair.as_rule() {
-        Rule::group => match pair.into_inner().next() {
-            Some(inner) => Ok(Term::Group(Box::new(build_term(inner, text)?))),
-            None => Err(Diagnostic::error(span, "empty parentheses")
-                .with_help("put a predicate inside, or remove them")),
-        },
+        Rule::group => {
+            if depth >= MAX_NESTING {
+                return Err(too_deep(Span::new(span.start, span.start + 1)));
+            }
+            match pair.into_inner().next() {
+                Some(inner) => Ok(Term::Group(Box::new(build_filter(inner, text, depth + 1)?))),
+                None => Err(Diagnostic::error(span, "empty parentheses")
+                    .with_help("put a predicate inside, or remove them")),
+            }
+        }
         Rule::window => build_window(pair, text).map(Term::Window),
         Rule::comparison => build_comparison(pair, text).map(Term::Predicate),
         Rule::predicate => build_predicate(pair, text).map(Term::Predicate),
@@ -223,53 +269,50 @@ fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
 /// else has no single meaning (what would `not last 1h` scan?) and is an
 /// error, as are two windows and values without a qualifier.
 fn split_window(term: Term) -> Result<(Option<Expr>, Option<Window>), Diagnostic> {
-    let mut window = None;
-    let filter = take_windows(term, &mut window)?;
-    Ok((filter, window))
-}
-
-fn take_windows(term: Term, window: &mut Option<Window>) -> Result<Option<Expr>, Diagnostic> {
-    match term {
-        Term::Window(w) => {
-            if window.is_some() {
+    let parts = match term {
+        Term::And(parts) => parts,
+        other => vec![other],
+    };
+    let mut window: Option<Window> = None;
+    let mut filters = Vec::new();
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        reject_stray(part, &parts[i - 1], "and")?;
+    }
+    for part in parts {
+        match part {
+            Term::Window(w) if window.is_some() => {
                 return Err(
                     Diagnostic::error(w.span, "a query has at most one time window")
                         .with_help("combine them into one, e.g. 'since T until T'"),
-                );
+                )
             }
-            *window = Some(w);
-            Ok(None)
+            Term::Window(w) => window = Some(w),
+            other => filters.push(lower(other)?),
         }
-        Term::And(a, b) => {
-            reject_stray(&b, &a, "and")?;
-            let a = take_windows(*a, window)?;
-            let b = take_windows(*b, window)?;
-            Ok(match (a, b) {
-                (Some(a), Some(b)) => Some(Expr::And(Box::new(a), Box::new(b))),
-                (one, None) | (None, one) => one,
-            })
-        }
-        other => lower(other).map(Some),
     }
+    let filter = (!filters.is_empty()).then(|| Expr::and(filters));
+    Ok((filter, window))
 }
 
-/// Lowers a term that must not contain a window.
+/// Lowers a term that must not contain a window. Recurses once per level
+/// of nesting (at most MAX_NESTING); a chain's operands are a loop.
 fn lower(term: Term) -> Result<Expr, Diagnostic> {
     match term {
         Term::Window(w) => Err(misplaced_window(w.span)),
         Term::Group(inner) => lower(*inner),
         Term::Not(inner) => Ok(Expr::Not(Box::new(lower(*inner)?))),
-        Term::And(a, b) => {
-            reject_stray(&b, &a, "and")?;
-            Ok(Expr::And(Box::new(lower(*a)?), Box::new(lower(*b)?)))
-        }
-        Term::Or(a, b) => {
-            reject_stray(&b, &a, "or")?;
-            Ok(Expr::Or(Box::new(lower(*a)?), Box::new(lower(*b)?)))
-        }
+        Term::And(parts) => lower_all(parts, "and").map(Expr::and),
+        Term::Or(parts) => lower_all(parts, "or").map(Expr::or),
         Term::Predicate(p) => Ok(Expr::Predicate(p)),
         Term::Stray(value) => Err(stray(&value, None, "")),
     }
+}
+
+fn lower_all(parts: Vec<Term>, op: &str) -> Result<Vec<Expr>, Diagnostic> {
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        reject_stray(part, &parts[i - 1], op)?;
+    }
+    parts.into_iter().map(lower).collect()
 }
 
 fn misplaced_window(span: Span) -> Diagnostic {
@@ -280,9 +323,15 @@ fn misplaced_window(span: Span) -> Diagnostic {
     .with_help("a window binds like 'and', so 'a or b last 1h' reads 'a or (b and last 1h)': write '(a or b) last 1h'")
 }
 
+/// A value with no qualifier at the start of `rhs`, the operand after `op`
+/// (in `dport 22 or 23 last 1h`, the `23` that starts `23 last 1h`).
 fn reject_stray(rhs: &Term, lhs: &Term, op: &str) -> Result<(), Diagnostic> {
-    match rhs {
-        Term::Stray(value) => Err(stray(value, rightmost_predicate(lhs), op)),
+    let first = match rhs {
+        Term::And(parts) if op == "or" => parts.first(),
+        other => Some(other),
+    };
+    match first {
+        Some(Term::Stray(value)) => Err(stray(value, rightmost_predicate(lhs), op)),
         _ => Ok(()),
     }
 }
@@ -315,12 +364,16 @@ fn stray(value: &Value, previous: Option<&Predicate>, op: &str) -> Diagnostic {
     }
 }
 
-fn rightmost_predicate(term: &Term) -> Option<&Predicate> {
-    match term {
-        Term::Predicate(p) => Some(p),
-        Term::And(_, b) | Term::Or(_, b) => rightmost_predicate(b),
-        Term::Not(inner) | Term::Group(inner) => rightmost_predicate(inner),
-        Term::Window(_) | Term::Stray(_) => None,
+/// The predicate just before an operator: a loop down the right edge,
+/// no deeper than the nesting.
+fn rightmost_predicate(mut term: &Term) -> Option<&Predicate> {
+    loop {
+        term = match term {
+            Term::Predicate(p) => return Some(p),
+            Term::And(parts) | Term::Or(parts) => parts.last()?,
+            Term::Not(inner) | Term::Group(inner) => inner,
+            Term::Window(_) | Term::Stray(_) => return None,
+        };
     }
 }
 
@@ -553,8 +606,29 @@ fn field_list(pair: Pair<Rule>) -> Vec<Name> {
 
 // ------------------------------------------------------------------ errors
 
+/// Refuses text past MAX_QUERY_BYTES, pointing at the first byte past it.
+fn check_size(text: &str) -> Result<(), Diagnostic> {
+    if text.len() <= MAX_QUERY_BYTES {
+        return Ok(());
+    }
+    let mut at = MAX_QUERY_BYTES;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    Err(Diagnostic::error(
+        Span::new(at, at + 1),
+        format!(
+            "the query is {} bytes; the limit is {MAX_QUERY_BYTES} (64 KiB)",
+            text.len()
+        ),
+    )
+    .with_help("use sets ('dport {22, 80, 443}') or a parameter for long lists of values"))
+}
+
 /// Reports an unclosed or unmatched bracket where it is, which pest would
-/// only notice at the end of the text.
+/// only notice at the end of the text, and brackets nested deeper than
+/// MAX_NESTING. One pass that skips quoted text and comments as the
+/// grammar does, before pest (which recurses per bracket) sees the text.
 fn check_brackets(text: &str) -> Result<(), Diagnostic> {
     let mut open: Vec<(char, usize)> = Vec::new();
     let mut quote: Option<char> = None;
@@ -576,6 +650,9 @@ fn check_brackets(text: &str) -> Result<(), Diagnostic> {
                         break;
                     }
                 }
+            }
+            '(' | '{' if open.len() >= MAX_NESTING => {
+                return Err(too_deep(Span::new(i, i + 1)));
             }
             '(' | '{' => open.push((c, i)),
             ')' | '}' => {
@@ -697,23 +774,119 @@ mod tests {
     #[test]
     fn not_binds_tighter_than_and_than_or() {
         let q = parse("not dport 22 src 10.0.0.1 or accept").unwrap();
-        match q.filter.unwrap() {
-            Expr::Or(lhs, rhs) => {
-                assert!(matches!(*rhs, Expr::Predicate(_)));
-                match *lhs {
-                    Expr::And(a, _) => assert!(matches!(*a, Expr::Not(_))),
-                    other => panic!("expected and, got {other:?}"),
-                }
-            }
-            other => panic!("expected or, got {other:?}"),
+        let Expr::Or(alternatives) = q.filter.unwrap() else {
+            panic!("expected or");
+        };
+        assert_eq!(alternatives.len(), 2);
+        assert!(matches!(alternatives[1], Expr::Predicate(_)));
+        let Expr::And(conjuncts) = &alternatives[0] else {
+            panic!("expected and, got {:?}", alternatives[0]);
+        };
+        assert_eq!(conjuncts.len(), 2);
+        assert!(matches!(conjuncts[0], Expr::Not(_)));
+        assert!(matches!(conjuncts[1], Expr::Predicate(_)));
+    }
+
+    /// `a and b and c`, `(a and b) and c` and `a and (b and c)` are one
+    /// list of three: a chain is never a deep tree.
+    #[test]
+    fn chains_are_lists_whatever_their_parentheses() {
+        for text in [
+            "dport 1 and dport 2 and dport 3",
+            "(dport 1 and dport 2) and dport 3",
+            "dport 1 and (dport 2 and dport 3)",
+            "dport 1 dport 2 && (dport 3)",
+        ] {
+            let filter = parse(text).unwrap().filter.unwrap();
+            assert!(
+                matches!(&filter, Expr::And(parts) if parts.len() == 3),
+                "{text}: {filter:?}"
+            );
         }
+        let filter = parse("(dport 1 or dport 2) or (dport 3 || dport 4)")
+            .unwrap()
+            .filter
+            .unwrap();
+        assert!(
+            matches!(&filter, Expr::Or(parts) if parts.len() == 4),
+            "{filter:?}"
+        );
+        let mixed = parse("(dport 1 or dport 2) and dport 3")
+            .unwrap()
+            .filter
+            .unwrap();
+        assert!(
+            matches!(&mixed, Expr::And(parts) if matches!(&parts[0], Expr::Or(p) if p.len() == 2))
+        );
     }
 
     #[test]
     fn window_is_taken_from_the_top_level() {
         let q = parse("dport 22 last 2h and reject").unwrap();
         assert!(matches!(q.window.unwrap().kind, WindowKind::Last(_)));
-        assert!(matches!(q.filter.unwrap(), Expr::And(_, _)));
+        assert!(matches!(q.filter.unwrap(), Expr::And(parts) if parts.len() == 2));
+    }
+
+    #[test]
+    fn nesting_is_refused_past_the_limit_where_it_passes_it() {
+        let at_limit = format!(
+            "{}dport 22{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert!(parse(&at_limit).is_ok());
+        let e = parse(&format!("({at_limit})")).unwrap_err();
+        assert_eq!((e.span.start, e.span.end), (MAX_NESTING, MAX_NESTING + 1));
+        assert!(
+            e.message
+                .starts_with("the query nests deeper than 256 levels"),
+            "{}",
+            e.message
+        );
+        // `not`s count with the parentheses around them.
+        let nots = format!("{}dport 22", "not ".repeat(MAX_NESTING));
+        assert!(parse(&nots).is_ok());
+        let e = parse(&format!("not {nots}")).unwrap_err();
+        assert_eq!(e.span.start, 4 * MAX_NESTING);
+        let mixed = format!(
+            "{}dport 22{}",
+            "!(".repeat(MAX_NESTING / 2),
+            ")".repeat(MAX_NESTING / 2)
+        );
+        assert!(parse(&mixed).is_ok());
+        let e = parse(&format!("!{mixed}")).unwrap_err();
+        assert_eq!(e.span.start, MAX_NESTING);
+        // A group past the limit of `not`s and parentheses, pointed at.
+        let e = parse(&format!("{}(dport 22)", "not ".repeat(MAX_NESTING))).unwrap_err();
+        assert_eq!(
+            (e.span.start, e.span.end),
+            (4 * MAX_NESTING, 4 * MAX_NESTING + 1)
+        );
+        // Braces count too, and quoted ones do not.
+        let braces = format!(
+            "dport {}22{}",
+            "{".repeat(MAX_NESTING + 1),
+            "}".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(parse(&braces).unwrap_err().span.start, 6 + MAX_NESTING);
+        let quoted = format!("vpc-id = \"{}\"", "(".repeat(10 * MAX_NESTING));
+        assert!(parse(&quoted).is_ok());
+    }
+
+    #[test]
+    fn text_past_the_size_limit_is_refused_where_it_passes_it() {
+        let fits = format!("dport 22 {}", " ".repeat(MAX_QUERY_BYTES - 9));
+        assert_eq!(fits.len(), MAX_QUERY_BYTES);
+        assert!(parse(&fits).is_ok());
+        let e = parse(&format!("{fits} ")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the query is 65537 bytes; the limit is 65536 (64 KiB)"
+        );
+        assert_eq!(e.span.start, MAX_QUERY_BYTES);
+        // The span starts on a character, even when one straddles the limit.
+        let e = parse(&format!("{}é", " ".repeat(MAX_QUERY_BYTES - 1))).unwrap_err();
+        assert_eq!(e.span.start, MAX_QUERY_BYTES - 1);
     }
 
     #[test]

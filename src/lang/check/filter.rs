@@ -10,16 +10,23 @@ use crate::suggest;
 use crate::table::PartitionKey;
 
 impl Checker<'_> {
+    /// Checks a filter, reporting every error in it. Recurses once per
+    /// level of nesting, which the parser bounds (limits::MAX_NESTING); a
+    /// chain's operands are a loop.
     pub(super) fn expr(&mut self, e: &ast::Expr) -> Option<Filter> {
         match e {
-            ast::Expr::And(a, b) => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Some(flatten_and(a?, b?))
-            }
-            ast::Expr::Or(a, b) => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Some(flatten_or(a?, b?))
-            }
+            ast::Expr::And(parts) => self.every(parts).map(|parts| {
+                Filter::And(splice(parts, |f| match f {
+                    Filter::And(parts) => Ok(parts),
+                    other => Err(other),
+                }))
+            }),
+            ast::Expr::Or(parts) => self.every(parts).map(|parts| {
+                Filter::Or(splice(parts, |f| match f {
+                    Filter::Or(parts) => Ok(parts),
+                    other => Err(other),
+                }))
+            }),
             ast::Expr::Not(inner) => Some(Filter::Not(Box::new(self.expr(inner)?))),
             ast::Expr::Predicate(p) => match self.predicate(p) {
                 Ok(f) => Some(f),
@@ -29,6 +36,12 @@ impl Checker<'_> {
                 }
             },
         }
+    }
+
+    /// Each operand checked (all of them, for every error), or None.
+    fn every(&mut self, parts: &[ast::Expr]) -> Option<Vec<Filter>> {
+        let checked: Vec<Option<Filter>> = parts.iter().map(|p| self.expr(p)).collect();
+        checked.into_iter().collect()
     }
 
     fn predicate(&mut self, p: &ast::Predicate) -> Result<Filter, Diagnostic> {
@@ -394,35 +407,20 @@ pub(super) fn relocate(value: &Value, span: ast::Span) -> Value {
     Value { kind, span }
 }
 
-pub(super) fn flatten_and(a: Filter, b: Filter) -> Filter {
-    Filter::And(flatten(a, b, |f| match f {
-        Filter::And(parts) => Ok(parts),
-        other => Err(other),
-    }))
-}
-
-pub(super) fn flatten_or(a: Filter, b: Filter) -> Filter {
-    Filter::Or(flatten(a, b, |f| match f {
-        Filter::Or(parts) => Ok(parts),
-        other => Err(other),
-    }))
-}
-
-/// The operands of `a op b` with nested `op`s spliced in (`split` says
-/// which): `(x and y) and z` has three.
-pub(super) fn flatten(
-    a: Filter,
-    b: Filter,
+/// `parts` with the operands of nested filters of the same operator
+/// spliced in (`split` says which): `x or host h` has three operands.
+pub(super) fn splice(
+    parts: Vec<Filter>,
     split: impl Fn(Filter) -> Result<Vec<Filter>, Filter>,
 ) -> Vec<Filter> {
-    let mut parts = Vec::new();
-    for f in [a, b] {
+    let mut flat = Vec::with_capacity(parts.len());
+    for f in parts {
         match split(f) {
-            Ok(inner) => parts.extend(inner),
-            Err(single) => parts.push(single),
+            Ok(inner) => flat.extend(inner),
+            Err(single) => flat.push(single),
         }
     }
-    parts
+    flat
 }
 
 pub(super) fn any_of(mut filters: Vec<Filter>) -> Filter {

@@ -1,0 +1,225 @@
+//! Hostile query shapes through the real binary (issue 10, item 1): a
+//! query past the documented limits (docs/cli.md, "Limits") gets a located
+//! error and exit 2, never an abort; a query within them runs on every
+//! stage (check, print, SQL, the local engine) and through `flowq check`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::flowq_in;
+
+const NOW: &str = "2026-11-27T03:00:00Z";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh empty folder with no flowq.yaml above it.
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowq-limits-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `dport 0 or dport 1 or ...`: `terms` predicates in one flat `or`.
+fn wide_or(terms: usize) -> String {
+    (0..terms)
+        .map(|i| format!("dport {}", i % 60_000))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn nested_parens(depth: usize) -> String {
+    format!("{}dport 22{}", "(".repeat(depth), ")".repeat(depth))
+}
+
+fn compile(dir: &Path, query: &str) -> Output {
+    flowq_in(dir, &["compile", "--now", NOW, "--query", query])
+}
+
+/// A refusal as the limits promise: exit 2, one located error, nothing on
+/// stdout, and a message short enough to read (the source line is cut
+/// around the caret, not printed whole).
+fn assert_refused(o: &Output, location: &str, words: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(stdout(o), "");
+    assert!(
+        err.starts_with(&format!("query:{location}")) && err.contains(": error: "),
+        "{location}: {err}"
+    );
+    assert!(err.contains(words), "{words}: {err}");
+    assert!(err.len() < 1_000, "{} bytes of message", err.len());
+}
+
+#[test]
+fn eight_thousand_or_terms_are_over_the_size_limit() {
+    let dir = empty_dir("wide");
+    let query = format!("({}) last 1h", wide_or(8_000));
+    assert!(query.len() > 110_000);
+    let o = compile(&dir, &query);
+    assert_refused(
+        &o,
+        "1:65537:",
+        "the query is 110896 bytes; the limit is 65536",
+    );
+}
+
+#[test]
+fn a_wide_or_within_the_size_limit_runs_on_every_stage() {
+    let dir = empty_dir("wide-ok");
+    let query = format!("({}) last 1h", wide_or(4_500));
+    assert!(query.len() < 65_536, "{}", query.len());
+    let o = compile(&dir, &query);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"dstport\" = 4499"));
+    let o = flowq_in(&dir, &["explain", "--now", NOW, "--query", &query]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The local engine evaluates the chain on every record.
+    let logs = sample(&dir);
+    let o = flowq_in(
+        &dir,
+        &[
+            "run", "--now", NOW, "--source", &logs, "--format", "csv", &query,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn five_thousand_nested_parentheses_are_refused_before_parsing() {
+    let dir = empty_dir("parens");
+    let o = compile(&dir, &format!("{} last 1h", nested_parens(5_000)));
+    assert_refused(&o, "1:257:", "nests deeper than 256 levels");
+}
+
+#[test]
+fn ten_thousand_nots_are_refused() {
+    let dir = empty_dir("nots");
+    let o = compile(&dir, &format!("{}dport 22 last 1h", "not ".repeat(10_000)));
+    assert_refused(&o, "1:1025:", "nests deeper than 256 levels");
+    let o = compile(&dir, &format!("{}dport 22 last 1h", "!".repeat(10_000)));
+    assert_refused(&o, "1:257:", "nests deeper than 256 levels");
+}
+
+#[test]
+fn nested_sets_deeper_than_the_limit_are_refused() {
+    let dir = empty_dir("braces");
+    let query = format!("dport {}22{} last 1h", "{".repeat(5_000), "}".repeat(5_000));
+    let o = compile(&dir, &query);
+    assert_refused(&o, "1:263:", "nests deeper than 256 levels");
+}
+
+#[test]
+fn nesting_at_the_limit_runs_on_every_stage() {
+    let dir = empty_dir("deep-ok");
+    // 128 parentheses and 128 `not`s: 256 levels, alternating so that
+    // every level is a node of its own in the syntax tree and the IR.
+    let query = format!("{}dport 22{} last 1h", "not (".repeat(128), ")".repeat(128));
+    let o = compile(&dir, &query);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let deep_and_wide = format!(
+        "{}dport 22 or dport 23 and not src 10.0.0.0/8{} last 1h",
+        "(reject or ".repeat(250),
+        ")".repeat(250)
+    );
+    let o = compile(&dir, &deep_and_wide);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let logs = sample(&dir);
+    for q in [&query, &deep_and_wide] {
+        let o = flowq_in(
+            &dir,
+            &["run", "--now", NOW, "--source", &logs, "--format", "csv", q],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = compile(&dir, &format!("not {query}"));
+    assert_refused(&o, "1:", "nests deeper than 256 levels");
+}
+
+/// Ten minutes of synthetic logs before NOW, in `dir/logs`.
+fn sample(dir: &Path) -> String {
+    let logs = dir.join("logs");
+    let o = flowq_in(
+        dir,
+        &[
+            "sample",
+            "--out",
+            logs.to_str().unwrap(),
+            "--start",
+            "2026-11-27T02:20:00Z",
+            "--end",
+            "2026-11-27T02:30:00Z",
+            "--flows-per-minute",
+            "20",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    logs.display().to_string()
+}
+
+/// A catalog of one Athena source and the given saved searches.
+fn catalog(name: &str, searches: &[(&str, &str)]) -> PathBuf {
+    let dir = empty_dir(name);
+    std::fs::write(
+        dir.join("flowq.yaml"),
+        "sources:\n  logs:\n    engine: athena\n    database: default\n    table: flows\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("searches")).unwrap();
+    for (search, yaml) in searches {
+        std::fs::write(dir.join("searches").join(format!("{search}.yaml")), yaml).unwrap();
+    }
+    dir
+}
+
+fn search_yaml(query: &str, params: &str) -> String {
+    format!(
+        "title: {}\ndescription: a test\nquery: '{query}'\n{params}tags: [test]\n",
+        query.len()
+    )
+}
+
+#[test]
+fn check_reports_hostile_saved_searches_where_they_are() {
+    let dir = catalog(
+        "check-hostile",
+        &[
+            (
+                "wide",
+                &search_yaml(&format!("({}) last 1h", wide_or(8_000)), ""),
+            ),
+            (
+                "parens",
+                &search_yaml(&format!("{} last 1h", nested_parens(5_000)), ""),
+            ),
+            (
+                "nots",
+                &search_yaml(&format!("{}dport 22 last 1h", "not ".repeat(10_000)), ""),
+            ),
+            (
+                "bangs",
+                &search_yaml(&format!("{}dport 22 last 1h", "!".repeat(10_000)), ""),
+            ),
+        ],
+    );
+    let o = flowq_in(&dir, &["check"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    for expected in [
+        "searches/bangs.yaml:3:265: error: the query nests deeper than 256 levels",
+        "searches/nots.yaml:3:1033: error: the query nests deeper than 256 levels",
+        "searches/parens.yaml:3:265: error: the query nests deeper than 256 levels",
+        "searches/wide.yaml:3:65545: error: the query is 110896 bytes; the limit is 65536",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(out.len() < 4_000, "{} bytes of report", out.len());
+}
