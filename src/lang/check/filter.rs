@@ -163,6 +163,9 @@ impl Checker<'_> {
         value: &Value,
     ) -> Result<Filter, Diagnostic> {
         let column = self.column(name)?;
+        // One value or a set is decided on what `$p` stands for, so a set
+        // parameter behaves as the same set written out.
+        let value = &self.substitute(value)?;
         let members = self.members(value)?;
         let is_set = matches!(value.kind, ValueKind::Set(_));
         let equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
@@ -205,7 +208,12 @@ impl Checker<'_> {
                         op,
                         value: *n,
                     }),
-                    _ => unreachable!("a single value gives one number"),
+                    _ => {
+                        return Err(Diagnostic::error(
+                            value.span,
+                            format!("'{}' takes one value, not a set", op.symbol()),
+                        ))
+                    }
                 }
             }
         };
@@ -234,6 +242,19 @@ impl Checker<'_> {
             _ => out.push(resolved),
         }
         Ok(out)
+    }
+
+    /// A value where one value must stand (after `last`, `limit`, ...),
+    /// with parameters substituted: a set there is an error.
+    pub(super) fn one_value(&mut self, value: &Value, keyword: &str) -> Result<Value, Diagnostic> {
+        let value = self.substitute(value)?;
+        if matches!(value.kind, ValueKind::Set(_)) {
+            return Err(Diagnostic::error(
+                value.span,
+                format!("'{keyword}' takes one value, not a set"),
+            ));
+        }
+        Ok(value)
     }
 
     pub(super) fn substitute(&mut self, value: &Value) -> Result<Value, Diagnostic> {

@@ -1,7 +1,8 @@
-//! Hostile query shapes through the real binary (issue 10, item 1): a
-//! query past the documented limits (docs/cli.md, "Limits") gets a located
-//! error and exit 2, never an abort; a query within them runs on every
-//! stage (check, print, SQL, the local engine) and through `flowq check`.
+//! Hostile and careless queries and parameters through the real binary
+//! (issue 10). A query past the documented limits (docs/cli.md, "Limits")
+//! gets a located error and exit 2, never an abort; a query within them
+//! runs on every stage (check, print, SQL, the local engine) and through
+//! `flowq check`. A set parameter means what the set written out means.
 
 mod common;
 
@@ -22,7 +23,7 @@ fn stdout(o: &Output) -> String {
 
 /// A fresh empty folder with no flowq.yaml above it.
 fn empty_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowq-limits-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("flowq-hostile-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -222,4 +223,77 @@ fn check_reports_hostile_saved_searches_where_they_are() {
         assert!(out.contains(expected), "{expected}\n{out}");
     }
     assert!(out.len() < 4_000, "{} bytes of report", out.len());
+}
+
+// ------------------------------------------------ sets in parameters (item 2)
+
+#[test]
+fn a_set_parameter_in_an_equality_compiles_like_the_literal_set() {
+    let dir = empty_dir("set-eq");
+    let literal = compile(&dir, "dstport = {22, 3389} last 1h");
+    assert_eq!(literal.status.code(), Some(0), "{}", stderr(&literal));
+    let o = flowq_in(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "dstport = $p last 1h",
+            "-p",
+            "p={22,3389}",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&literal));
+    assert!(stdout(&o).contains("\"dstport\" IN (22, 3389)"));
+}
+
+#[test]
+fn a_set_parameter_in_an_order_comparison_gets_the_literal_sets_error() {
+    let dir = empty_dir("set-gt");
+    let o = flowq_in(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "bytes > $p last 1h",
+            "-p",
+            "p={22,3389}",
+        ],
+    );
+    assert_refused(&o, "1:9:", "'>' takes one value, not a set");
+    let literal = compile(&dir, "bytes > {22, 3389} last 1h");
+    assert_refused(&literal, "1:9:", "'>' takes one value, not a set");
+}
+
+#[test]
+fn check_compiles_a_ports_parameter_in_a_comparison() {
+    let dir = catalog(
+        "check-ports",
+        &[
+            (
+                "ports-eq",
+                &search_yaml(
+                    "dstport = $ports last 1h",
+                    "params:\n  ports: { type: ports }\n",
+                ),
+            ),
+            (
+                "ports-gt",
+                &search_yaml(
+                    "dstport > $ports last 1h",
+                    "params:\n  ports: { type: ports }\n",
+                ),
+            ),
+        ],
+    );
+    let o = flowq_in(&dir, &["check"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("searches/ports-gt.yaml:3:19: error: '>' takes one value, not a set"),
+        "{out}"
+    );
+    assert!(!out.contains("ports-eq.yaml"), "{out}");
 }
