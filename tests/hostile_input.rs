@@ -297,3 +297,121 @@ fn check_compiles_a_ports_parameter_in_a_comparison() {
     );
     assert!(!out.contains("ports-eq.yaml"), "{out}");
 }
+
+// ------------------------------------------ `$` in parameter values (item 10)
+
+/// A folder whose flowq.yaml has an Athena source in the v5 format, which
+/// has a free-text field (`sublocation-id`).
+fn v5_dir(name: &str) -> PathBuf {
+    let dir = empty_dir(name);
+    let config = format!(
+        "sources:\n  logs:\n    engine: athena\n    database: default\n    table: flows\n    log_format: \"{}\"\n",
+        common::V5_FORMAT
+    );
+    std::fs::write(dir.join("flowq.yaml"), config).unwrap();
+    dir
+}
+
+#[test]
+fn a_parameter_value_cannot_name_another_parameter() {
+    let dir = v5_dir("dollar");
+    for (query, param) in [
+        ("dport $p last 1h", "p=$ssh"),
+        ("sublocation-id = $s last 1h", "s=$other"),
+        ("dport $p last 1h", "p={22, $ssh}"),
+    ] {
+        let o = flowq_in(&dir, &["compile", "--now", NOW, query, "-p", param]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{param}: {err}");
+        assert!(
+            err.contains("a parameter value cannot refer to another parameter"),
+            "{param}: {err}"
+        );
+    }
+    // Quoted, a `$` is text like any other.
+    let o = flowq_in(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "sublocation-id = $s last 1h",
+            "-p",
+            "s=\"$other\"",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("= '$other'"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_self_referencing_parameter_value_is_refused_at_once() {
+    let dir = v5_dir("self-ref");
+    let members = vec!["$s"; 3_000].join(",");
+    let started = std::time::Instant::now();
+    let o = flowq_in(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "sublocation-id = $s last 1h",
+            "-p",
+            &format!("s={{{members}}}"),
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("a parameter value cannot refer to another parameter"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_default_cannot_name_another_parameter() {
+    let dir = catalog(
+        "check-dollar",
+        &[(
+            "dollar-default",
+            &search_yaml(
+                "dport $p last 1h",
+                "params:\n  p: { type: port, default: $ssh }\n",
+            ),
+        )],
+    );
+    let o = flowq_in(&dir, &["check"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("searches/dollar-default.yaml:5:")
+            && out.contains("a parameter value cannot refer to another parameter ('$ssh')"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_set_parameter_copied_into_many_places_is_bounded() {
+    let dir = empty_dir("param-copies");
+    let members: Vec<String> = (0..1_000).map(|p| p.to_string()).collect();
+    let query = format!("({}) last 1h", vec!["dport $p"; 120].join(" or "));
+    let o = flowq_in(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            &query,
+            "-p",
+            &format!("p={{{}}}", members.join(",")),
+        ],
+    );
+    // The 101st use passes 100,000 values: the error points at its `$p`.
+    let column = 2 + 100 * "dport $p or ".len() + "dport ".len();
+    assert_refused(
+        &o,
+        &format!("1:{column}:"),
+        "parameters expand to more than 100000 values in this query",
+    );
+}

@@ -162,10 +162,12 @@ pub struct Params {
 
 impl Params {
     /// Adds `name=text`; the text is read as a value of the language
-    /// (`{22, 23}` is a set), or else as a plain string.
-    pub fn insert(&mut self, name: &str, text: &str) {
-        self.values
-            .insert(name.to_string(), crate::lang::parse::parse_value(text));
+    /// (`{22, 23}` is a set), or else as a plain string. Refuses a value
+    /// that names another parameter (`$other`), saying why.
+    pub fn insert(&mut self, name: &str, text: &str) -> Result<(), String> {
+        let value = crate::lang::parse::parse_value(text)?;
+        self.values.insert(name.to_string(), value);
+        Ok(())
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {

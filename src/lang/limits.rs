@@ -13,3 +13,8 @@ pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 /// once per level of nesting, and only that deep: a wide `and`/`or` chain
 /// is a list, never a recursion.
 pub const MAX_NESTING: usize = 256;
+
+/// The most values parameters may expand to in one query, counting each
+/// member of a set. A query is at most 64 KiB, but a set parameter used in
+/// many places is copied into each of them.
+pub const MAX_PARAM_VALUES: usize = 100_000;

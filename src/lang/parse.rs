@@ -56,21 +56,42 @@ pub fn parse(text: &str) -> Result<Query, Diagnostic> {
 /// `{22, 3389}`, `10.0.0.0/8`. Text that is not one value token (say, with
 /// spaces or quotes in it) is taken whole as a string, so that a parameter
 /// can carry any text to a place that accepts strings.
-pub fn parse_value(text: &str) -> Value {
-    let whole = Span::new(0, text.len());
-    let parsed = Grammar::parse(Rule::value, text.trim())
+///
+/// A value is never a reference to another parameter: `$name`, alone or in
+/// a set, is an error (quoted, `"$name"` is text like any other).
+pub fn parse_value(text: &str) -> Result<Value, String> {
+    let as_text = || Value {
+        kind: ValueKind::Text(text.to_string()),
+        span: Span::new(0, text.len()),
+    };
+    let trimmed = text.trim();
+    // Brackets nested past the limit are no value (a set holds no set):
+    // refused before pest, which recurses per bracket.
+    if check_brackets(trimmed).is_err() {
+        return Ok(as_text());
+    }
+    let parsed = Grammar::parse(Rule::value, trimmed)
         .ok()
         .and_then(|mut pairs| pairs.next())
-        .filter(|pair| pair.as_str().len() == text.trim().len());
-    match parsed {
-        Some(pair) if pair.as_rule() == Rule::value => build_value(pair).unwrap_or(Value {
-            kind: ValueKind::Text(text.to_string()),
-            span: whole,
+        .filter(|pair| pair.as_rule() == Rule::value && pair.as_str().len() == trimmed.len())
+        .and_then(|pair| build_value(pair).ok());
+    let Some(value) = parsed else {
+        return Ok(as_text());
+    };
+    let members = match &value.kind {
+        ValueKind::Set(members) => members.as_slice(),
+        _ => std::slice::from_ref(&value),
+    };
+    match members.iter().find(|m| matches!(m.kind, ValueKind::Param(_))) {
+        Some(reference) => Err(format!(
+            "a parameter value cannot refer to another parameter ('{}'): give the value itself, or quote it (\"{}\") to mean the text",
+            crate::lang::print::value(reference),
+            crate::lang::print::value(reference),
+        )),
+        None => Ok(Value {
+            span: Span::new(0, text.len()),
+            ..value
         }),
-        _ => Value {
-            kind: ValueKind::Text(text.to_string()),
-            span: whole,
-        },
     }
 }
 
@@ -934,10 +955,31 @@ mod tests {
 
     #[test]
     fn param_values_parse_as_values_or_text() {
-        assert!(matches!(parse_value("{22, 23}").kind, ValueKind::Set(v) if v.len() == 2));
+        assert!(matches!(parse_value("{22, 23}").unwrap().kind, ValueKind::Set(v) if v.len() == 2));
         assert_eq!(
-            parse_value("x' OR '1'='1").kind,
+            parse_value("x' OR '1'='1").unwrap().kind,
             ValueKind::Text("x' OR '1'='1".into())
+        );
+        let deep = format!("{}22{}", "{".repeat(5_000), "}".repeat(5_000));
+        assert_eq!(parse_value(&deep).unwrap().kind, ValueKind::Text(deep));
+    }
+
+    #[test]
+    fn a_param_value_cannot_name_a_parameter() {
+        for text in ["$ssh", " $ssh ", "{22, $ssh}", "{$s,$s,$s}"] {
+            let error = parse_value(text).unwrap_err();
+            assert!(
+                error.starts_with("a parameter value cannot refer to another parameter ('$"),
+                "{text}: {error}"
+            );
+        }
+        assert_eq!(
+            parse_value("\"$ssh\"").unwrap().kind,
+            ValueKind::Text("$ssh".into())
+        );
+        assert_eq!(
+            parse_value("cost $5").unwrap().kind,
+            ValueKind::Text("cost $5".into())
         );
     }
 }

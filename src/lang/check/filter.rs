@@ -5,6 +5,7 @@ use super::*;
 use crate::lang::ast::{self, CmpOp, Qualifier, Value, ValueKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ir::*;
+use crate::lang::limits::MAX_PARAM_VALUES;
 use crate::schema::{self, Field, FieldType};
 use crate::suggest;
 use crate::table::PartitionKey;
@@ -39,8 +40,16 @@ impl Checker<'_> {
     }
 
     /// Each operand checked (all of them, for every error), or None.
+    /// Stops once parameters have expanded past their limit: that error is
+    /// reported once, not again for every later use.
     fn every(&mut self, parts: &[ast::Expr]) -> Option<Vec<Filter>> {
-        let checked: Vec<Option<Filter>> = parts.iter().map(|p| self.expr(p)).collect();
+        let mut checked = Vec::with_capacity(parts.len());
+        for part in parts {
+            checked.push(self.expr(part));
+            if self.param_values > MAX_PARAM_VALUES {
+                return None;
+            }
+        }
         checked.into_iter().collect()
     }
 
@@ -275,6 +284,18 @@ impl Checker<'_> {
                     .with_help(help),
             );
         };
+        let count = match &given.kind {
+            ValueKind::Set(members) => members.len(),
+            _ => 1,
+        };
+        self.param_values += count;
+        if self.param_values > MAX_PARAM_VALUES {
+            return Err(Diagnostic::error(
+                value.span,
+                format!("parameters expand to more than {MAX_PARAM_VALUES} values in this query"),
+            )
+            .with_help("use a set parameter in fewer places, or with fewer members"));
+        }
         Ok(relocate(given, value.span))
     }
 
