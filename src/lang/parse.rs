@@ -255,24 +255,29 @@ fn build_comparison(pair: Pair<Rule>, text: &str) -> Result<Predicate, Diagnosti
 fn missing(text: &str, after: usize, expected: &str, keyword: &str) -> Diagnostic {
     let (span, found) = next_token(text, after);
     let message = match found {
-        Some(found) => format!("expected {expected} after '{keyword}', found '{found}'"),
+        Some(found) => format!(
+            "expected {expected} after '{keyword}', found {}",
+            shown(found)
+        ),
         None => format!("expected {expected} after '{keyword}'"),
     };
     Diagnostic::error(span, message)
 }
 
 /// The whitespace-delimited token at or after `offset`, for "found ..." in
-/// messages; at the end of the text, an empty span there.
+/// messages; at the end of the text, an empty span there. Whitespace is
+/// what the grammar skips: a no-break space is a token of its own, as is
+/// any character no one can see.
 fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
     let offset = offset.min(text.len());
     let rest = &text[offset..];
-    let start = offset + (rest.len() - rest.trim_start().len());
-    let token: &str = text[start..]
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("");
-    let token = if token.len() > 1 && (token.starts_with('(') || token.starts_with(')')) {
-        &token[..1]
+    let start = offset + (rest.len() - rest.trim_start_matches(is_blank).len());
+    let token: &str = text[start..].split(is_blank).next().unwrap_or("");
+    let first = token.chars().next().map_or(0, char::len_utf8);
+    let token = if token.len() > first
+        && (token.starts_with('(') || token.starts_with(')') || is_invisible(token.chars().next()))
+    {
+        &token[..first]
     } else {
         token
     };
@@ -283,6 +288,56 @@ fn next_token(text: &str, offset: usize) -> (Span, Option<&str>) {
         (Span::new(start, start + token.len()), Some(token))
     }
 }
+
+/// The grammar's WHITESPACE.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// A character that shows as nothing or as a plain space: controls, other
+/// spaces, zero-width and direction marks. Often pasted in with a query.
+fn is_invisible(c: Option<char>) -> bool {
+    c.is_some_and(|c| {
+        c.is_control()
+            || (c.is_whitespace() && !is_blank(c))
+            || matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+    })
+}
+
+/// A found token as messages show it: quoted, or for a character no one
+/// can see (or a lone non-ASCII one), its code point and name.
+fn shown(token: &str) -> String {
+    let mut chars = token.chars();
+    let first = chars.next();
+    let lone = chars.next().is_none();
+    match first {
+        Some(c) if is_invisible(Some(c)) => {
+            let name = INVISIBLE_NAMES
+                .iter()
+                .find(|(code, _)| *code == c)
+                .map_or(String::new(), |(_, name)| format!(" ({name})"));
+            format!("invisible character U+{:04X}{name}", u32::from(c))
+        }
+        Some(c) if lone && !c.is_ascii() => format!("'{token}' (U+{:04X})", u32::from(c)),
+        _ => format!("'{token}'"),
+    }
+}
+
+/// Names of the invisible characters most often pasted into a query.
+const INVISIBLE_NAMES: &[(char, &str)] = &[
+    ('\u{A0}', "NO-BREAK SPACE"),
+    ('\u{AD}', "SOFT HYPHEN"),
+    ('\u{200B}', "ZERO WIDTH SPACE"),
+    ('\u{200C}', "ZERO WIDTH NON-JOINER"),
+    ('\u{200D}', "ZERO WIDTH JOINER"),
+    ('\u{200E}', "LEFT-TO-RIGHT MARK"),
+    ('\u{200F}', "RIGHT-TO-LEFT MARK"),
+    ('\u{2028}', "LINE SEPARATOR"),
+    ('\u{202F}', "NARROW NO-BREAK SPACE"),
+    ('\u{2060}', "WORD JOINER"),
+    ('\u{3000}', "IDEOGRAPHIC SPACE"),
+    ('\u{FEFF}', "BYTE ORDER MARK"),
+];
 
 // ------------------------------------------------------------------ windows
 
@@ -567,17 +622,187 @@ fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
     Ok(Stage { kind, span })
 }
 
+/// A stage the grammar could not read. A stage name it knows means the
+/// stage's arguments are wrong, which is said in the stage's terms; any
+/// other word is an unknown stage.
 fn unknown_stage(span: Span, text: &str) -> Diagnostic {
-    let word = text[span.start..span.end]
-        .split_whitespace()
-        .next()
-        .unwrap_or("");
+    let body = &text[span.start..span.end];
+    let word_len = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(body.len());
+    let word = &body[..word_len];
+    let stage = word.to_ascii_lowercase();
+    if STAGES.contains(&stage.as_str()) {
+        return bad_stage_arguments(&stage, span.start + word_len, span.end, text);
+    }
     let word_span = Span::new(span.start, span.start + word.len());
     let error = Diagnostic::error(word_span, format!("unknown stage '{word}'"));
     match suggest::closest(word, STAGES) {
         Some(stage) => error.with_help(format!("did you mean '{stage}'?")),
         None => error.with_help(format!("the stages are: {}", STAGES.join(", "))),
     }
+}
+
+/// Explains why the arguments of `stage` (from `start` to `end` in the
+/// text) do not read: none given, SQL's `count(*)`, an unknown aggregate,
+/// a quoted field name, or else what was expected where.
+fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Diagnostic {
+    let rest = &text[start..end];
+    let (needs, example) = match stage {
+        "stats" => (
+            "an aggregate",
+            "e.g. 'stats count() by dport' or 'stats sum(bytes) as bytes by srcaddr'",
+        ),
+        "fields" => ("a list of fields", "e.g. 'fields srcaddr, dstaddr, bytes'"),
+        "top" => (
+            "a count and fields",
+            "e.g. 'top 10 srcaddr' or 'top 5 srcaddr, dstaddr by packets'",
+        ),
+        "sort" => ("a field", "e.g. 'sort bytes desc'"),
+        "limit" => ("a number", "e.g. 'limit 100'"),
+        _ => ("'by' and fields", "e.g. 'count by dport'"),
+    };
+    if rest.trim_matches(is_blank).is_empty() {
+        return Diagnostic::error(Span::new(start, start), format!("'{stage}' needs {needs}"))
+            .with_help(example);
+    }
+    if let Some(d) = known_argument_mistake(stage, start, rest) {
+        return d;
+    }
+    let (span, found) = next_token(text, start);
+    let found = found.map_or_else(String::new, |f| format!(", found {}", shown(f)));
+    Diagnostic::error(span, format!("expected {needs} after '{stage}'{found}")).with_help(example)
+}
+
+/// SQL habits in a stage's arguments (`rest`, at `start` in the text):
+/// `count(*)`, an unknown aggregate, a quoted field name.
+fn known_argument_mistake(stage: &str, start: usize, rest: &str) -> Option<Diagnostic> {
+    if stage == "stats" {
+        if let Some(d) = calls_in(rest)
+            .into_iter()
+            .find_map(|call| bad_aggregate(call, start, rest))
+        {
+            return Some(d);
+        }
+    }
+    let (at, quoted) = first_quoted(rest)?;
+    let inner = &quoted[1..quoted.len().saturating_sub(1).max(1)];
+    Some(
+        Diagnostic::error(
+            Span::new(start + at, start + at + quoted.len()),
+            format!("'{stage}' takes field names, not quoted text"),
+        )
+        .with_help(format!("write '{stage} {inner}'")),
+    )
+}
+
+/// The stage the text at `at` belongs to: its name and where its
+/// arguments start and end. Pipes inside quotes and comments do not count.
+fn stage_around(text: &str, at: usize) -> Option<(String, usize, usize)> {
+    let mut pipes = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(_) if c == '\\' => {
+                chars.next();
+            }
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            None if c == '|' && text[i..].starts_with("||") => {
+                chars.next();
+            }
+            None if c == '|' => pipes.push(i),
+            None => {}
+        }
+    }
+    let pipe = pipes.iter().rev().find(|&&p| p < at)?;
+    let end = pipes
+        .iter()
+        .find(|&&p| p > at)
+        .copied()
+        .unwrap_or(text.len());
+    let body = &text[pipe + 1..end];
+    let name_start = pipe + 1 + (body.len() - body.trim_start_matches(is_blank).len());
+    let name_len = text[name_start..end]
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(end - name_start);
+    let name = text[name_start..name_start + name_len].to_ascii_lowercase();
+    STAGES
+        .contains(&name.as_str())
+        .then_some((name, name_start + name_len, end))
+}
+
+/// Each `name(args)` in a stage's text: (offset of the name, name, args).
+fn calls_in(rest: &str) -> Vec<(usize, &str, &str)> {
+    let mut calls = Vec::new();
+    let mut from = 0;
+    while let Some(open) = rest[from..].find('(').map(|i| from + i) {
+        let name_start = rest[..open]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let close = rest[open..].find(')').map_or(rest.len(), |i| open + i);
+        calls.push((
+            name_start,
+            &rest[name_start..open],
+            rest[open + 1..close].trim_matches(is_blank),
+        ));
+        from = (close + 1).min(rest.len());
+        if from >= rest.len() {
+            break;
+        }
+    }
+    calls
+}
+
+/// The error for an aggregate call the grammar refused, if that is why.
+fn bad_aggregate(
+    (at, name, args): (usize, &str, &str),
+    start: usize,
+    rest: &str,
+) -> Option<Diagnostic> {
+    let call_end = rest[at..].find(')').map_or(rest.len(), |i| at + i + 1);
+    if name.is_empty() {
+        return None;
+    }
+    if AggFn::from_name(name).is_none() {
+        let names: Vec<&str> = AggFn::ALL.iter().map(|f| f.name()).collect();
+        return Some(
+            Diagnostic::error(
+                Span::new(start + at, start + at + name.len()),
+                format!("unknown aggregate '{name}'"),
+            )
+            .with_help(format!("the aggregates are {}", names.join(", "))),
+        );
+    }
+    (args == "*").then(|| {
+        let span = Span::new(start + at, start + call_end);
+        if name.eq_ignore_ascii_case("count") {
+            Diagnostic::error(span, "count(*) is written count() in flowq")
+                .with_help("count() counts rows; count(F) counts rows where F is not null")
+        } else {
+            Diagnostic::error(span, format!("'{name}' takes a field, not '*'"))
+                .with_help(format!("e.g. {name}(bytes)"))
+        }
+    })
+}
+
+/// The first quoted string in a stage's text: (offset, text with quotes).
+fn first_quoted(rest: &str) -> Option<(usize, &str)> {
+    let at = rest.find(['"', '\''])?;
+    let quote = rest[at..].chars().next()?;
+    let len = rest[at + 1..]
+        .find(quote)
+        .map_or(rest.len() - at, |i| i + 2);
+    Some((at, &rest[at..at + len]))
 }
 
 fn build_aggregate(pair: Pair<Rule>) -> Aggregate {
@@ -736,17 +961,38 @@ fn from_pest(error: pest::error::Error<Rule>, text: &str) -> Diagnostic {
         let stages = STAGES.join(", ");
         return Diagnostic::error(span, format!("expected a stage after '|' ({stages})"));
     }
+    if let Some((stage, start, end)) = stage_around(text, at) {
+        if let Some(d) = known_argument_mistake(&stage, start, &text[start..end]) {
+            return d;
+        }
+    }
     let (span, found) = next_token(text, at);
+    if found.is_some_and(|f| f.starts_with('(')) && ends_with_stage(before, "count") {
+        return Diagnostic::error(span, "'count' takes no parentheses")
+            .with_help("write '| count' to count records, or '| stats count() by F'");
+    }
     let message = match found {
-        Some(found) => format!("unexpected '{found}'"),
+        Some(found) => format!("unexpected {}", shown(found)),
         None => "unexpected end of query".to_string(),
     };
     let diagnostic = Diagnostic::error(span, message);
-    if expected.is_empty() {
+    if found.is_some_and(|f| is_invisible(f.chars().next())) {
+        diagnostic.with_help(
+            "delete it or type a plain space: invisible characters often come with copied text",
+        )
+    } else if expected.is_empty() {
         diagnostic
     } else {
         diagnostic.with_help(format!("expected {expected}"))
     }
+}
+
+/// Whether `before` ends with the stage `| name`.
+fn ends_with_stage(before: &str, name: &str) -> bool {
+    let lower = before.to_ascii_lowercase();
+    lower
+        .strip_suffix(name)
+        .is_some_and(|rest| rest.trim_end_matches(is_blank).ends_with('|'))
 }
 
 /// Names grammar rules the way the docs do.
@@ -951,6 +1197,110 @@ mod tests {
     fn unknown_stages_get_a_suggestion() {
         let e = parse("dport 22 | sotr bytes").unwrap_err();
         assert_eq!(e.help.as_deref(), Some("did you mean 'sort'?"));
+    }
+
+    /// (message, help, span) of the error for `text`.
+    fn error_at(text: &str) -> (String, String, (usize, usize)) {
+        let e = parse(text).unwrap_err();
+        (
+            e.message,
+            e.help.unwrap_or_default(),
+            (e.span.start, e.span.end),
+        )
+    }
+
+    #[test]
+    fn a_known_stage_with_bad_arguments_says_what_it_needs() {
+        let (message, help, span) = error_at("last 1h | stats");
+        assert_eq!(message, "'stats' needs an aggregate");
+        assert_eq!(
+            help,
+            "e.g. 'stats count() by dport' or 'stats sum(bytes) as bytes by srcaddr'"
+        );
+        assert_eq!(span, (15, 15));
+        let (message, _, span) = error_at("last 1h | fields");
+        assert_eq!(message, "'fields' needs a list of fields");
+        assert_eq!(span, (16, 16));
+        let (message, _, _) = error_at("last 1h | TOP");
+        assert_eq!(message, "'top' needs a count and fields");
+        let (message, _, _) = error_at("last 1h | sort");
+        assert_eq!(message, "'sort' needs a field");
+        let (message, _, _) = error_at("last 1h | limit");
+        assert_eq!(message, "'limit' needs a number");
+        // What stands there instead, pointed at.
+        let (message, help, span) = error_at("last 1h | stats count(*)");
+        assert_eq!(message, "count(*) is written count() in flowq");
+        assert_eq!(
+            help,
+            "count() counts rows; count(F) counts rows where F is not null"
+        );
+        assert_eq!(span, (16, 24));
+        let (message, _, span) = error_at("last 1h | stats sum(bytes), count(*) by dport");
+        assert_eq!(message, "count(*) is written count() in flowq");
+        assert_eq!(span, (28, 36));
+        let (message, help, span) = error_at("last 1h | sort \"x\"");
+        assert_eq!(message, "'sort' takes field names, not quoted text");
+        assert_eq!(help, "write 'sort x'");
+        assert_eq!(span, (15, 18));
+        let (message, help, _) = error_at("last 1h | fields 'srcaddr', dstport");
+        assert_eq!(message, "'fields' takes field names, not quoted text");
+        assert_eq!(help, "write 'fields srcaddr'");
+        let (message, help, span) = error_at("last 1h | stats total(bytes)");
+        assert_eq!(message, "unknown aggregate 'total'");
+        assert_eq!(
+            help,
+            "the aggregates are count, sum, min, max, avg, count_distinct"
+        );
+        assert_eq!(span, (16, 21));
+        let (message, help, span) = error_at("last 1h | count(*)");
+        assert_eq!(message, "'count' takes no parentheses");
+        assert_eq!(
+            help,
+            "write '| count' to count records, or '| stats count() by F'"
+        );
+        assert_eq!(span, (15, 16));
+    }
+
+    #[test]
+    fn a_value_after_or_without_its_qualifier_suggests_a_set_before_a_window() {
+        let (message, help, span) = error_at("dport 22 or 23 last 1h");
+        assert_eq!(message, "'23' has no qualifier");
+        assert!(help.contains("write 'dport {22, 23}'"), "{help}");
+        assert_eq!(span, (12, 14));
+        let (_, help, _) = error_at("last 1h src 10.0.0.1 or 10.0.0.2 and reject");
+        assert!(help.contains("write 'src {10.0.0.1, 10.0.0.2}'"), "{help}");
+    }
+
+    #[test]
+    fn an_invisible_character_is_named_by_its_code_point() {
+        let (message, _, span) = error_at("dport 22 \u{200b} last 1h");
+        assert_eq!(
+            message,
+            "unexpected invisible character U+200B (ZERO WIDTH SPACE)"
+        );
+        assert_eq!(span, (9, 12));
+        // A no-break space is not whitespace to the grammar: it is what
+        // is unexpected, not the word after it.
+        let (message, help, span) = error_at("dport 22\u{a0}last 1h");
+        assert_eq!(
+            message,
+            "unexpected invisible character U+00A0 (NO-BREAK SPACE)"
+        );
+        assert!(
+            help.starts_with("delete it or type a plain space"),
+            "{help}"
+        );
+        assert_eq!(span, (8, 10));
+        let (message, _, _) = error_at("src\u{200b} 10.0.0.1 last 1h");
+        assert_eq!(
+            message,
+            "unexpected invisible character U+200B (ZERO WIDTH SPACE)"
+        );
+        let (message, _, span) = error_at("src \u{2063}10.0.0.1");
+        assert_eq!(message, "unexpected invisible character U+2063");
+        assert_eq!(span, (4, 7));
+        let (message, _, _) = error_at("dport 22 é");
+        assert_eq!(message, "unexpected 'é' (U+00E9)");
     }
 
     #[test]
