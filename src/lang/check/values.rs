@@ -55,14 +55,34 @@ pub fn address(value: &Value) -> Result<IpNet, Diagnostic> {
                 )),
             );
         }
-        return Ok(net);
+        return not_mapped(net, value);
     }
     let ip: IpAddr = text.parse().map_err(|_| {
         bad(format!("invalid address '{text}'")).with_help(
             "write an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.1, 10.0.0.0/8, 2001:db8::/32",
         )
     })?;
-    Ok(IpNet::from(ip))
+    not_mapped(IpNet::from(ip), value)
+}
+
+/// Refuses an IPv4-mapped IPv6 address or network (see ir::mapped_v4),
+/// naming its IPv4 form.
+fn not_mapped(net: IpNet, value: &Value) -> Result<IpNet, Diagnostic> {
+    let Some(v4) = mapped_v4(&net) else {
+        return Ok(net);
+    };
+    let (what, ipv4) = if v4.prefix_len() == 32 {
+        ("address", v4.addr().to_string())
+    } else {
+        ("network", v4.to_string())
+    };
+    Err(Diagnostic::error(
+        value.span,
+        format!("'{}' is an IPv4-mapped IPv6 {what}", text_of(value)),
+    )
+    .with_help(format!(
+        "write the IPv4 form '{ipv4}': flow logs write IPv4 addresses as IPv4"
+    )))
 }
 
 pub(super) fn port_ranges(members: &[Value]) -> Result<Vec<(i64, i64)>, Diagnostic> {
@@ -328,6 +348,42 @@ mod tests {
         let (message, help) = error(address(&word("300.1.1.1")));
         assert_eq!(message, "invalid address '300.1.1.1'");
         assert!(help.unwrap().starts_with("write an IPv4 or IPv6 address"));
+    }
+
+    /// Trino reads `::ffff:0:0/96` as an IPv4 network of prefix 96 and
+    /// fails; flowq refuses every IPv4-mapped form and names the IPv4 one.
+    #[test]
+    fn ipv4_mapped_addresses_are_refused_with_their_ipv4_form() {
+        for (text, what, ipv4) in [
+            ("::ffff:0:0/96", "network", "0.0.0.0/0"),
+            ("::ffff:10.0.0.0/104", "network", "10.0.0.0/8"),
+            ("::ffff:a00:0/104", "network", "10.0.0.0/8"),
+            ("::ffff:192.0.2.0/120", "network", "192.0.2.0/24"),
+            ("::ffff:10.0.0.1", "address", "10.0.0.1"),
+            ("::FFFF:10.0.0.1/128", "address", "10.0.0.1"),
+        ] {
+            let (message, help) = error(address(&word(text)));
+            assert_eq!(message, format!("'{text}' is an IPv4-mapped IPv6 {what}"));
+            assert_eq!(
+                help.as_deref(),
+                Some(
+                    format!("write the IPv4 form '{ipv4}': flow logs write IPv4 addresses as IPv4")
+                        .as_str()
+                )
+            );
+        }
+        // Networks around the mapped range, and the IPv4-translated range
+        // ::ffff:0:0:0/96, are IPv6 networks like any other.
+        assert_eq!(
+            address(&word("::fffe:0:0/95")).unwrap(),
+            net("::fffe:0:0/95")
+        );
+        assert_eq!(address(&word("::/64")).unwrap(), net("::/64"));
+        assert_eq!(
+            address(&word("::ffff:0:0:0/96")).unwrap(),
+            net("::ffff:0:0:0/96")
+        );
+        assert_eq!(address(&word("::10.0.0.1")).unwrap(), net("::a00:1/128"));
     }
 
     #[test]
