@@ -24,16 +24,21 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
             is_date: false,
         });
     }
+    // Stopgap until the checked time type of issue 10 item 5 (branch
+    // h-values) lands: a civil time past what jiff converts is an error,
+    // not i64::MIN.
+    let out_of_range = || format!("'{text}' is past the last time flowq handles");
     if text.contains('T') || text.contains('t') || text.contains(' ') {
         if let Ok(dt) = DateTime::from_str(text) {
             return Ok(Instant {
-                seconds: utc(dt),
+                seconds: utc(dt).ok_or_else(out_of_range)?,
                 is_date: false,
             });
         }
     } else if let Ok(date) = Date::from_str(text) {
         return Ok(Instant {
-            seconds: utc(date.to_datetime(jiff::civil::Time::midnight())),
+            seconds: utc(date.to_datetime(jiff::civil::Time::midnight()))
+                .ok_or_else(out_of_range)?,
             is_date: true,
         });
     }
@@ -42,11 +47,8 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
     ))
 }
 
-fn utc(dt: DateTime) -> i64 {
-    Offset::UTC
-        .to_timestamp(dt)
-        .map(|ts| ts.as_second())
-        .unwrap_or(i64::MIN)
+fn utc(dt: DateTime) -> Option<i64> {
+    Offset::UTC.to_timestamp(dt).ok().map(|ts| ts.as_second())
 }
 
 /// Parses `--now` and similar flags: a full RFC 3339 timestamp or a date.
