@@ -747,8 +747,10 @@ fn calls_in(rest: &str) -> Vec<(usize, &str, &str)> {
     let mut from = 0;
     while let Some(open) = rest[from..].find('(').map(|i| from + i) {
         let name_start = rest[..open]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let close = rest[open..].find(')').map_or(rest.len(), |i| open + i);
         calls.push((
             name_start,
@@ -861,8 +863,9 @@ fn check_size(text: &str) -> Result<(), Diagnostic> {
     while !text.is_char_boundary(at) {
         at -= 1;
     }
+    let width = text[at..].chars().next().map_or(0, char::len_utf8);
     Err(Diagnostic::error(
-        Span::new(at, at + 1),
+        Span::new(at, at + width),
         format!(
             "the query is {} bytes; the limit is {MAX_QUERY_BYTES} (64 KiB)",
             text.len()
