@@ -11,7 +11,10 @@ pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 /// together: `not (a or not b)` nests 3 deep at `b`. The parser, the
 /// checker, the printer, the SQL renderer and the local engine may recurse
 /// once per level of nesting, and only that deep: a wide `and`/`or` chain
-/// is a list, never a recursion.
+/// is a list, never a recursion. Measured: the worst shapes at this depth
+/// (`(a or (b or ...))`, `not (not (...))`) parse, check, print and render
+/// in under 512 KiB of stack in a dev build, a quarter of a spawned
+/// thread's 2 MiB (tests/fuzz.rs runs every case on such a thread).
 pub const MAX_NESTING: usize = 256;
 
 /// The most values parameters may expand to in one query, counting each
