@@ -64,14 +64,14 @@ fn the_same_query_gives_byte_identical_sql() {
 fn an_injected_parameter_stays_inside_its_literal() {
     // A string-typed place: the value is a literal, quotes doubled.
     let mut case = Case::read("vpc-id = $v last 1h\n");
-    case.params.insert("v", "vpc-1' OR '1'='1");
+    case.params.insert("v", "vpc-1' OR '1'='1").unwrap();
     let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
     assert!(
         errors[0].message.contains("is not a valid vpc-id"),
         "{errors:?}"
     );
     let mut case = Case::read("sublocation-id = $v last 1h\n");
-    case.params.insert("v", "x' OR '1'='1");
+    case.params.insert("v", "x' OR '1'='1").unwrap();
     let sql = flowq::sql::compile(&case.text, &case.context())
         .unwrap()
         .sql;
@@ -102,7 +102,8 @@ fn sql_past_athenas_limit_is_refused_not_sent() {
         .collect();
     let mut case = Case::read("src $many last 1h\n");
     case.params
-        .insert("many", &format!("{{{}}}", addresses.join(", ")));
+        .insert("many", &format!("{{{}}}", addresses.join(", ")))
+        .unwrap();
     let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
     assert!(
         errors[0].message.contains("over Athena's limit of 262144"),

@@ -356,7 +356,18 @@ fn predicate(values: &Values, rng: &mut Rng) -> Option<String> {
                 nets.push(network(&address, rng));
             }
             if rng.chance(10) {
-                nets.push(rng.one(&["10.0.0.0/8", "::/0", "172.16.0.0/12"]).into());
+                // IPv6 networks that hold the IPv4-mapped range (which
+                // flowq itself refuses), and one beside it.
+                nets.push(
+                    rng.one(&[
+                        "10.0.0.0/8",
+                        "::/0",
+                        "172.16.0.0/12",
+                        "::fffe:0:0/95",
+                        "::ffff:0:0:0/96",
+                    ])
+                    .into(),
+                );
             }
             format!("{qualifier} {}", set_of(nets))
         }

@@ -321,7 +321,22 @@ fn values_that_are_not_addresses_follow_the_sql_split() {
     assert_eq!(count(&f, "src 10.0.0.0/8 last 2h"), 2);
     // ...but not as text.
     assert_eq!(count(&f, "src 10.0.0.7 last 2h"), 0);
-    assert_eq!(count(&f, "src ::ffff:10.0.0.7 last 2h"), 1);
+    // Written in a query, an IPv4-mapped address is refused with its IPv4
+    // form (engines disagree on it, docs/language.md); the record above
+    // is found by its parsed address.
+    let table = LocalSource::new(&f.root).table();
+    let params = Params::default();
+    let ctx = CheckContext {
+        table: &table,
+        now: flowq::time::parse_now(NOW).unwrap(),
+        params: &params,
+    };
+    let parsed = flowq::lang::parse::parse("src ::ffff:10.0.0.7 last 2h").unwrap();
+    let errors = flowq::lang::check::check(&parsed, &ctx).unwrap_err();
+    assert_eq!(
+        errors[0].message,
+        "'::ffff:10.0.0.7' is an IPv4-mapped IPv6 address"
+    );
 }
 
 #[test]

@@ -72,8 +72,8 @@ fn predicate() -> impl Strategy<Value = Expr> {
 fn expr() -> impl Strategy<Value = Expr> {
     predicate().prop_recursive(4, 24, 2, |inner| {
         prop_oneof![
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::And(Box::new(a), Box::new(b))),
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::Or(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::and(vec![a, b])),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::or(vec![a, b])),
             inner.prop_map(|e| Expr::Not(Box::new(e))),
         ]
     })

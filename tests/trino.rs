@@ -538,6 +538,15 @@ fn record_cases() -> Vec<(String, Vec<&'static str>)> {
         // finds every IPv4 address in `::/0` (found by tests/differential.rs).
         (w("dst ::/0"), vec!["05"]),
         (w("src {::/64, 203.0.113.7}"), vec!["02", "03"]),
+        // A network that holds all of ::ffff:0:0/96 but does not start in
+        // it: Trino parses it as IPv6, and it holds no IPv4 address either.
+        (w("dst ::fffe:0:0/95"), vec![]),
+        (
+            w("not dst ::fffe:0:0/95"),
+            vec!["01", "02", "03", "04", "05", "08", "09", "13"],
+        ),
+        // ::ffff:0:0:0/96 (IPv4-translated) is not the IPv4-mapped range.
+        (w("host ::ffff:0:0:0/96"), vec![]),
         (
             w("not src ::/0"),
             vec!["01", "02", "03", "04", "08", "09", "13"],
@@ -851,6 +860,50 @@ fn dashes_in_integer_columns_read_as_null() {
             text("-")
         ]]
     );
+}
+
+/// Why flowq refuses IPv4-mapped networks (`::ffff:0:0/96` and inside):
+/// engines disagree on them. Trino's `contains()` parses the CIDR's address
+/// with Guava, and depending on the version it is read as IPv4 (then a
+/// prefix over 32 fails: "Prefix length exceeds address length", as on
+/// older engines) or as IPv6 holding every IPv4 address in it (true, on
+/// Trino 476). Neither is flowq's rule that an IPv6 network holds no IPv4
+/// address (the local engine's answer, false), so flowq's checker refuses
+/// them and names the IPv4 form (lang::ir::mapped_v4).
+#[test]
+fn trino_reads_ipv4_mapped_networks_its_own_way() {
+    let Some(trino) = trino() else { return };
+    let client = client(&trino, "default");
+    for network in ["::ffff:0:0/96", "::ffff:10.0.0.0/104"] {
+        let sql = format!(
+            "SELECT count(*) FROM (VALUES 1) AS t(x) WHERE contains('{network}', IPADDRESS '10.0.0.1')"
+        );
+        match client.query(&sql) {
+            Ok((rows, _)) => assert_eq!(rows.rows, vec![vec![Cell::Int(1)]], "{network}"),
+            Err(e) => assert!(
+                e.to_string()
+                    .contains("Prefix length exceeds address length"),
+                "{network}: {e}"
+            ),
+        }
+    }
+    let params = Params::default();
+    let table = Table::default();
+    let ctx = CheckContext {
+        table: &table,
+        now: flowq::time::Time::from_unix(instant("A23:00")).unwrap(),
+        params: &params,
+    };
+    for (query, ipv4) in [
+        ("dst ::ffff:0:0/96 last 1h", "0.0.0.0/0"),
+        ("dst ::ffff:10.0.0.0/104 last 1h", "10.0.0.0/8"),
+    ] {
+        let errors = flowq::sql::compile(query, &ctx).unwrap_err();
+        assert!(
+            errors[0].help.as_deref().unwrap_or("").contains(ipv4),
+            "{query}: {errors:?}"
+        );
+    }
 }
 
 /// Pruning: the bytes Trino reads for a windowed query with flowq's

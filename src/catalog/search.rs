@@ -130,7 +130,7 @@ impl ParamType {
 
     /// Whether `text` is a value of this type.
     pub fn check(self, text: &str) -> Result<(), String> {
-        let value = parse::parse_value(text);
+        let value = parse::parse_value(text)?;
         let members: Vec<&Value> = match &value.kind {
             ValueKind::Set(members) => members.iter().collect(),
             _ => vec![&value],
@@ -317,10 +317,15 @@ impl Search {
                 .map(|(_, v)| v.clone())
                 .or_else(|| param.default.clone());
             match value {
-                Some(value) => match param.ty.check(&value) {
-                    Ok(()) => params.insert(name, &value),
-                    Err(why) => errors.push(format!("parameter '{name}' ({}): {why}", param.ty)),
-                },
+                Some(value) => {
+                    if let Err(why) = param
+                        .ty
+                        .check(&value)
+                        .and_then(|()| params.insert(name, &value))
+                    {
+                        errors.push(format!("parameter '{name}' ({}): {why}", param.ty));
+                    }
+                }
                 None => errors.push(format!(
                     "parameter '{name}' has no value and no default: pass -p {name}=VALUE"
                 )),

@@ -303,11 +303,14 @@ fn collect_params(value: &ast::Value, found: &mut BTreeMap<String, Span>) {
     }
 }
 
+/// Recurses once per level of nesting, which the parser bounds
+/// (lang::limits::MAX_NESTING); a chain's operands are a loop.
 fn visit_values(expr: &ast::Expr, visit: &mut dyn FnMut(&ast::Value)) {
     match expr {
-        ast::Expr::And(a, b) | ast::Expr::Or(a, b) => {
-            visit_values(a, visit);
-            visit_values(b, visit);
+        ast::Expr::And(parts) | ast::Expr::Or(parts) => {
+            for part in parts {
+                visit_values(part, visit);
+            }
         }
         ast::Expr::Not(e) => visit_values(e, visit),
         ast::Expr::Predicate(p) => match &p.kind {

@@ -117,7 +117,9 @@ pub fn resolve(
         None => {
             let mut params = Params::default();
             for (name, value) in given {
-                params.insert(name, value);
+                params
+                    .insert(name, value)
+                    .map_err(|why| Failure::usage(format!("--param {name}: {why}")))?;
             }
             params
         }

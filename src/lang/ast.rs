@@ -2,7 +2,7 @@
 //!
 //! Nothing here is checked against a table yet: values are still the words
 //! the user typed (or `$params`), and field names are unresolved. The check
-//! stage (src/check.rs) turns this into a typed query.
+//! stage (src/lang/check/) turns this into a typed query.
 
 /// A byte range in the query text.
 ///
@@ -38,18 +38,64 @@ pub struct Query {
     pub stages: Vec<Stage>,
 }
 
+/// A boolean filter. `and` and `or` are lists, so that a chain of
+/// thousands of terms is one node and no stage recurses per term; build
+/// them with [`Expr::and`] and [`Expr::or`], which keep the one shape the
+/// parser gives: at least two operands, none of them the same operator
+/// (`a and (b and c)` is `and[a, b, c]`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Not(Box<Expr>),
     Predicate(Predicate),
 }
 
 impl Expr {
+    /// The conjunction of `parts`, with nested conjunctions spliced in; one
+    /// part is itself.
+    pub fn and(parts: Vec<Expr>) -> Expr {
+        Expr::join(parts, Expr::And, |e| match e {
+            Expr::And(inner) => Ok(inner),
+            other => Err(other),
+        })
+    }
+
+    /// The disjunction of `parts`, with nested disjunctions spliced in.
+    pub fn or(parts: Vec<Expr>) -> Expr {
+        Expr::join(parts, Expr::Or, |e| match e {
+            Expr::Or(inner) => Ok(inner),
+            other => Err(other),
+        })
+    }
+
+    fn join(
+        parts: Vec<Expr>,
+        make: fn(Vec<Expr>) -> Expr,
+        split: fn(Expr) -> Result<Vec<Expr>, Expr>,
+    ) -> Expr {
+        let mut flat = Vec::with_capacity(parts.len());
+        for part in parts {
+            match split(part) {
+                Ok(inner) => flat.extend(inner),
+                Err(single) => flat.push(single),
+            }
+        }
+        if flat.len() == 1 {
+            flat.pop().expect("one part")
+        } else {
+            make(flat)
+        }
+    }
+
+    /// From the first operand's start to the last one's end; recurses
+    /// once per level of nesting (bounded by `limits::MAX_NESTING`).
     pub fn span(&self) -> Span {
         match self {
-            Expr::And(a, b) | Expr::Or(a, b) => a.span().to(b.span()),
+            Expr::And(parts) | Expr::Or(parts) => match (parts.first(), parts.last()) {
+                (Some(first), Some(last)) => first.span().to(last.span()),
+                _ => Span::default(),
+            },
             Expr::Not(e) => e.span(),
             Expr::Predicate(p) => p.span,
         }

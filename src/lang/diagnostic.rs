@@ -193,13 +193,14 @@ impl Located {
             self.severity, self.code, self.message
         );
         let gutter = line.to_string().len();
+        let (shown, caret_column, width) = clip(&self.source_line, *column, self.width.max(1));
         out.push_str(&format!("{:gutter$} |\n", ""));
-        out.push_str(&format!("{line} | {}\n", self.source_line));
+        out.push_str(&format!("{line} | {shown}\n"));
         out.push_str(&format!(
             "{:gutter$} | {}{}\n",
             "",
-            " ".repeat(column - 1),
-            "^".repeat(self.width.max(1))
+            " ".repeat(caret_column - 1),
+            "^".repeat(width)
         ));
         if let Some(help) = &self.help {
             out.push_str(&format!("{:gutter$} = help: {help}\n", ""));
@@ -236,6 +237,34 @@ pub fn render_unlocated(
         out.push_str(&format!("  = help: {help}\n"));
     }
     out
+}
+
+/// The most characters of a source line shown under a message: a query of
+/// thousands of terms on one line is cut to the part around the caret.
+const SHOWN_LINE_CHARS: usize = 100;
+
+/// The part of `line` shown, with the caret's column and width in it:
+/// the whole line when it is short, else a window around the caret with
+/// `...` where text was cut.
+fn clip(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SHOWN_LINE_CHARS {
+        return (line.to_string(), column, width);
+    }
+    let caret = column.saturating_sub(1).min(chars.len());
+    let start = caret.saturating_sub(SHOWN_LINE_CHARS / 2);
+    let end = (start + SHOWN_LINE_CHARS).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push_str("...");
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    let prefix = if start > 0 { 3 } else { 0 };
+    let width = width.min(end.saturating_sub(caret)).max(1);
+    (shown, caret - start + prefix + 1, width)
 }
 
 /// The text of line `line` (1-based) of `text`, tabs shown as spaces.
@@ -349,6 +378,19 @@ mod tests {
             out,
             "query:1:5: error[E002]: bad prefix\n  |\n1 | src 10.0.0.0/33 and dport 22\n  |     ^^^^^^^^^^^\n  = help: use /0 to /32\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_caret() {
+        let text = format!("{}dport x{}", "a ".repeat(500), " b".repeat(500));
+        let d = Diagnostic::error(Span::new(1000, 1007), "bad");
+        let out = d.render("query", &SourceText::new(&text));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "query:1:1001: error[E002]: bad");
+        // 50 characters before the caret, 50 from it, `...` on each side.
+        let shown = format!("...{}dport x{}...", "a ".repeat(25), " b".repeat(21) + " ");
+        assert_eq!(lines[2], format!("1 | {shown}"));
+        assert_eq!(lines[3], format!("  | {}^^^^^^^", " ".repeat(53)));
     }
 
     #[test]

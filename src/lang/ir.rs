@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 
 use crate::lang::ast::{AggFn, CmpOp, Value};
 use crate::schema::Field;
@@ -165,10 +165,12 @@ pub struct Params {
 
 impl Params {
     /// Adds `name=text`; the text is read as a value of the language
-    /// (`{22, 23}` is a set), or else as a plain string.
-    pub fn insert(&mut self, name: &str, text: &str) {
-        self.values
-            .insert(name.to_string(), crate::lang::parse::parse_value(text));
+    /// (`{22, 23}` is a set), or else as a plain string. Refuses a value
+    /// that names another parameter (`$other`), saying why.
+    pub fn insert(&mut self, name: &str, text: &str) -> Result<(), String> {
+        let value = crate::lang::parse::parse_value(text)?;
+        self.values.insert(name.to_string(), value);
+        Ok(())
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
@@ -196,4 +198,20 @@ pub fn is_exact_v4(net: &IpNet) -> bool {
 pub fn holds_mapped_v4(net: &IpNet) -> bool {
     const MAPPED: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0);
     matches!(net, IpNet::V6(n) if n.prefix_len() <= 96 && n.contains(&MAPPED))
+}
+
+/// The IPv4 network an IPv4-mapped IPv6 network (inside `::ffff:0:0/96`)
+/// stands for: `::ffff:10.0.0.0/104` is `10.0.0.0/8`. None for any other
+/// network. Such networks are refused by the checker: Trino reads
+/// `contains('::ffff:0:0/96', x)` as an IPv4 network with a prefix of 96
+/// and fails ("Prefix length exceeds address length"), and flow logs
+/// write IPv4 addresses in IPv4 form, so the IPv4 form is what to write.
+pub fn mapped_v4(net: &IpNet) -> Option<Ipv4Net> {
+    match net {
+        IpNet::V6(n) if n.prefix_len() >= 96 => {
+            let v4 = n.addr().to_ipv4_mapped()?;
+            Ipv4Net::new(v4, n.prefix_len() - 96).ok()
+        }
+        _ => None,
+    }
 }

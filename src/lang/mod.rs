@@ -6,6 +6,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod ir;
+pub mod limits;
 pub mod parse;
 pub mod print;
 

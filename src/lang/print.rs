@@ -43,25 +43,48 @@ pub fn expr(e: &Expr) -> String {
 
 /// Prints `e` where an operand of at least `min` precedence is expected.
 fn at(e: &Expr, min: Precedence) -> String {
-    let (own, text) = match e {
-        Expr::Or(a, b) => (
-            Precedence::Or,
-            format!("{} or {}", at(a, Precedence::Or), at(b, Precedence::And)),
-        ),
-        Expr::And(a, b) => (
-            Precedence::And,
-            format!("{} and {}", at(a, Precedence::And), at(b, Precedence::Not)),
-        ),
-        Expr::Not(inner) => (
-            Precedence::Not,
-            format!("not {}", at(inner, Precedence::Not)),
-        ),
-        Expr::Predicate(p) => (Precedence::Not, predicate(p)),
+    let mut out = String::new();
+    write_expr(e, min, &mut out);
+    out
+}
+
+/// Appends `e` to `out`, in parentheses when its operator binds looser
+/// than `min`. One buffer for the whole filter, so printing is linear in
+/// its size; recurses once per level of nesting, which the parser bounds
+/// (limits::MAX_NESTING); a chain's operands are a loop.
+fn write_expr(e: &Expr, min: Precedence, out: &mut String) {
+    let own = match e {
+        Expr::Or(_) => Precedence::Or,
+        Expr::And(_) => Precedence::And,
+        Expr::Not(_) | Expr::Predicate(_) => Precedence::Not,
     };
-    if own < min {
-        format!("({text})")
-    } else {
-        text
+    let parenthesised = own < min;
+    if parenthesised {
+        out.push('(');
+    }
+    match e {
+        // An operand of the same operator is parenthesised: the parser
+        // splices `(a or b) or c` into one list, so only a tree built by
+        // hand has one, and its parentheses keep its shape.
+        Expr::Or(parts) => write_list(parts, " or ", Precedence::And, out),
+        Expr::And(parts) => write_list(parts, " and ", Precedence::Not, out),
+        Expr::Not(inner) => {
+            out.push_str("not ");
+            write_expr(inner, Precedence::Not, out);
+        }
+        Expr::Predicate(p) => out.push_str(&predicate(p)),
+    }
+    if parenthesised {
+        out.push(')');
+    }
+}
+
+fn write_list(parts: &[Expr], separator: &str, min: Precedence, out: &mut String) {
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        write_expr(part, min, out);
     }
 }
 

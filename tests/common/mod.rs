@@ -63,7 +63,7 @@ impl Case {
                 "region-column" => table.partitioning.region_column = Some(value.into()),
                 "param" => {
                     let (name, v) = value.split_once('=').expect("param name=value");
-                    params.insert(name, v);
+                    params.insert(name, v).expect("a valid param value");
                 }
                 _ => break,
             }

@@ -5,21 +5,29 @@ use super::*;
 use crate::lang::ast::{self, CmpOp, Qualifier, Value, ValueKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ir::*;
+use crate::lang::limits::MAX_PARAM_VALUES;
 use crate::schema::{self, Field, FieldType};
 use crate::suggest;
 use crate::table::PartitionKey;
 
 impl Checker<'_> {
+    /// Checks a filter, reporting every error in it. Recurses once per
+    /// level of nesting, which the parser bounds (limits::MAX_NESTING); a
+    /// chain's operands are a loop.
     pub(super) fn expr(&mut self, e: &ast::Expr) -> Option<Filter> {
         match e {
-            ast::Expr::And(a, b) => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Some(flatten_and(a?, b?))
-            }
-            ast::Expr::Or(a, b) => {
-                let (a, b) = (self.expr(a), self.expr(b));
-                Some(flatten_or(a?, b?))
-            }
+            ast::Expr::And(parts) => self.every(parts).map(|parts| {
+                Filter::And(splice(parts, |f| match f {
+                    Filter::And(parts) => Ok(parts),
+                    other => Err(other),
+                }))
+            }),
+            ast::Expr::Or(parts) => self.every(parts).map(|parts| {
+                Filter::Or(splice(parts, |f| match f {
+                    Filter::Or(parts) => Ok(parts),
+                    other => Err(other),
+                }))
+            }),
             ast::Expr::Not(inner) => Some(Filter::Not(Box::new(self.expr(inner)?))),
             ast::Expr::Predicate(p) => match self.predicate(p) {
                 Ok(f) => Some(f),
@@ -29,6 +37,20 @@ impl Checker<'_> {
                 }
             },
         }
+    }
+
+    /// Each operand checked (all of them, for every error), or None.
+    /// Stops once parameters have expanded past their limit: that error is
+    /// reported once, not again for every later use.
+    fn every(&mut self, parts: &[ast::Expr]) -> Option<Vec<Filter>> {
+        let mut checked = Vec::with_capacity(parts.len());
+        for part in parts {
+            checked.push(self.expr(part));
+            if self.param_values > MAX_PARAM_VALUES {
+                return None;
+            }
+        }
+        checked.into_iter().collect()
     }
 
     fn predicate(&mut self, p: &ast::Predicate) -> Result<Filter, Diagnostic> {
@@ -150,6 +172,9 @@ impl Checker<'_> {
         value: &Value,
     ) -> Result<Filter, Diagnostic> {
         let column = self.column(name)?;
+        // One value or a set is decided on what `$p` stands for, so a set
+        // parameter behaves as the same set written out.
+        let value = &self.substitute(value)?;
         let members = self.members(value)?;
         let is_set = matches!(value.kind, ValueKind::Set(_));
         let equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
@@ -192,7 +217,12 @@ impl Checker<'_> {
                         op,
                         value: *n,
                     }),
-                    _ => unreachable!("a single value gives one number"),
+                    _ => {
+                        return Err(Diagnostic::error(
+                            value.span,
+                            format!("'{}' takes one value, not a set", op.symbol()),
+                        ))
+                    }
                 }
             }
         };
@@ -223,6 +253,19 @@ impl Checker<'_> {
         Ok(out)
     }
 
+    /// A value where one value must stand (after `last`, `limit`, ...),
+    /// with parameters substituted: a set there is an error.
+    pub(super) fn one_value(&mut self, value: &Value, keyword: &str) -> Result<Value, Diagnostic> {
+        let value = self.substitute(value)?;
+        if matches!(value.kind, ValueKind::Set(_)) {
+            return Err(Diagnostic::error(
+                value.span,
+                format!("'{keyword}' takes one value, not a set"),
+            ));
+        }
+        Ok(value)
+    }
+
     pub(super) fn substitute(&mut self, value: &Value) -> Result<Value, Diagnostic> {
         let ValueKind::Param(name) = &value.kind else {
             return Ok(value.clone());
@@ -241,6 +284,18 @@ impl Checker<'_> {
                     .with_help(help),
             );
         };
+        let count = match &given.kind {
+            ValueKind::Set(members) => members.len(),
+            _ => 1,
+        };
+        self.param_values += count;
+        if self.param_values > MAX_PARAM_VALUES {
+            return Err(Diagnostic::error(
+                value.span,
+                format!("parameters expand to more than {MAX_PARAM_VALUES} values in this query"),
+            )
+            .with_help("use a set parameter in fewer places, or with fewer members"));
+        }
         Ok(relocate(given, value.span))
     }
 
@@ -394,35 +449,20 @@ pub(super) fn relocate(value: &Value, span: ast::Span) -> Value {
     Value { kind, span }
 }
 
-pub(super) fn flatten_and(a: Filter, b: Filter) -> Filter {
-    Filter::And(flatten(a, b, |f| match f {
-        Filter::And(parts) => Ok(parts),
-        other => Err(other),
-    }))
-}
-
-pub(super) fn flatten_or(a: Filter, b: Filter) -> Filter {
-    Filter::Or(flatten(a, b, |f| match f {
-        Filter::Or(parts) => Ok(parts),
-        other => Err(other),
-    }))
-}
-
-/// The operands of `a op b` with nested `op`s spliced in (`split` says
-/// which): `(x and y) and z` has three.
-pub(super) fn flatten(
-    a: Filter,
-    b: Filter,
+/// `parts` with the operands of nested filters of the same operator
+/// spliced in (`split` says which): `x or host h` has three operands.
+pub(super) fn splice(
+    parts: Vec<Filter>,
     split: impl Fn(Filter) -> Result<Vec<Filter>, Filter>,
 ) -> Vec<Filter> {
-    let mut parts = Vec::new();
-    for f in [a, b] {
+    let mut flat = Vec::with_capacity(parts.len());
+    for f in parts {
         match split(f) {
-            Ok(inner) => parts.extend(inner),
-            Err(single) => parts.push(single),
+            Ok(inner) => flat.extend(inner),
+            Err(single) => flat.push(single),
         }
     }
-    parts
+    flat
 }
 
 pub(super) fn any_of(mut filters: Vec<Filter>) -> Filter {

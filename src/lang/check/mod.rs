@@ -35,6 +35,7 @@ pub fn check(query: &ast::Query, ctx: &CheckContext) -> Result<CheckedQuery, Vec
         ctx,
         errors: Vec::new(),
         params_used: BTreeSet::new(),
+        param_values: 0,
     };
     let filter = query.filter.as_ref().and_then(|e| checker.expr(e));
     let window = checker.window(query.window.as_ref());
@@ -54,4 +55,6 @@ struct Checker<'a> {
     ctx: &'a CheckContext<'a>,
     errors: Vec<Diagnostic>,
     params_used: BTreeSet<String>,
+    /// Values substituted for parameters so far (limits::MAX_PARAM_VALUES).
+    param_values: usize,
 }

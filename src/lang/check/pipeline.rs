@@ -224,7 +224,7 @@ impl Checker<'_> {
     }
 
     fn count_value(&mut self, v: &Value, stage: &str) -> Result<u64, Diagnostic> {
-        let v = self.substitute(v)?;
+        let v = self.one_value(v, stage)?;
         match text_of(&v).parse::<u64>() {
             Ok(n) if n > 0 && n <= 1_000_000_000 => Ok(n),
             _ => Err(Diagnostic::error(

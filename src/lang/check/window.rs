@@ -46,7 +46,7 @@ impl Checker<'_> {
         let now = self.ctx.now;
         let (start, end) = match &window.kind {
             WindowKind::Last(v) => {
-                let v = self.substitute(v)?;
+                let v = self.one_value(v, "last")?;
                 let seconds = units::parse_duration(text_of(&v), true)
                     .map_err(|m| Diagnostic::error(v.span, m))?;
                 if seconds <= 0 {
@@ -62,7 +62,7 @@ impl Checker<'_> {
                 (Some(start), Some(now))
             }
             WindowKind::Since(v) => {
-                let t = self.instant(v)?;
+                let t = self.instant(v, "since")?;
                 if t >= now {
                     return Err(Diagnostic::error(
                         v.span,
@@ -71,9 +71,13 @@ impl Checker<'_> {
                 }
                 (Some(t), Some(now))
             }
-            WindowKind::Until(v) => (None, Some(self.instant(v)?)),
+            WindowKind::Until(v) => (None, Some(self.instant(v, "until")?)),
             WindowKind::SinceUntil(a, b) | WindowKind::Between(a, b) => {
-                let (t0, t1) = (self.instant(a)?, self.instant(b)?);
+                let (first, second) = match &window.kind {
+                    WindowKind::Between(..) => ("between", "between"),
+                    _ => ("since", "until"),
+                };
+                let (t0, t1) = (self.instant(a, first)?, self.instant(b, second)?);
                 if t0 >= t1 {
                     return Err(Diagnostic::error(
                         a.span.to(b.span),
@@ -84,7 +88,7 @@ impl Checker<'_> {
                 (Some(t0), Some(t1))
             }
             WindowKind::On(v) => {
-                let v = self.substitute(v)?;
+                let v = self.one_value(v, "on")?;
                 let day =
                     time::parse_instant(text_of(&v)).map_err(|m| Diagnostic::error(v.span, m))?;
                 if !day.is_date {
@@ -108,8 +112,8 @@ impl Checker<'_> {
         })
     }
 
-    fn instant(&mut self, v: &Value) -> Result<Time, Diagnostic> {
-        let v = self.substitute(v)?;
+    fn instant(&mut self, v: &Value, keyword: &str) -> Result<Time, Diagnostic> {
+        let v = self.one_value(v, keyword)?;
         time::parse_instant(text_of(&v))
             .map(|i| i.time)
             .map_err(|m| Diagnostic::error(v.span, m))

@@ -1,0 +1,23 @@
+//! The documented limits on what a query may be (docs/cli.md, "Limits";
+//! docs/language.md, "Limits"). Each is checked where it can be checked
+//! cheaply, before anything whose cost or recursion depth it bounds runs,
+//! and each gives a located error.
+
+/// The longest query text, in bytes (64 KiB): far above any query a person
+/// writes, and it bounds the time and memory of every stage.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// The deepest nesting of parentheses, set braces and `not`/`!`, counted
+/// together: `not (a or not b)` nests 3 deep at `b`. The parser, the
+/// checker, the printer, the SQL renderer and the local engine may recurse
+/// once per level of nesting, and only that deep: a wide `and`/`or` chain
+/// is a list, never a recursion. Measured: the worst shapes at this depth
+/// (`(a or (b or ...))`, `not (not (...))`) parse, check, print and render
+/// in under 512 KiB of stack in a dev build, a quarter of a spawned
+/// thread's 2 MiB (tests/fuzz.rs runs every case on such a thread).
+pub const MAX_NESTING: usize = 256;
+
+/// The most values parameters may expand to in one query, counting each
+/// member of a set. A query is at most 64 KiB, but a set parameter used in
+/// many places is copied into each of them.
+pub const MAX_PARAM_VALUES: usize = 100_000;
