@@ -205,7 +205,8 @@ impl Config {
 
     /// Parses config text; `dir` is where relative paths start.
     pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, Vec<Located>> {
-        let text = yaml::without_bom(text);
+        let text = yaml::normalize(text);
+        let text = text.as_ref();
         let at = Locator { text, origin };
         let file: ConfigFile = yaml::from_str(text).map_err(|e| vec![at.yaml(e)])?;
         let mut errors = Vec::new();
