@@ -668,6 +668,23 @@ mod tests {
     }
 
     #[test]
+    fn the_scan_counts_the_cases_fuzzing_found() {
+        for text in [
+            // A mapping with an empty key inside a sequence entry.
+            "a:  #c\n- &a : ",
+            // An entry's mapping on the line after its dash.
+            "a: \n-  #c\n  a: ",
+            // A lone CR breaks the line for the parser.
+            "b: ...'x'\n---b: \r -  #c- ",
+            // `[k: v]` is a sequence of one-pair mappings.
+            "a: [b: [c: d]]",
+        ] {
+            let parsed: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+            assert!(scanned_depth(text) >= depth(&parsed), "{text:?}");
+        }
+    }
+
+    #[test]
     fn documents_past_the_limit_are_refused_where_they_pass_it() {
         let flow = format!("a: {}1{}\n", "[".repeat(64), "]".repeat(64));
         let e = from_str::<serde_yaml::Value>(&flow).unwrap_err();
