@@ -76,7 +76,7 @@ fn a_search_over_one_mebibyte_is_refused() {
     let filler = format!("# {}\n", "x".repeat(1000)).repeat(1100);
     std::fs::write(&path, format!("{SEARCH_HEAD}{filler}")).unwrap();
     let Err(errors) = search::load_search(&path) else {
-        panic!("refused")
+        panic!("a search over 1 MiB was read");
     };
     let e = one_error(&errors);
     assert!(e.message.contains("larger than 1 MiB"), "{}", e.message);

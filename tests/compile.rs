@@ -207,6 +207,12 @@ fn times_outside_1970_to_9999_are_located_errors() {
             "{query}:\n{rendered}"
         );
     }
+    // No window near the epoch: the default one would start before 1970.
+    let rendered = compile_at("1970-01-01T00:10:00Z", "dport 22").unwrap_err();
+    assert!(
+        rendered.contains("the default window (last 1h) would start before 1970-01-01T00:00:00Z"),
+        "{rendered}"
+    );
 }
 
 /// Issue 10, item 14: explain's work does not grow with the window.

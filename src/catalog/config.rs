@@ -194,7 +194,8 @@ impl Config {
 
     /// Parses config text; `dir` is where relative paths start.
     pub fn parse(text: &str, origin: &str, dir: &Path) -> Result<Config, Vec<Located>> {
-        let text = yaml::without_bom(text);
+        let text = yaml::normalize(text);
+        let text = text.as_ref();
         let at = Locator { text, origin };
         let file: ConfigFile = yaml::from_str(text).map_err(|e| vec![at.yaml(e)])?;
         let mut errors = Vec::new();
@@ -356,56 +357,101 @@ impl Locator<'_> {
     }
 }
 
+/// The errors of one source: about a key (its value does not parse, or
+/// the source as a whole), or about a value that parses but lies outside
+/// its range, located at the value.
+struct SourceErrors<'a> {
+    at: &'a Locator<'a>,
+    name: &'a str,
+    errors: Vec<Located>,
+}
+
+impl SourceErrors<'_> {
+    fn key(&mut self, k: &str, message: String, help: Option<String>) {
+        let path = ["sources", self.name, k];
+        self.errors.push(self.at.error(&path, message, help));
+    }
+
+    fn out_of_range<T>(&mut self, path: &[&str], value: &str, allowed: &Allowed<T>) {
+        let key = path[2..].join(".");
+        let message = format!("{key}: {value} is out of range: {}", allowed.text);
+        let help = Some(allowed.why.to_string());
+        self.errors
+            .push(self.at.value_error(path, value, message, help));
+    }
+
+    /// A duration key's value, when it is given, parses and is in range.
+    fn duration(&mut self, k: &str, text: Option<&str>, allowed: &Allowed<i64>) -> Option<i64> {
+        let text = text?;
+        match units::parse_duration(text, true) {
+            Ok(seconds) if allowed.range.contains(&seconds) => Some(seconds),
+            Ok(_) => {
+                self.out_of_range(&["sources", self.name, k], text, allowed);
+                None
+            }
+            Err(m) => {
+                let help = Some("write a duration like 30m or 1h".into());
+                self.key(k, format!("{k}: {m}"), help);
+                None
+            }
+        }
+    }
+
+    /// `max_scan` in bytes, when it is given, parses and is in range.
+    fn max_scan(&mut self, text: Option<&str>, allowed: &Allowed<i64>) -> Option<u64> {
+        let text = text?;
+        match units::parse_size(text) {
+            Ok(bytes) if allowed.range.contains(&bytes) => Some(bytes.unsigned_abs()),
+            Ok(_) => {
+                self.out_of_range(&["sources", self.name, "max_scan"], text, allowed);
+                None
+            }
+            Err(m) => {
+                let help = Some("write a size like 10G".into());
+                self.key("max_scan", format!("max_scan: {m}"), help);
+                None
+            }
+        }
+    }
+
+    /// The projection, with its start checked and written `yyyy/MM/dd`.
+    fn projection(&mut self, p: &Projection) -> Option<Projection> {
+        let Some(start) = p.start.as_deref() else {
+            return Some(p.clone());
+        };
+        match projection_start(start) {
+            Some(start) => Some(Projection {
+                start: Some(start),
+                ..p.clone()
+            }),
+            None => {
+                let path = ["sources", self.name, "projection", "start"];
+                self.out_of_range(&path, start, &PROJECTION_START);
+                None
+            }
+        }
+    }
+}
+
 fn build_source(
     name: &str,
     f: SourceFile,
     dir: &Path,
     at: &Locator,
 ) -> Result<Source, Vec<Located>> {
-    let mut errors = Vec::new();
-    let key = |k: &'static str| ["sources", name, k];
-    let mut err = |k: &'static str, message: String, help: Option<String>| {
-        errors.push(at.error(&key(k), message, help));
-    };
-    // Values that parse but lie outside their range, located at the value:
-    // the key path, the value, what is wrong, what would be right.
-    type Refuse<'r> = dyn FnMut(&[&str], &str, String, &str) + 'r;
-    let mut out_of_range = Vec::new();
-    let mut refuse = |path: &[&str], value: &str, message: String, help: &str| {
-        out_of_range.push(at.value_error(path, value, message, Some(help.to_string())));
-    };
-    let duration = |k: &'static str,
-                    text: &Option<String>,
-                    allowed: &Allowed<i64>,
-                    err: &mut dyn FnMut(&'static str, String, Option<String>),
-                    refuse: &mut Refuse| {
-        let text = text.as_deref()?;
-        match units::parse_duration(text, true) {
-            Ok(seconds) if allowed.range.contains(&seconds) => Some(seconds),
-            Ok(_) => {
-                refuse(&key(k), text, allowed.refusal(k, text), allowed.why);
-                None
-            }
-            Err(m) => {
-                err(
-                    k,
-                    format!("{k}: {m}"),
-                    Some("write a duration like 30m or 1h".into()),
-                );
-                None
-            }
-        }
+    let mut errors = SourceErrors {
+        at,
+        name,
+        errors: Vec::new(),
     };
     let mut table = Table::default();
-    if let Some(lateness) = duration("lateness", &f.lateness, &LATENESS, &mut err, &mut refuse) {
+    if let Some(lateness) = errors.duration("lateness", f.lateness.as_deref(), &LATENESS) {
         table.lateness = lateness;
     }
-    if let Some(window) = duration(
+    if let Some(window) = errors.duration(
         "default_window",
-        &f.default_window,
+        f.default_window.as_deref(),
         &DEFAULT_WINDOW,
-        &mut err,
-        &mut refuse,
     ) {
         table.default_window = window;
     }
@@ -413,30 +459,19 @@ fn build_source(
         if DEFAULT_LIMIT.range.contains(&limit) {
             table.default_limit = limit;
         } else {
-            let text = limit.to_string();
-            refuse(
-                &key("default_limit"),
-                &text,
-                DEFAULT_LIMIT.refusal("default_limit", &text),
-                DEFAULT_LIMIT.why,
-            );
+            let path = ["sources", name, "default_limit"];
+            errors.out_of_range(&path, &limit.to_string(), &DEFAULT_LIMIT);
         }
     }
-    let projection = match &f.projection {
-        Some(p) => match p.start.as_deref().map(projection_start).transpose() {
-            Ok(start) => Some(Projection { start, ..p.clone() }),
-            Err(message) => {
-                let start = p.start.as_deref().unwrap_or_default();
-                refuse(
-                    &["sources", name, "projection", "start"],
-                    start,
-                    message,
-                    "the first day of the projected partitions, in the DDL",
-                );
-                None
-            }
-        },
-        None => None,
+    let projection = f.projection.as_ref().and_then(|p| errors.projection(p));
+    let least_scan = if f.engine == EngineName::Athena {
+        &ATHENA_MAX_SCAN
+    } else {
+        &MAX_SCAN
+    };
+    let max_scan = errors.max_scan(f.max_scan.as_deref(), least_scan);
+    let mut err = |k: &'static str, message: String, help: Option<String>| {
+        errors.key(k, message, help);
     };
     if let Some(format) = &f.log_format {
         match LogFormat::parse(format) {
@@ -462,34 +497,6 @@ fn build_source(
     if let Err(message) = table.validate() {
         err("partitioning", message, None);
     }
-    let least_scan = if f.engine == EngineName::Athena {
-        &ATHENA_MAX_SCAN
-    } else {
-        &MAX_SCAN
-    };
-    let max_scan = f
-        .max_scan
-        .as_deref()
-        .and_then(|s| match units::parse_size(s) {
-            Ok(n) if least_scan.range.contains(&n) => Some(n.unsigned_abs()),
-            Ok(_) => {
-                refuse(
-                    &key("max_scan"),
-                    s,
-                    least_scan.refusal("max_scan", s),
-                    least_scan.why,
-                );
-                None
-            }
-            Err(m) => {
-                err(
-                    "max_scan",
-                    format!("max_scan: {m}"),
-                    Some("write a size like 10G".into()),
-                );
-                None
-            }
-        });
     let mut source = Source {
         name: name.to_string(),
         engine: f.engine,
@@ -543,7 +550,7 @@ fn build_source(
             ),
         },
     }
-    errors.append(&mut out_of_range);
+    let mut errors = errors.errors;
     errors.sort_by_key(|e| (e.line, e.column));
     if errors.is_empty() {
         Ok(source)
@@ -558,12 +565,6 @@ struct Allowed<T> {
     range: std::ops::RangeInclusive<T>,
     text: &'static str,
     why: &'static str,
-}
-
-impl<T> Allowed<T> {
-    fn refusal(&self, key: &str, value: &str) -> String {
-        format!("{key}: {value} is out of range: {}", self.text)
-    }
 }
 
 const DEFAULT_LIMIT: Allowed<u64> = Allowed {
@@ -596,17 +597,16 @@ const MAX_SCAN: Allowed<i64> = Allowed {
     why: "0 would stop every query",
 };
 
-/// The last projected day: the Hive schemes project years up to 2099.
-const LAST_PROJECTED_DAY: &str = "2099/12/31";
+/// The Hive schemes project years up to 2099 (`ddl_trino::LAST_PROJECTED_YEAR`).
+const PROJECTION_START: Allowed<&str> = Allowed {
+    range: "1970/01/01"..="2099/12/31",
+    text: "give a date from 1970/01/01 to 2099/12/31 (yyyy/MM/dd)",
+    why: "the first day of the projected partitions, written into the DDL",
+};
 
-/// `projection.start` as `yyyy/MM/dd` (`yyyy-MM-dd` is read too): a real
-/// date the DDL can project from.
-fn projection_start(text: &str) -> Result<String, String> {
-    let refusal = || {
-        format!(
-            "projection.start: '{text}' is out of range: give a date from 1970/01/01 to {LAST_PROJECTED_DAY} (yyyy/MM/dd)"
-        )
-    };
+/// `projection.start` as `yyyy/MM/dd` (`yyyy-MM-dd` is read too), when it
+/// is a real date in range.
+fn projection_start(text: &str) -> Option<String> {
     let b = text.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b[7]
@@ -616,14 +616,11 @@ fn projection_start(text: &str) -> Result<String, String> {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shaped {
-        return Err(refusal());
+        return None;
     }
+    let day = crate::time::parse_instant(&text.replace('/', "-")).ok()?;
     let canonical = text.replace('-', "/");
-    let day = crate::time::parse_instant(&canonical.replace('/', "-")).map_err(|_| refusal())?;
-    if !day.is_date || canonical.as_str() > LAST_PROJECTED_DAY {
-        return Err(refusal());
-    }
-    Ok(canonical)
+    (day.is_date && PROJECTION_START.range.contains(&canonical.as_str())).then_some(canonical)
 }
 
 fn partitioning(p: &PartitioningFile) -> Result<Partitioning, (String, String)> {

@@ -7,6 +7,7 @@
 //! in the text, so a query inside a YAML file gets errors at its own
 //! file:line:col.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -69,15 +70,22 @@ pub fn read_file(path: &Path) -> Result<String, ReadError> {
             help: Some("save the file as UTF-8".into()),
         })
     })?;
-    if text.starts_with(BYTE_ORDER_MARK) {
-        text.drain(..BYTE_ORDER_MARK.len_utf8());
+    if let Cow::Owned(normal) = normalize(&text) {
+        text = normal;
     }
     Ok(text)
 }
 
-/// `text` without a leading byte-order mark.
-pub fn without_bom(text: &str) -> &str {
-    text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
+/// The text as flowq reads it: without a leading byte-order mark, and with
+/// every line break the YAML parser knows (`\r\n`, a lone `\r`, NEL, LS,
+/// PS) written `\n`, so that the parser, the locator and the messages
+/// count lines alike.
+pub fn normalize(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
+    if !text.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(lines(text).collect::<Vec<_>>().join("\n"))
 }
 
 /// The 1-based (line, column) of the character just after `text`.
@@ -102,7 +110,8 @@ fn too_large() -> YamlError {
 /// The text is checked for size and nesting first, in one linear pass, so
 /// the YAML parser never sees a hostile document.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    let text = without_bom(text);
+    let text = normalize(text);
+    let text = text.as_ref();
     if text.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
@@ -110,7 +119,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()
-            .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+            .map_or((1, 1), |l| inside(text, l.line(), l.column()));
         let message = strip_location(&e.to_string());
         let help = unknown_key_help(&message);
         YamlError {
@@ -416,6 +425,18 @@ fn is_document_marker(rest: &str) -> bool {
         && matches!(rest.as_bytes().get(3), None | Some(b' ' | b'\t'))
 }
 
+/// A parser position moved inside the text: the parser reports the end
+/// of a file without a final line break on the line after it.
+fn inside(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let width = |line: usize| lines[line - 1].chars().count();
+    if line > lines.len() {
+        return (lines.len(), width(lines.len()) + 1);
+    }
+    let line = line.max(1);
+    (line, column.clamp(1, width(line) + 1))
+}
+
 /// serde_yaml appends " at line N column M"; flowq shows positions itself.
 fn strip_location(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -629,6 +650,37 @@ mod tests {
             let parsed: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
             assert!(scanned_depth(text) >= depth(&parsed), "{text}");
             assert_eq!(scanned_depth(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_line_break_reads_as_a_newline_and_positions_stay_inside() {
+        assert_eq!(
+            normalize("\u{feff}a\r\nb\rc\u{85}d\u{2028}e\u{2029}f\n"),
+            "a\nb\nc\nd\ne\nf\n"
+        );
+        assert!(matches!(normalize("a\nb"), Cow::Borrowed("a\nb")));
+        // serde_yaml puts the end of "{" on line 2: it is the end of line 1.
+        let e = from_str::<serde_yaml::Value>("{").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 2));
+        let e = from_str::<serde_yaml::Value>("a: 1\rb: [\r").unwrap_err();
+        assert_eq!(e.line, 3, "{e:?}");
+    }
+
+    #[test]
+    fn the_scan_counts_the_cases_fuzzing_found() {
+        for text in [
+            // A mapping with an empty key inside a sequence entry.
+            "a:  #c\n- &a : ",
+            // An entry's mapping on the line after its dash.
+            "a: \n-  #c\n  a: ",
+            // A lone CR breaks the line for the parser.
+            "b: ...'x'\n---b: \r -  #c- ",
+            // `[k: v]` is a sequence of one-pair mappings.
+            "a: [b: [c: d]]",
+        ] {
+            let parsed: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+            assert!(scanned_depth(text) >= depth(&parsed), "{text:?}");
         }
     }
 

@@ -10,33 +10,37 @@ use crate::units;
 
 impl Checker<'_> {
     pub(super) fn window(&mut self, window: Option<&ast::Window>) -> Option<ResolvedWindow> {
-        let now = self.ctx.now;
         let Some(window) = window else {
-            return match now.minus(self.ctx.table.default_window) {
-                Ok(start) => Some(ResolvedWindow {
-                    start: Some(start),
-                    end: Some(now),
-                    is_default: true,
-                }),
-                Err(e) => {
-                    self.errors.push(
-                        Diagnostic::error(
-                            Span::default(),
-                            format!(
-                                "the default window (last {}) would start {e}",
-                                units::format_duration(self.ctx.table.default_window)
-                            ),
-                        )
-                        .with_help("give the query a window"),
-                    );
-                    None
-                }
-            };
+            return self.default_window();
         };
         match self.resolve_window(window) {
             Ok(w) => Some(w),
             Err(d) => {
                 self.errors.push(d);
+                None
+            }
+        }
+    }
+
+    /// The source's default window, ending now; an error only when it
+    /// would start before 1970 (a `--now` near the epoch).
+    fn default_window(&mut self) -> Option<ResolvedWindow> {
+        let (now, length) = (self.ctx.now, self.ctx.table.default_window);
+        match now.minus(length) {
+            Ok(start) => Some(ResolvedWindow {
+                start: Some(start),
+                end: Some(now),
+                is_default: true,
+            }),
+            Err(e) => {
+                let length = units::format_duration(length);
+                self.errors.push(
+                    Diagnostic::error(
+                        Span::default(),
+                        format!("the default window (last {length}) would start {e}"),
+                    )
+                    .with_help("give the query a window"),
+                );
                 None
             }
         }
