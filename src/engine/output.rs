@@ -438,10 +438,7 @@ fn push_json_value(out: &mut String, cell: CellRef) {
 
 impl RowSink for JsonSink<'_> {
     fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
-        self.names = columns
-            .iter()
-            .map(|c| json_string(&c.name) + ":")
-            .collect();
+        self.names = columns.iter().map(|c| json_string(&c.name) + ":").collect();
         if !self.lines {
             write!(self.out, "[")?;
         }
