@@ -29,7 +29,7 @@ use crate::engine::output::{CellRef, RowSink};
 use crate::lang::ast::AggFn;
 use crate::lang::check::{OrderKey, Output, OutputValue};
 
-use super::keys::{Decoded, Interner, Ipv4Text, KeyPart, Table};
+use super::keys::{Decoded, Hasher, Interner, Ipv4Text, KeyPart, Table};
 use super::record::{ColumnRef, Record, Slots};
 use super::rows;
 use super::LocalError;
@@ -46,8 +46,8 @@ pub(crate) struct Grouping {
     width: usize,
     /// Where each output column comes from.
     outputs: Vec<Source>,
-    /// The tables of `count_distinct` aggregates, in order.
-    distinct_sets: usize,
+    /// The seed of every worker's tables.
+    hasher: Hasher,
 }
 
 #[derive(Clone, Debug)]
@@ -147,7 +147,8 @@ impl Grouping {
                 Some(start)
             })
             .collect();
-        let key_words = parts.iter().map(|p| p.words()).sum();
+        // A query without `by` has one group, of a constant one-word key.
+        let key_words = parts.iter().map(|p| p.words()).sum::<usize>().max(1);
         let mut width = key_words;
         let aggregates = kinds
             .into_iter()
@@ -167,7 +168,7 @@ impl Grouping {
             aggregates,
             width,
             outputs,
-            distinct_sets,
+            hasher: Hasher::default(),
         }
     }
 
@@ -182,10 +183,12 @@ impl Grouping {
 pub(crate) struct Groups {
     table: Table,
     texts: Interner,
-    /// One table per `count_distinct`.
+    /// One table per `count_distinct`: keys are a group's key and a value.
     distinct: Vec<Table>,
     /// The key being built.
     key: Vec<u64>,
+    /// The group of a query without `by`, once made.
+    only: Option<u64>,
 }
 
 impl Groups {
@@ -194,26 +197,36 @@ impl Groups {
             .aggregates
             .iter()
             .filter_map(|a| match a.kind {
-                Kind::Distinct { part, .. } => Some(Table::new(1 + part.words(), 1 + part.words())),
+                Kind::Distinct { part, .. } => {
+                    let words = grouping.key_words + part.words();
+                    Some(Table::new(words, words, grouping.hasher.clone()))
+                }
                 _ => None,
             })
             .collect();
         Groups {
-            table: Table::new(grouping.key_words, grouping.width),
+            table: Table::new(grouping.key_words, grouping.width, grouping.hasher.clone()),
             texts: Interner::default(),
             distinct,
-            key: Vec::with_capacity(grouping.key_words),
+            key: Vec::with_capacity(grouping.key_words + 2),
+            only: None,
         }
     }
 
-    /// The group of a query without `by`, made on first use.
-    fn the_group(&mut self) -> usize {
-        self.table.entry(&[]).0
+    /// The group of a query without `by`, made on first use; its key is
+    /// left in `self.key`.
+    fn the_group(&mut self) -> u64 {
+        self.key.clear();
+        self.key.push(0);
+        match self.only {
+            Some(id) => id,
+            None => *self.only.insert(self.table.entry(&self.key).0),
+        }
     }
 
     #[inline]
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        let group = if grouping.key_words == 0 {
+        let group = if grouping.parts.is_empty() {
             self.the_group()
         } else {
             self.key.clear();
@@ -258,18 +271,18 @@ impl Groups {
                     }
                 }
                 Kind::Distinct { part, set } => {
-                    self.key.clear();
-                    self.key.push(group as u64);
+                    let key_words = grouping.key_words;
                     part.encode(record, &mut self.texts, &mut self.key);
-                    if self.key[1] != 0 && self.distinct[set].entry(&self.key).1 {
+                    if self.key[key_words] != 0 && self.distinct[set].entry(&self.key).1 {
                         self.table.record_mut(group)[aggregate.at] += 1;
                     }
+                    self.key.truncate(key_words);
                 }
             }
         }
     }
 
-    /// Adds another worker's groups to these.
+    /// Adds another worker's groups to these, freeing theirs as it goes.
     pub fn merge(&mut self, other: Groups, grouping: &Grouping) {
         let Groups {
             table: theirs,
@@ -281,49 +294,47 @@ impl Groups {
             .map(|id| self.texts.intern(their_texts.get(id)))
             .collect();
         drop(their_texts);
-        // Where each of their groups went, for their distinct values.
-        let mut moved = Vec::with_capacity(if grouping.distinct_sets > 0 {
-            theirs.len()
-        } else {
-            0
-        });
-        let mut key = Vec::with_capacity(grouping.key_words);
-        for record in theirs.records() {
+        let key_words = grouping.key_words;
+        let mut key = Vec::with_capacity(key_words + 2);
+        let remap_key = |key: &mut Vec<u64>, record: &[u64]| {
             key.clear();
-            key.extend_from_slice(&record[..grouping.key_words]);
+            key.extend_from_slice(&record[..key_words]);
             for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
                 part.remap(&mut key[*at..], &texts);
             }
+        };
+        theirs.drain(|record| {
+            remap_key(&mut key, record);
             let group = self.table.entry(&key).0;
-            if grouping.distinct_sets > 0 {
-                moved.push(group);
-            }
+            let state = self.table.record_mut(group);
             for aggregate in &grouping.aggregates {
                 let at = aggregate.at;
-                let state = &mut self.table.record_mut(group)[at..];
                 merge_state(
                     aggregate.kind,
-                    state,
+                    &mut state[at..],
                     &record[at..],
                     &texts,
-                    &mut self.texts,
+                    &self.texts,
                 );
             }
-        }
-        drop(theirs);
+        });
+        // Their distinct values, each counted once more in its group if new
+        // here.
+        let mut their_distinct = their_distinct.into_iter();
         for aggregate in &grouping.aggregates {
             let Kind::Distinct { part, set } = aggregate.kind else {
                 continue;
             };
-            for value in their_distinct[set].records() {
-                key.clear();
-                key.push(moved[value[0] as usize] as u64);
-                key.extend_from_slice(&value[1..]);
-                part.remap(&mut key[1..], &texts);
+            let values = their_distinct.next().expect("one table per count_distinct");
+            values.drain(|value| {
+                remap_key(&mut key, value);
+                key.extend_from_slice(&value[key_words..]);
+                part.remap(&mut key[key_words..], &texts);
                 if self.distinct[set].entry(&key).1 {
-                    self.table.record_mut(key[0] as usize)[aggregate.at] += 1;
+                    let group = self.table.entry(&key[..key_words]).0;
+                    self.table.record_mut(group)[aggregate.at] += 1;
                 }
-            }
+            });
         }
     }
 
@@ -336,7 +347,7 @@ impl Groups {
         order: &[OrderKey],
         limit: Option<u64>,
     ) -> Result<Finished, LocalError> {
-        if grouping.key_words == 0 {
+        if grouping.parts.is_empty() {
             self.the_group();
         }
         for aggregate in &grouping.aggregates {
@@ -344,7 +355,7 @@ impl Groups {
                 let fits = self
                     .table
                     .records()
-                    .all(|r| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
+                    .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
                 if !fits {
                     return Err(LocalError::Overflow {
                         column: aggregate.name.clone(),
@@ -360,6 +371,7 @@ impl Groups {
         };
         let ids = rows::first_in_order(
             self.table.len(),
+            self.table.records().map(|(id, _)| id),
             limit,
             |id| view.prefix(id),
             |a, b| view.compare(a, b),
@@ -413,13 +425,7 @@ fn store_sum(words: &mut [u64], total: i128, seen: bool) {
 
 /// Folds another worker's state of one aggregate into ours; `texts` maps
 /// their text ids to ours. Distinct counts are left to the value merge.
-fn merge_state(
-    kind: Kind,
-    mine: &mut [u64],
-    theirs: &[u64],
-    texts: &[usize],
-    my_texts: &mut Interner,
-) {
+fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my_texts: &Interner) {
     match kind {
         Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],
         Kind::Sum(_) => {
@@ -471,7 +477,7 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    fn value(&self, column: usize, id: usize) -> Value<'a> {
+    fn value(&self, column: usize, id: u64) -> Value<'a> {
         let grouping = self.grouping;
         let record = self.groups.table.record(id);
         match grouping.outputs[column] {
@@ -513,7 +519,7 @@ impl<'a> View<'a> {
     /// last) wherever two groups' numbers differ; equal numbers leave it to
     /// [`View::compare`]. Strings (and addresses) give their first 16
     /// bytes, which is all of an IPv4 address.
-    fn prefix(&self, id: usize) -> u128 {
+    fn prefix(&self, id: u64) -> u128 {
         let Some(first) = self.order.first() else {
             return 0;
         };
@@ -541,7 +547,7 @@ impl<'a> View<'a> {
 
     /// `ORDER BY` on the output columns, each `NULLS LAST` whatever its
     /// direction; strings by their bytes.
-    fn compare(&self, a: usize, b: usize) -> Ordering {
+    fn compare(&self, a: u64, b: u64) -> Ordering {
         for key in self.order {
             let ordering = match (self.value(key.column, a), self.value(key.column, b)) {
                 (Value::Null, Value::Null) => Ordering::Equal,
@@ -645,7 +651,7 @@ fn ipv4_text_order(bits: u32) -> u32 {
 pub(crate) struct Finished {
     grouping: Grouping,
     groups: Groups,
-    ids: Vec<usize>,
+    ids: Vec<u64>,
 }
 
 impl Finished {
@@ -665,7 +671,12 @@ impl Finished {
         let mut text = String::new();
         // Each column's value, texts as ranges of `text`.
         let mut values: Vec<Pending> = Vec::with_capacity(columns);
-        for &id in &self.ids {
+        // Rows are in sort order, records in hash order: fetch a few ahead.
+        const AHEAD: usize = 8;
+        for (i, &id) in self.ids.iter().enumerate() {
+            if let Some(&ahead) = self.ids.get(i + AHEAD) {
+                self.groups.table.prefetch(ahead);
+            }
             text.clear();
             values.clear();
             for column in 0..columns {

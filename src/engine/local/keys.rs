@@ -5,9 +5,9 @@
 //! id from the worker's [`Interner`], each with a tag for NULL. A group's
 //! key is its columns' words side by side, so finding a group hashes a few
 //! words and compares a few words: no bytes, no allocation, and no string
-//! per group. [`Table`] keeps the groups' keys and aggregate states in one
-//! dense array (a group is `width` consecutive words) under an
-//! open-addressing index.
+//! per group. [`Table`] keeps each group's key and aggregate states
+//! together, `width` consecutive words in the slot of an open-addressing
+//! array, so finding a group and updating it touch one cache line.
 //!
 //! Equal words mean equal SQL values, and only then: the SQL groups strings
 //! by their text, so an address is packed only when its text is the one
@@ -21,9 +21,11 @@ use crate::schema::FieldType;
 
 use super::record::{ColumnRef, Record, Slots};
 
-/// foldhash, seeded per table: the keys come from the files being searched,
+/// foldhash, seeded per query: the keys come from the files being searched,
 /// and a random seed keeps a crafted file from making every key collide.
-type Hasher = foldhash::fast::RandomState;
+/// The workers of a query share the seed, so that a key lands in the same
+/// part of every worker's table (see [`Table::drain`]).
+pub(crate) type Hasher = foldhash::fast::RandomState;
 
 // ------------------------------------------------------------------ words
 
@@ -168,30 +170,50 @@ pub(crate) struct Ipv4Text {
     len: u8,
 }
 
+/// Each octet's decimal digits, left-aligned, and their count.
+const OCTET_TEXT: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let octet = i as u8;
+        table[i] = if octet >= 100 {
+            (
+                [
+                    b'0' + octet / 100,
+                    b'0' + octet / 10 % 10,
+                    b'0' + octet % 10,
+                ],
+                3,
+            )
+        } else if octet >= 10 {
+            ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
+        } else {
+            ([b'0' + octet, 0, 0], 1)
+        };
+        i += 1;
+    }
+    table
+};
+
 impl Ipv4Text {
     pub fn new(bits: u32) -> Ipv4Text {
-        let mut text = Ipv4Text {
-            bytes: [0; 15],
-            len: 0,
-        };
+        let mut bytes = [0u8; 15];
+        let mut len = 0;
         for (i, octet) in bits.to_be_bytes().into_iter().enumerate() {
             if i > 0 {
-                text.push(b'.');
+                bytes[len] = b'.';
+                len += 1;
             }
-            if octet >= 100 {
-                text.push(b'0' + octet / 100);
-            }
-            if octet >= 10 {
-                text.push(b'0' + octet / 10 % 10);
-            }
-            text.push(b'0' + octet % 10);
+            let (digits, n) = OCTET_TEXT[octet as usize];
+            // Three bytes always fit (at most 3 + 1 + 3 + 1 + 3 + 1 + 3),
+            // and those past `n` are overwritten or not shown.
+            bytes[len..len + 3].copy_from_slice(&digits);
+            len += n as usize;
         }
-        text
-    }
-
-    fn push(&mut self, byte: u8) {
-        self.bytes[self.len as usize] = byte;
-        self.len += 1;
+        Ipv4Text {
+            bytes,
+            len: len as u8,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -325,29 +347,62 @@ impl Interner {
 
 // ------------------------------------------------------------------ table
 
-/// Groups (or distinct values): each a record of `width` words, the first
-/// `key_words` of which are its key, stored densely in insertion order
-/// under an [`Index`] of the keys.
+/// A record's first word when its slot is empty: no key word is all ones
+/// (see the tags above), so no key starts with it.
+const EMPTY: u64 = u64::MAX;
+/// A table is split by the top bits of the hash into this many parts,
+/// each an open-addressing array that grows on its own, so that growing a
+/// table of a million groups never holds two copies of it.
+const PART_BITS: u32 = 6;
+/// Slots of a part before it first grows.
+const FIRST_SLOTS: usize = 8;
+/// A record id: its part in the top bits, its slot below.
+const SLOT_BITS: u32 = 48;
+
+/// Groups (or distinct values): records of `width` words, the first
+/// `key_words` of which are the key, stored in the slots of an
+/// open-addressing array (linear probing, at most 3/4 full) so that
+/// finding a record touches one cache line, not an index and then the
+/// record. A record's id stays valid until the next insertion.
 #[derive(Debug)]
 pub(crate) struct Table {
     key_words: usize,
     width: usize,
     len: usize,
-    data: Vec<u64>,
-    index: Index,
+    parts: Vec<Part>,
     hasher: Hasher,
 }
 
+#[derive(Debug)]
+struct Part {
+    /// `slots * width` words.
+    words: Vec<u64>,
+    /// Slots minus one (a power of two minus one).
+    mask: usize,
+    len: usize,
+}
+
+impl Part {
+    fn new(slots: usize, width: usize) -> Part {
+        Part {
+            words: vec![EMPTY; slots * width],
+            mask: slots - 1,
+            len: 0,
+        }
+    }
+}
+
 impl Table {
-    pub fn new(key_words: usize, width: usize) -> Table {
-        debug_assert!(key_words <= width);
+    pub fn new(key_words: usize, width: usize, hasher: Hasher) -> Table {
+        assert!(key_words > 0 && key_words <= width, "records have a key");
         Table {
             key_words,
             width,
             len: 0,
-            data: Vec::new(),
-            index: Index::default(),
-            hasher: Hasher::default(),
+            parts: (0..1 << PART_BITS)
+                .map(|_| Part::new(FIRST_SLOTS, width))
+                .collect(),
+            hasher,
         }
     }
 
@@ -355,19 +410,60 @@ impl Table {
         self.len
     }
 
-    pub fn record(&self, id: usize) -> &[u64] {
-        &self.data[id * self.width..(id + 1) * self.width]
+    fn place(&self, id: u64) -> (usize, usize) {
+        let slot = (id & ((1 << SLOT_BITS) - 1)) as usize;
+        ((id >> SLOT_BITS) as usize, slot * self.width)
     }
 
-    pub fn record_mut(&mut self, id: usize) -> &mut [u64] {
-        &mut self.data[id * self.width..(id + 1) * self.width]
+    pub fn record(&self, id: u64) -> &[u64] {
+        let (part, at) = self.place(id);
+        &self.parts[part].words[at..at + self.width]
     }
 
-    /// Every record, in insertion order.
-    pub fn records(&self) -> impl Iterator<Item = &[u64]> {
-        (0..self.len).map(|id| self.record(id))
+    /// Asks the CPU to fetch a record that will be read soon, so that a
+    /// pass over records in an order unrelated to their slots (writing
+    /// sorted groups) does not wait on memory for each.
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        let (part, at) = self.place(id);
+        if let Some(word) = self.parts[part].words.get(at) {
+            prefetch(word);
+        }
     }
 
+    pub fn record_mut(&mut self, id: u64) -> &mut [u64] {
+        let (part, at) = self.place(id);
+        &mut self.parts[part].words[at..at + self.width]
+    }
+
+    /// Every record with its id, part by part.
+    pub fn records(&self) -> impl Iterator<Item = (u64, &[u64])> {
+        let width = self.width;
+        self.parts.iter().enumerate().flat_map(move |(part, p)| {
+            p.words
+                .chunks_exact(width)
+                .enumerate()
+                .filter(|(_, record)| record[0] != EMPTY)
+                .map(move |(slot, record)| ((part as u64) << SLOT_BITS | slot as u64, record))
+        })
+    }
+
+    /// Gives back the records part by part, freeing each part's memory once
+    /// its records are handed out: for merging a table into another of the
+    /// same seed, whose parts then fill in the order these empty, so that
+    /// the two together never take much more than the merged table.
+    pub fn drain(self, mut each: impl FnMut(&[u64])) {
+        let width = self.width;
+        for part in self.parts {
+            for record in part.words.chunks_exact(width) {
+                if record[0] != EMPTY {
+                    each(record);
+                }
+            }
+        }
+    }
+
+    #[inline]
     fn hash(hasher: &Hasher, key: &[u64]) -> u64 {
         let mut h = hasher.build_hasher();
         for word in key {
@@ -379,27 +475,82 @@ impl Table {
     /// The id of `key`'s record, added with every other word 0 if it is new,
     /// and whether it is.
     #[inline]
-    pub fn entry(&mut self, key: &[u64]) -> (usize, bool) {
+    pub fn entry(&mut self, key: &[u64]) -> (u64, bool) {
         debug_assert_eq!(key.len(), self.key_words);
         let hash = Table::hash(&self.hasher, key);
-        let (data, width, key_words) = (&self.data, self.width, self.key_words);
-        match self
-            .index
-            .find(hash, |id| &data[id * width..id * width + key_words] == key)
-        {
-            Ok(id) => (id, false),
-            Err(slot) => {
-                let id = self.len;
-                self.len += 1;
-                self.data.extend_from_slice(key);
-                self.data.resize(self.data.len() + width - key_words, 0);
-                let (data, hasher) = (&self.data, &self.hasher);
-                self.index.insert(slot, hash, id, |id| {
-                    Table::hash(hasher, &data[id * width..id * width + key_words])
-                });
-                (id, true)
+        let part_index = (hash >> (64 - PART_BITS)) as usize;
+        let (width, key_words) = (self.width, self.key_words);
+        let part = &mut self.parts[part_index];
+        let mask = part.mask;
+        let mut slot = hash as usize & mask;
+        loop {
+            let at = slot * width;
+            let record = &part.words[at..at + key_words];
+            if record[0] == EMPTY {
+                break;
+            }
+            if same_words(record, key) {
+                return ((part_index as u64) << SLOT_BITS | slot as u64, false);
+            }
+            slot = (slot + 1) & mask;
+        }
+        part.len += 1;
+        self.len += 1;
+        if part.len * 4 > (mask + 1) * 3 {
+            self.grow(part_index);
+            let part = &mut self.parts[part_index];
+            slot = hash as usize & part.mask;
+            while part.words[slot * width] != EMPTY {
+                slot = (slot + 1) & part.mask;
             }
         }
+        let at = slot * width;
+        let record = &mut self.parts[part_index].words[at..at + width];
+        record[..key_words].copy_from_slice(key);
+        record[key_words..].fill(0);
+        ((part_index as u64) << SLOT_BITS | slot as u64, true)
+    }
+
+    /// Doubles a part's slots and puts its records back by their hashes.
+    fn grow(&mut self, part_index: usize) {
+        let (width, key_words) = (self.width, self.key_words);
+        let part = &mut self.parts[part_index];
+        let slots = (part.mask + 1) * 2;
+        let old = std::mem::replace(&mut part.words, vec![EMPTY; slots * width]);
+        part.mask = slots - 1;
+        for record in old.chunks_exact(width) {
+            if record[0] == EMPTY {
+                continue;
+            }
+            let mut slot = Table::hash(&self.hasher, &record[..key_words]) as usize & (slots - 1);
+            while part.words[slot * width] != EMPTY {
+                slot = (slot + 1) & (slots - 1);
+            }
+            part.words[slot * width..(slot + 1) * width].copy_from_slice(record);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn prefetch(word: &u64) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: SSE is part of the x86_64 baseline, so the instruction
+    // exists; a prefetch only hints the cache and never faults, and the
+    // address is a valid reference anyway.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(word).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch(_: &u64) {}
+
+/// Slice equality, without a call to `bcmp` for the common short keys.
+#[inline]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    match (a, b) {
+        ([x], [y]) => x == y,
+        ([x0, x1], [y0, y1]) => x0 == y0 && x1 == y1,
+        _ => a == b,
     }
 }
 
@@ -463,15 +614,21 @@ mod tests {
 
     #[test]
     fn a_table_finds_each_key_once_across_growth() {
-        let mut table = Table::new(2, 3);
-        for round in 0..2 {
+        let mut table = Table::new(2, 3, Hasher::default());
+        for round in 0..3 {
             for i in 0..5000u64 {
                 let (id, new) = table.entry(&[i % 7, i]);
-                assert_eq!((id, new), (i as usize, round == 0));
+                assert_eq!(new, round == 0);
+                assert_eq!(table.record(id)[..2], [i % 7, i]);
                 table.record_mut(id)[2] += 1;
             }
         }
         assert_eq!(table.len(), 5000);
-        assert!(table.records().all(|r| r[2] == 2));
+        assert_eq!(table.records().count(), 5000);
+        assert!(table.records().all(|(_, r)| r[2] == 3));
+        let mut keys = Vec::new();
+        table.drain(|r| keys.push(r[1]));
+        keys.sort_unstable();
+        assert_eq!(keys, (0..5000).collect::<Vec<_>>());
     }
 }

@@ -64,7 +64,7 @@ fn rank(cell: &Cell) -> u8 {
     }
 }
 
-/// The first `limit` of the items `0..n` (groups, say) in an order given by
+/// The first `limit` of `n` items (ids of groups, say) in an order given by
 /// `prefix`, a number that decides wherever two items' numbers differ, and
 /// `compare`, which breaks the ties (and must be total). A bounded
 /// selection: items gather until twice the limit, then only the best
@@ -74,19 +74,19 @@ fn rank(cell: &Cell) -> u8 {
 /// numbers, most comparisons settled by the prefix alone.
 pub(crate) fn first_in_order(
     n: usize,
+    items: impl Iterator<Item = u64>,
     limit: usize,
-    prefix: impl Fn(usize) -> u128,
-    compare: impl Fn(usize, usize) -> Ordering,
-) -> Vec<usize> {
+    prefix: impl Fn(u64) -> u128,
+    compare: impl Fn(u64, u64) -> Ordering,
+) -> Vec<u64> {
     if limit == 0 {
         return Vec::new();
     }
-    let order =
-        |a: &(u128, usize), b: &(u128, usize)| a.0.cmp(&b.0).then_with(|| compare(a.1, b.1));
+    let order = |a: &(u128, u64), b: &(u128, u64)| a.0.cmp(&b.0).then_with(|| compare(a.1, b.1));
     let cap = limit.saturating_mul(2).max(1024);
-    let mut kept: Vec<(u128, usize)> = Vec::with_capacity(n.min(cap));
-    let mut worst: Option<(u128, usize)> = None;
-    for id in 0..n {
+    let mut kept: Vec<(u128, u64)> = Vec::with_capacity(n.min(cap));
+    let mut worst: Option<(u128, u64)> = None;
+    for id in items {
         let item = (prefix(id), id);
         if worst.is_some_and(|w| order(&item, &w).is_ge()) {
             continue;
@@ -208,13 +208,13 @@ mod tests {
     #[test]
     fn the_first_in_order_are_those_of_a_full_sort() {
         // Prefixes with many ties (i % 5), broken by the full comparison.
-        let value = |i: usize| (i * 7919) % 3001;
-        let prefix = |i: usize| (value(i) % 5) as u128;
-        let compare = |a: usize, b: usize| value(a).cmp(&value(b)).then(a.cmp(&b));
-        let mut all: Vec<usize> = (0..3001).collect();
+        let value = |i: u64| (i * 7919) % 3001;
+        let prefix = |i: u64| (value(i) % 5) as u128;
+        let compare = |a: u64, b: u64| value(a).cmp(&value(b)).then(a.cmp(&b));
+        let mut all: Vec<u64> = (0..3001).collect();
         all.sort_by(|&a, &b| prefix(a).cmp(&prefix(b)).then(compare(a, b)));
         for limit in [0, 1, 10, 1023, 1024, 1500, 3001, usize::MAX] {
-            let got = first_in_order(3001, limit, prefix, compare);
+            let got = first_in_order(3001, 0..3001, limit, prefix, compare);
             assert_eq!(got, all[..limit.min(3001)], "limit {limit}");
         }
     }
