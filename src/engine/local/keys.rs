@@ -476,8 +476,29 @@ impl Table {
     /// and whether it is.
     #[inline]
     pub fn entry(&mut self, key: &[u64]) -> (u64, bool) {
+        self.entry_hashed(key, self.hash_key(key))
+    }
+
+    /// The hash [`Table::entry_hashed`] wants for `key`.
+    #[inline]
+    pub fn hash_key(&self, key: &[u64]) -> u64 {
+        Table::hash(&self.hasher, key)
+    }
+
+    /// Asks the CPU to fetch the slot where the search for a key of this
+    /// hash starts, for an [`Table::entry_hashed`] a little later.
+    #[inline]
+    pub fn prefetch_hash(&self, hash: u64) {
+        let part = &self.parts[(hash >> (64 - PART_BITS)) as usize];
+        if let Some(word) = part.words.get((hash as usize & part.mask) * self.width) {
+            prefetch(word);
+        }
+    }
+
+    /// [`Table::entry`] with the key's hash already known.
+    #[inline]
+    pub fn entry_hashed(&mut self, key: &[u64], hash: u64) -> (u64, bool) {
         debug_assert_eq!(key.len(), self.key_words);
-        let hash = Table::hash(&self.hasher, key);
         let part_index = (hash >> (64 - PART_BITS)) as usize;
         let (width, key_words) = (self.width, self.key_words);
         let part = &mut self.parts[part_index];
