@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""The local-engine benchmark of issue 5 (docs/benchmarks.md says how to read it).
+"""The local-engine benchmarks of issues 5 and 11 (docs/benchmarks.md says how to read them).
 
-Usage: bench/run.py [--reps N] [--no-write] [--flowq PATH]
+Usage: bench/run.py [--suite filters|aggregations|all] [--reps N] [--no-write]
+                    [--flowq PATH] [--baseline PATH]
 
-Generates about 1 GB (uncompressed) of sample flow logs once with the release
+Suite `filters` (issue 5) generates about 1 GB (uncompressed) of sample flow logs once with the release
 `flowq sample` into .cache/bench/, then times, in one run on the same files:
 
 - flowq's local engine (`flowq run --source DIR QUERY`) on 4 queries, when the
@@ -20,8 +21,20 @@ the load of a shared machine falls on every row alike. Results of the engines ar
 against DuckDB's. The measured tables go into docs/benchmarks.md between the
 bench:begin and bench:end markers, unless --no-write.
 
+Suite `aggregations` (issue 11) writes 1.05 M high-cardinality records
+(bench/highcard.py) once into .cache/bench/, and times flowq (and, with
+--baseline, a second flowq binary, e.g. the build before a change) and DuckDB
+on 11 aggregations, interleaved in rounds, with the peak RSS of each: flowq's
+from GNU time (/usr/bin/time), DuckDB's from getrusage() in a worker process
+of its own per query (DuckDB runs in-process there, timed around the
+statement).
+Grouped queries write every group (an explicit limit above their count), as
+CSV: flowq to a file, DuckDB with COPY ... TO a file; both files must hold
+the same rows in the same order.
+
 Run it from anywhere; it uses the project's .venv (tests/run creates it) and
-installs bench/requirements.txt into it.
+installs bench/requirements.txt into it. Binaries are looked up in
+$CARGO_TARGET_DIR (default target/).
 """
 
 import argparse
@@ -33,6 +46,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +54,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 DOC = ROOT / "docs" / "benchmarks.md"
-FLOWQ = ROOT / "target" / "release" / "flowq"
-FLOOR = ROOT / "target" / "release" / "examples" / "inflate_floor"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+FLOWQ = TARGET / "release" / "flowq"
+FLOOR = TARGET / "release" / "examples" / "inflate_floor"
 
 # One day of two accounts in two regions: 8.6 M records, about 1 GB of text.
 SAMPLE = {
@@ -129,15 +144,30 @@ QUERIES = [
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--suite", choices=["filters", "aggregations", "all"], default="all",
+                        help="which benchmark to run (default all)")
     parser.add_argument("--reps", type=int, default=5, help="timed runs per row (default 5)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--no-build", action="store_true",
+                        help="time the binaries as they are, without cargo build")
     parser.add_argument("--flowq", type=Path, default=FLOWQ,
                         help="the flowq binary to time (default: this tree's release build)")
+    parser.add_argument("--baseline", type=Path,
+                        help="aggregations: a second flowq binary timed in the same rounds "
+                             "(e.g. the release build before a change)")
     args = parser.parse_args()
     ensure_venv()
     import duckdb
 
-    build()
+    if not args.no_build:
+        build()
+    if args.suite in ("filters", "all"):
+        filters_suite(args, duckdb)
+    if args.suite in ("aggregations", "all"):
+        aggregations_suite(args, duckdb)
+
+
+def filters_suite(args, duckdb):
     summary = ensure_sample()
     files = sorted(str(p) for p in DATA.rglob("*.log.gz"))
     facts = machine_facts(duckdb.__version__, args.flowq)
@@ -151,11 +181,7 @@ def main():
     ]
     con = duckdb.connect()
     con.execute("SET threads = 2")
-    files_sql = "[" + ", ".join(sql_string(f) for f in files) + "]"
-    con.execute(
-        f"CREATE VIEW logs AS SELECT * FROM read_csv({files_sql}, delim=' ', header=true, "
-        f"nullstr='-', compression='gzip', columns={COLUMNS!r})"
-    )
+    con.execute(logs_view(files))
     has_run, has_format = flowq_run_support(args.flowq)
     for q in QUERIES:
         rows += query_rows(q, con, files, args.flowq, has_run, has_format)
@@ -167,6 +193,15 @@ def main():
     if not args.no_write:
         write_doc(report)
         print(f"bench: wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+
+
+def logs_view(files):
+    """The DuckDB view over flow-log files, typed as in the AWS DDL."""
+    files_sql = "[" + ", ".join(sql_string(f) for f in files) + "]"
+    return (
+        f"CREATE VIEW logs AS SELECT * FROM read_csv({files_sql}, delim=' ', header=true, "
+        f"nullstr='-', compression='gzip', columns={COLUMNS!r})"
+    )
 
 
 def query_rows(q, con, files, flowq_binary, has_run, has_format):
@@ -375,12 +410,279 @@ def render(facts, summary, rows, reps):
     return "\n".join(lines) + "\n"
 
 
-def write_doc(report):
+def write_doc(report, marker="bench"):
     text = DOC.read_text()
-    begin, end = "<!-- bench:begin -->\n", "<!-- bench:end -->"
+    begin, end = f"<!-- {marker}:begin -->\n", f"<!-- {marker}:end -->"
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     DOC.write_text(head + begin + report + end + tail)
+
+
+# ------------------------------------------------------ aggregations (issue 11)
+
+AGG_DATA = ROOT / ".cache" / "bench" / "highcard-seed11"
+AGG_ON = "on 2026-11-26"
+# Above every group count of the data: grouped queries write every group.
+ALL = 2_000_000
+
+
+@dataclass
+class AggQuery:
+    name: str
+    flowq: str
+    # DuckDB SQL over the `logs` view: `flowq compile --scheme none` by hand,
+    # with the order the local engine gives unsorted groups (their keys).
+    sql: str
+
+
+def where(condition=""):
+    return f"WHERE {WINDOW}" + (f" AND {condition}" if condition else "")
+
+
+AGG_QUERIES = [
+    AggQuery("scan: stats count()", f"{AGG_ON} | stats count() as n",
+             f"SELECT count(*) AS n FROM logs {where()}"),
+    AggQuery("dport 22 and action reject | stats count()",
+             f"dport 22 and action reject {AGG_ON} | stats count() as n",
+             f"SELECT count(*) AS n FROM logs {where('dstport = 22 AND action = ' + chr(39) + 'REJECT' + chr(39))}"),
+    AggQuery("proto udp and bytes > 10K | stats count()",
+             f"proto udp and bytes > 10K {AGG_ON} | stats count() as n",
+             f"SELECT count(*) AS n FROM logs {where('protocol = 17 AND bytes > 10000')}"),
+    AggQuery("stats count() by action", f"{AGG_ON} | stats count() as n by action | limit {ALL}",
+             f"SELECT action, count(*) AS n FROM logs {where()} GROUP BY action "
+             "ORDER BY action NULLS LAST"),
+    AggQuery("stats count() by dport", f"{AGG_ON} | stats count() as n by dport | limit {ALL}",
+             f"SELECT dstport, count(*) AS n FROM logs {where()} GROUP BY dstport "
+             "ORDER BY dstport NULLS LAST"),
+    AggQuery("action accept | stats sum(bytes) by dport",
+             f"action accept {AGG_ON} | stats sum(bytes) as b by dport | limit {ALL}",
+             f"SELECT dstport, sum(bytes) AS b FROM logs {where('action = ' + chr(39) + 'ACCEPT' + chr(39))} "
+             "GROUP BY dstport ORDER BY dstport NULLS LAST"),
+    AggQuery("stats count() by srcaddr", f"{AGG_ON} | stats count() as n by srcaddr | limit {ALL}",
+             f"SELECT srcaddr, count(*) AS n FROM logs {where()} GROUP BY srcaddr "
+             "ORDER BY srcaddr NULLS LAST"),
+    AggQuery("stats sum(bytes) by srcaddr, dstaddr",
+             f"{AGG_ON} | stats sum(bytes) as b by srcaddr, dstaddr | limit {ALL}",
+             f"SELECT srcaddr, dstaddr, sum(bytes) AS b FROM logs {where()} "
+             "GROUP BY srcaddr, dstaddr ORDER BY srcaddr NULLS LAST, dstaddr NULLS LAST"),
+    AggQuery("top 10 srcaddr by bytes", f"{AGG_ON} | top 10 srcaddr by bytes",
+             f"SELECT srcaddr, sum(bytes) AS bytes FROM logs {where()} GROUP BY srcaddr "
+             "ORDER BY bytes DESC NULLS LAST, srcaddr ASC NULLS LAST LIMIT 10"),
+    AggQuery("top 10 srcaddr, dstaddr by bytes", f"{AGG_ON} | top 10 srcaddr, dstaddr by bytes",
+             f"SELECT srcaddr, dstaddr, sum(bytes) AS bytes FROM logs {where()} "
+             "GROUP BY srcaddr, dstaddr ORDER BY bytes DESC NULLS LAST, srcaddr ASC NULLS LAST, "
+             "dstaddr ASC NULLS LAST LIMIT 10"),
+    AggQuery("count_distinct(dstport) by srcaddr, top 10",
+             f"{AGG_ON} | stats count_distinct(dstport) as ports by srcaddr | sort ports desc | limit 10",
+             f"SELECT srcaddr, count(DISTINCT dstport) AS ports FROM logs {where()} GROUP BY srcaddr "
+             "ORDER BY ports DESC NULLS LAST, srcaddr ASC NULLS LAST LIMIT 10"),
+]
+
+# One DuckDB per query, in a process of its own so that its peak RSS is the
+# query's (getrusage is per process). The statement is timed in-process.
+DUCK_WORKER = r"""
+import json, resource, sys, time
+import duckdb
+view, sql, out = json.loads(sys.argv[1])
+con = duckdb.connect()
+con.execute("SET threads = 2")
+con.execute("SET enable_progress_bar = false")
+con.execute(view)
+copy = "COPY (" + sql + ") TO '" + out.replace("'", "''") + "' (FORMAT csv, HEADER true)"
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("@" + json.dumps({"baseline_kb": rss()}), flush=True)
+for line in sys.stdin:
+    began = time.perf_counter()
+    con.execute(copy)
+    print("@" + json.dumps({"seconds": time.perf_counter() - began, "peak_kb": rss()}), flush=True)
+"""
+
+
+class DuckWorker:
+    def __init__(self, view, sql, out):
+        self.out = out
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", DUCK_WORKER, json.dumps([view, sql, str(out)])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.baseline_kb = self.reply()["baseline_kb"]
+
+    def reply(self):
+        """The worker's next reply, past anything else DuckDB printed."""
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise SystemExit("bench: a DuckDB worker died")
+            if line.startswith("@"):
+                return json.loads(line[1:])
+
+    def __call__(self):
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        reply = self.reply()
+        return reply["seconds"], reply["peak_kb"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class FlowqRun:
+    """`flowq run --format csv` with stdout to a file: wall time, and peak
+    RSS from GNU time (the child of a small process: a child forked straight
+    from this one would count this process's memory in its peak)."""
+
+    def __init__(self, binary, query, out):
+        self.command = ["/usr/bin/time", "-f", "@%M",
+                        str(binary), "run", "--source", str(AGG_DATA), "--format", "csv", query]
+        self.out = out
+
+    def __call__(self):
+        with open(self.out, "wb") as out, tempfile.TemporaryFile() as err:
+            began = time.perf_counter()
+            result = subprocess.run(self.command, stdout=out, stderr=err)
+            seconds = time.perf_counter() - began
+            err.seek(0)
+            stderr = err.read().decode()
+        if result.returncode != 0:
+            raise SystemExit(f"bench: {self.command} failed: {stderr}")
+        return seconds, int(stderr.rsplit("@", 1)[1])
+
+
+@dataclass
+class AggRow:
+    query: AggQuery
+    engine: str
+    action: object
+    out: Path
+    runs: list = field(default_factory=list)
+    peak_kb: int = 0
+    check: str = ""
+    rows_out: int = 0
+
+
+def ensure_highcard():
+    marker = AGG_DATA.with_name(AGG_DATA.name + ".json")
+    if marker.exists():
+        return json.loads(marker.read_text())["summary"]
+    sys.path.insert(0, str(ROOT / "bench"))
+    import highcard
+    print(f"bench: generating {AGG_DATA} (bench/highcard.py)", file=sys.stderr)
+    began = time.perf_counter()
+    files, records = highcard.generate(AGG_DATA)
+    gz = sum(p.stat().st_size for p in AGG_DATA.rglob("*.log.gz"))
+    summary = (f"{files} files, {records} records, {gz / 1e6:.2f} MB gzip "
+               f"(bench/highcard.py, generated in {time.perf_counter() - began:.1f} s)")
+    marker.write_text(json.dumps({"summary": summary}))
+    return summary
+
+
+def check_results(rows):
+    """Each flowq result against DuckDB's, row by row, as text."""
+    for row in rows:
+        if row.engine == DUCKDB:
+            reference = csv_rows(row.out)
+            row.check, row.rows_out = "reference", len(reference)
+        else:
+            got = csv_rows(row.out)
+            row.rows_out = len(got)
+            row.check = "same" if got == reference else \
+                f"DIFFERS ({len(got)} rows vs {len(reference)})"
+
+
+def csv_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))[1:]
+
+
+def aggregations_suite(args, duckdb):
+    summary = ensure_highcard()
+    files = sorted(str(p) for p in AGG_DATA.rglob("*.log.gz"))
+    facts = machine_facts(duckdb.__version__, args.flowq)
+    if args.baseline:
+        facts["flowq baseline"] = shown(args.baseline)
+    print(f"bench: {summary}", file=sys.stderr)
+    work = Path(tempfile.mkdtemp(prefix="flowq-bench-"))
+    view = logs_view(files)
+    rows, workers = [], []
+    for i, q in enumerate(AGG_QUERIES):
+        duck = DuckWorker(view, q.sql, work / f"{i}-duckdb.csv")
+        workers.append(duck)
+        rows.append(AggRow(q, DUCKDB, duck, duck.out))
+        if args.baseline:
+            out = work / f"{i}-baseline.csv"
+            rows.append(AggRow(q, "flowq baseline", FlowqRun(args.baseline, q.flowq, out), out))
+        out = work / f"{i}-flowq.csv"
+        rows.append(AggRow(q, FLOWQ_RUN, FlowqRun(args.flowq, q.flowq, out), out))
+    loads = [load_average()]
+    for row in rows:
+        row.action()  # warm-up: page cache, DuckDB's first-query setup
+    check_results(rows)
+    for round in range(args.reps):
+        for row in rows:
+            seconds, peak_kb = row.action()
+            row.runs.append(seconds)
+            row.peak_kb = max(row.peak_kb, peak_kb)
+        loads.append(load_average())
+        print(f"bench: round {round + 1}/{args.reps} done, load {loads[-1]}", file=sys.stderr)
+    for worker in workers:
+        worker.close()
+    for row in rows:
+        print(f"bench: {row.query.name}, {row.engine}: "
+              f"{' '.join(f'{r:.3f}' for r in row.runs)}, peak {row.peak_kb / 1024:.0f} MB",
+              file=sys.stderr)
+    facts["load average after"] = load_average()
+    report = render_aggregations(facts, summary, rows, args, loads,
+                                 workers[0].baseline_kb)
+    print(report)
+    if not args.no_write:
+        write_doc(report, "bench-aggregations")
+        print(f"bench: wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+    for path in work.iterdir():
+        path.unlink()
+    work.rmdir()
+
+
+def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
+    mb = lambda kb: f"{kb / 1024:.0f}"
+    lines = ["Machine and run:", ""]
+    lines += [f"- {key}: {value}" for key, value in facts.items()]
+    lines += [
+        f"- data: {summary}",
+        f"- command: `bench/run.py --suite aggregations --reps {args.reps}"
+        + (f" --baseline {shown(args.baseline)}" if args.baseline else "") + "`",
+        f"- timings: median of {args.reps} runs after a warm-up run, taken in rounds over "
+        f"all rows; load average (1 min) after each round: "
+        + ", ".join(load.split()[0] for load in loads[1:]),
+        f"- peak RSS in MB; DuckDB's includes its Python process "
+        f"({mb(duck_baseline_kb)} MB after connecting)",
+        "",
+    ]
+    by_query = {}
+    for row in rows:
+        by_query.setdefault(row.query.name, {})[row.engine] = row
+    scan = statistics.median(by_query[AGG_QUERIES[0].name][FLOWQ_RUN].runs)
+    header = "| query | rows out | DuckDB s | DuckDB MB |"
+    rule = "|---|---:|---:|---:|"
+    if args.baseline:
+        header += " flowq before s | before MB | before: DuckDB/flowq |"
+        rule += "---:|---:|---:|"
+    header += " flowq s | flowq MB | DuckDB/flowq (target ≥ 3) | flowq / scan | result |"
+    rule += "---:|---:|---:|---:|---|"
+    lines += [header, rule]
+    for query in AGG_QUERIES:
+        engines = by_query[query.name]
+        duck, flowq = engines[DUCKDB], engines[FLOWQ_RUN]
+        d, f = statistics.median(duck.runs), statistics.median(flowq.runs)
+        line = (f"| `{query.flowq}` | {duck.rows_out} | {d:.3f} | {mb(duck.peak_kb)} |")
+        checks = [flowq.check]
+        if args.baseline:
+            base = engines["flowq baseline"]
+            b = statistics.median(base.runs)
+            line += f" {b:.3f} | {mb(base.peak_kb)} | {d / b:.1f}x |"
+            checks.append(f"before: {base.check}")
+        line += f" {f:.3f} | {mb(flowq.peak_kb)} | {d / f:.1f}x | {f / scan:.2f} | {', '.join(checks)} |"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -4,9 +4,13 @@
 //! prints the same way wherever it ran.
 //!
 //! Sinks stream: rows are written as they come, except that the table
-//! format holds the first [`TABLE_SAMPLE`] rows to size its columns.
+//! format holds the first [`TABLE_SAMPLE`] rows to size its columns. The
+//! CSV and JSON sinks format each row into one reused line buffer (integers
+//! through `itoa`) and write it whole, so a result of a million rows costs
+//! no allocation per row.
 
-use crate::json::json_string;
+use crate::json::{json_string, push_json_string};
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -20,25 +24,65 @@ pub enum Cell {
     Text(String),
 }
 
+/// A value of a result row, borrowed: what the sinks format. Producers
+/// that hold their values in their own form (the local engine's groups)
+/// hand rows over as these, without building a [`Cell`] per value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CellRef<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(&'a str),
+}
+
 impl Cell {
     /// The value as text: empty for NULL, shortest round-trip form for
     /// floats.
     pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        push_text(&mut text, self.borrowed());
+        text
+    }
+
+    pub fn borrowed(&self) -> CellRef<'_> {
         match self {
-            Cell::Null => String::new(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Float(f) => format_float(*f),
-            Cell::Text(s) => s.clone(),
+            Cell::Null => CellRef::Null,
+            Cell::Int(n) => CellRef::Int(*n),
+            Cell::Float(f) => CellRef::Float(*f),
+            Cell::Text(s) => CellRef::Text(s),
         }
     }
 }
 
-fn format_float(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{f:.1}")
-    } else {
-        f.to_string()
+impl CellRef<'_> {
+    pub fn owned(self) -> Cell {
+        match self {
+            CellRef::Null => Cell::Null,
+            CellRef::Int(n) => Cell::Int(n),
+            CellRef::Float(f) => Cell::Float(f),
+            CellRef::Text(s) => Cell::Text(s.to_string()),
+        }
     }
+}
+
+/// Appends a value as text: nothing for NULL, shortest round-trip form for
+/// floats (with `.0` on whole numbers below 10^15).
+fn push_text(out: &mut String, cell: CellRef) {
+    match cell {
+        CellRef::Null => {}
+        CellRef::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
+        CellRef::Float(f) => push_float(out, f),
+        CellRef::Text(s) => out.push_str(s),
+    }
+}
+
+fn push_float(out: &mut String, f: f64) {
+    // Writing into a String cannot fail.
+    let _ = if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        write!(out, "{f:.1}")
+    } else {
+        write!(out, "{f}")
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +119,13 @@ impl Format {
 pub trait RowSink {
     fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()>;
     fn row(&mut self, row: &[Cell]) -> io::Result<()>;
+    /// A row as borrowed values, one per column. The default builds owned
+    /// cells for [`RowSink::row`]; the formatting sinks write them as they
+    /// come.
+    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
+        let owned: Vec<Cell> = row.map(CellRef::owned).collect();
+        self.row(&owned)
+    }
     /// Writes what is still held and flushes.
     fn finish(&mut self) -> io::Result<()>;
 }
@@ -82,18 +133,23 @@ pub trait RowSink {
 pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn RowSink + 'a> {
     match format {
         Format::Table => Box::new(TableSink::new(out)),
-        Format::Csv => Box::new(CsvSink { out }),
+        Format::Csv => Box::new(CsvSink {
+            out,
+            line: String::new(),
+        }),
         Format::Json => Box::new(JsonSink {
             out,
-            columns: Vec::new(),
+            names: Vec::new(),
             rows: 0,
             lines: false,
+            line: String::new(),
         }),
         Format::Jsonl => Box::new(JsonSink {
             out,
-            columns: Vec::new(),
+            names: Vec::new(),
             rows: 0,
             lines: true,
+            line: String::new(),
         }),
     }
 }
@@ -605,11 +661,18 @@ impl RowSink for TableSink<'_> {
     }
 
     fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        self.row_refs(&mut row.iter().map(Cell::borrowed))
+    }
+
+    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
         let cells: Vec<String> = row
-            .iter()
             .map(|c| match c {
-                Cell::Null => "NULL".to_string(),
-                other => printable(&other.to_text()),
+                CellRef::Null => "NULL".to_string(),
+                other => {
+                    let mut text = String::new();
+                    push_text(&mut text, other);
+                    printable(&text)
+                }
             })
             .collect();
         match self.widths.clone() {
@@ -636,14 +699,33 @@ impl RowSink for TableSink<'_> {
 
 struct CsvSink<'a> {
     out: Box<dyn Write + 'a>,
+    /// The row being formatted, written whole.
+    line: String,
+}
+
+fn needs_quotes(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 /// RFC 4180: quote fields with a comma, quote or line break; NULL is empty.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let mut out = String::new();
+    push_csv_text(&mut out, s);
+    out
+}
+
+fn push_csv_text(out: &mut String, s: &str) {
+    if needs_quotes(s) {
+        out.push('"');
+        for (i, part) in s.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
@@ -654,8 +736,22 @@ impl RowSink for CsvSink<'_> {
     }
 
     fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        let cells: Vec<String> = row.iter().map(|c| csv_field(&c.to_text())).collect();
-        write!(self.out, "{}\r\n", cells.join(","))
+        self.row_refs(&mut row.iter().map(Cell::borrowed))
+    }
+
+    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
+        self.line.clear();
+        for (i, cell) in row.enumerate() {
+            if i > 0 {
+                self.line.push(',');
+            }
+            match cell {
+                CellRef::Text(s) => push_csv_text(&mut self.line, s),
+                other => push_text(&mut self.line, other),
+            }
+        }
+        self.line.push_str("\r\n");
+        self.out.write_all(self.line.as_bytes())
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -667,25 +763,27 @@ impl RowSink for CsvSink<'_> {
 
 struct JsonSink<'a> {
     out: Box<dyn Write + 'a>,
-    columns: Vec<ColumnInfo>,
+    /// Each column's name as a JSON string and a colon.
+    names: Vec<String>,
     rows: usize,
     /// JSON Lines (one object per line) rather than one array.
     lines: bool,
+    /// The row being formatted, written whole.
+    line: String,
 }
 
-fn json_value(cell: &Cell) -> String {
+fn push_json_value(out: &mut String, cell: CellRef) {
     match cell {
-        Cell::Null => "null".into(),
-        Cell::Int(n) => n.to_string(),
-        Cell::Float(f) if f.is_finite() => format_float(*f),
-        Cell::Float(_) => "null".into(),
-        Cell::Text(s) => json_string(s),
+        CellRef::Null => out.push_str("null"),
+        CellRef::Float(f) if !f.is_finite() => out.push_str("null"),
+        CellRef::Text(s) => push_json_string(out, s),
+        number => push_text(out, number),
     }
 }
 
 impl RowSink for JsonSink<'_> {
     fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
-        self.columns = columns.to_vec();
+        self.names = columns.iter().map(|c| json_string(&c.name) + ":").collect();
         if !self.lines {
             write!(self.out, "[")?;
         }
@@ -693,21 +791,29 @@ impl RowSink for JsonSink<'_> {
     }
 
     fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        let fields: Vec<String> = self
-            .columns
-            .iter()
-            .zip(row)
-            .map(|(c, v)| format!("{}:{}", json_string(&c.name), json_value(v)))
-            .collect();
-        let object = format!("{{{}}}", fields.join(","));
+        self.row_refs(&mut row.iter().map(Cell::borrowed))
+    }
+
+    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
+        self.line.clear();
+        if !self.lines {
+            self.line
+                .push_str(if self.rows == 0 { "\n" } else { ",\n" });
+        }
+        self.line.push('{');
+        for (i, (name, cell)) in self.names.iter().zip(row).enumerate() {
+            if i > 0 {
+                self.line.push(',');
+            }
+            self.line.push_str(name);
+            push_json_value(&mut self.line, cell);
+        }
+        self.line.push('}');
         if self.lines {
-            writeln!(self.out, "{object}")?;
-        } else {
-            let separator = if self.rows == 0 { "\n" } else { ",\n" };
-            write!(self.out, "{separator}{object}")?;
+            self.line.push('\n');
         }
         self.rows += 1;
-        Ok(())
+        self.out.write_all(self.line.as_bytes())
     }
 
     fn finish(&mut self) -> io::Result<()> {

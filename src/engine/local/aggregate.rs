@@ -1,50 +1,120 @@
 //! `GROUP BY` with SQL's aggregate rules:
 //!
 //! - `count()` counts rows, `count(col)` counts non-NULL values and
-//!   `count_distinct(col)` distinct non-NULL values; all are 0 on no rows;
+//!   `count_distinct(col)` distinct non-NULL values (exactly); all are 0 on
+//!   no rows;
 //! - `sum`, `min`, `max` and `avg` ignore NULLs and are NULL when no value
 //!   is left; `sum` is a bigint (a total outside it fails, as in Athena);
 //!   `avg` of integers is a double;
 //! - a query with aggregates and no `by` returns one row, even over no
 //!   records; with `by`, one row per group that has records.
 //!
-//! Groups are keyed by their values encoded into a reused byte buffer, so
-//! a record of an existing group allocates nothing; a query without `by`
-//! has one group and no map. Memory grows with the number of groups (and
+//! Each worker keeps its groups in a [`Table`]: a group is its key words
+//! ([`KeyPart`]) followed by its aggregates' state words, in one dense
+//! array, so a record of an existing group costs a hash of a few words and
+//! a probe, and allocates nothing. Texts in keys (and `min`/`max` of
+//! strings) are ids of the worker's [`Interner`]. `count_distinct` keeps
+//! one more table per aggregate whose keys are (group, value): exact, and a
+//! handful of words per distinct value. Workers' tables merge into one at
+//! the end, their text ids translated. Memory grows with the groups (and
 //! distinct values), never with the records.
+//!
+//! The result is not built as rows: [`Finished`] holds the merged groups
+//! and the ids of the ones to print, in order ([`super::rows`] picks them),
+//! and writes each straight to the sink.
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
 
-// A fast hash: these maps are hashed once per record, and their keys come
-// from the files being searched, not from an adversary on a network.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type Set<T> = HashSet<T, foldhash::fast::RandomState>;
-
-use crate::engine::output::Cell;
+use crate::engine::output::{CellRef, RowSink};
 use crate::lang::ast::AggFn;
 use crate::lang::ir::{OrderKey, Output, OutputValue};
 
-use super::record::{ColumnRef, Record, Slots, Value};
-use super::rows::{cell, Row, TopRows};
+use super::keys::{Decoded, Hasher, Interner, Ipv4Text, KeyPart, Table};
+use super::record::{ColumnRef, Record, Slots};
+use super::rows;
 use super::LocalError;
 
-/// What a grouped query computes, resolved to slots.
+/// What a grouped query computes, resolved to slots and word offsets.
 #[derive(Clone, Debug)]
 pub(crate) struct Grouping {
-    keys: Vec<ColumnRef>,
+    parts: Vec<KeyPart>,
+    /// Where each part's words start in a key.
+    part_at: Vec<usize>,
+    key_words: usize,
     aggregates: Vec<Aggregate>,
+    /// Words of a group: key and states.
+    width: usize,
     /// Where each output column comes from.
     outputs: Vec<Source>,
+    /// The seed of every worker's tables.
+    hasher: Hasher,
+    /// Words of a staged record (hash, key, inputs), or 0 when records are
+    /// added at once: without `by` (no lookup to hide) and with `min` or
+    /// `max` of a string (whose input is text of the record).
+    stride: usize,
 }
 
 #[derive(Clone, Debug)]
 struct Aggregate {
-    function: AggFn,
-    argument: Option<ColumnRef>,
+    kind: Kind,
+    /// Its first state word in a group.
+    at: usize,
+    /// Where its input starts in a staged record.
+    input: usize,
     /// The output column's name, for errors.
     name: String,
 }
+
+/// An aggregate and the state words it keeps in each group; every state
+/// starts as all zeros.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// `count()`: `[rows]`.
+    Rows,
+    /// `count(col)`: `[non-NULL values]`.
+    Values(ColumnRef),
+    /// `sum`: the exact total as an i128, `[low 64 bits, high bits << 1 |
+    /// seen]` (the high half of a total of fewer than 2^63 values of 64 bits
+    /// is below 2^62 in magnitude, so the shift loses nothing).
+    Sum(ColumnRef),
+    /// `avg`: `[total low, total high, count]`.
+    Avg(ColumnRef),
+    /// `min`/`max` of an integer column: `[value, seen]`.
+    IntExtreme { column: ColumnRef, max: bool },
+    /// `min`/`max` of a string column: `[0, or 1 + text id]`.
+    TextExtreme { slot: usize, max: bool },
+    /// `count_distinct`: `[distinct values]`; the values are the keys of
+    /// the aggregate's own table, `[group, value words]`.
+    Distinct { part: KeyPart, set: usize },
+}
+
+impl Kind {
+    fn words(self) -> usize {
+        match self {
+            Kind::Sum(_) | Kind::IntExtreme { .. } => 2,
+            Kind::Avg(_) => 3,
+            _ => 1,
+        }
+    }
+
+    /// Words of its input in a staged record: whether a value was there
+    /// and the value, or a distinct value and its hash.
+    fn input_words(self) -> usize {
+        match self {
+            Kind::Rows | Kind::TextExtreme { .. } => 0,
+            Kind::Values(_) => 1,
+            Kind::Sum(_) | Kind::Avg(_) | Kind::IntExtreme { .. } => 2,
+            Kind::Distinct { part, .. } => 1 + part.words(),
+        }
+    }
+}
+
+/// Records a worker holds back before adding them: each one's group slot
+/// is prefetched when it arrives and read this many records later, so the
+/// cache misses of looking up many groups overlap instead of following
+/// one another (over hundreds of thousands of groups, the miss was most
+/// of the time of a lookup).
+const STAGED: usize = 16;
 
 #[derive(Clone, Copy, Debug)]
 enum Source {
@@ -54,380 +124,904 @@ enum Source {
 
 impl Grouping {
     pub fn new(output: &Output, group_by: &[usize], slots: &mut Slots) -> Grouping {
-        let mut keys = Vec::new();
-        let mut aggregates = Vec::new();
+        let mut parts = Vec::new();
         let mut outputs = Vec::new();
+        let mut kinds = Vec::new();
+        let mut distinct_sets = 0;
         for column in &output.columns {
             match column.value {
                 OutputValue::Column(c) => {
-                    outputs.push(Source::Key(keys.len()));
-                    keys.push(slots.column(c));
+                    outputs.push(Source::Key(parts.len()));
+                    parts.push(KeyPart::new(c, slots));
                 }
                 OutputValue::Aggregate { function, argument } => {
-                    outputs.push(Source::Aggregate(aggregates.len()));
-                    aggregates.push(Aggregate {
-                        function,
-                        argument: argument.map(|a| slots.column(a)),
-                        name: column.name.clone(),
-                    });
+                    outputs.push(Source::Aggregate(kinds.len()));
+                    let kind = match (function, argument) {
+                        (AggFn::Count, None) => Kind::Rows,
+                        (AggFn::CountDistinct, Some(c)) => {
+                            distinct_sets += 1;
+                            Kind::Distinct {
+                                part: KeyPart::new(c, slots),
+                                set: distinct_sets - 1,
+                            }
+                        }
+                        (function, Some(c)) => {
+                            let column = slots.column(c);
+                            let max = function == AggFn::Max;
+                            match (function, column) {
+                                (AggFn::Count, _) => Kind::Values(column),
+                                (AggFn::Sum, _) => Kind::Sum(column),
+                                (AggFn::Avg, _) => Kind::Avg(column),
+                                (_, ColumnRef::Text(slot)) => Kind::TextExtreme { slot, max },
+                                _ => Kind::IntExtreme { column, max },
+                            }
+                        }
+                        (_, None) => unreachable!("the checker gives these a field"),
+                    };
+                    kinds.push((kind, column.name.clone()));
                 }
             }
         }
-        debug_assert_eq!(keys.len(), group_by.len(), "grouped columns are the keys");
+        debug_assert_eq!(parts.len(), group_by.len(), "grouped columns are the keys");
+        let part_at: Vec<usize> = parts
+            .iter()
+            .scan(0, |at, part| {
+                let start = *at;
+                *at += part.words();
+                Some(start)
+            })
+            .collect();
+        // A query without `by` has one group, of a constant one-word key.
+        let key_words = parts.iter().map(|p| p.words()).sum::<usize>().max(1);
+        let mut width = key_words;
+        let mut stride = 1 + key_words;
+        let aggregates: Vec<Aggregate> = kinds
+            .into_iter()
+            .map(|(kind, name)| {
+                width += kind.words();
+                stride += kind.input_words();
+                Aggregate {
+                    kind,
+                    at: width - kind.words(),
+                    input: stride - kind.input_words(),
+                    name,
+                }
+            })
+            .collect();
+        let staged = !parts.is_empty()
+            && !aggregates
+                .iter()
+                .any(|a| matches!(a.kind, Kind::TextExtreme { .. }));
         Grouping {
-            keys,
+            parts,
+            part_at,
+            key_words,
             aggregates,
+            width,
             outputs,
+            hasher: Hasher::default(),
+            stride: if staged { stride } else { 0 },
         }
     }
 
-    fn start(&self) -> Vec<Acc> {
-        self.aggregates
-            .iter()
-            .map(|a| match a.function {
-                AggFn::Count if a.argument.is_none() => Acc::Rows(0),
-                AggFn::Count => Acc::Values(0),
-                AggFn::Sum => Acc::Sum {
-                    total: 0,
-                    seen: false,
-                },
-                AggFn::Avg => Acc::Avg { total: 0, count: 0 },
-                AggFn::Min => Acc::Extreme {
-                    best: None,
-                    max: false,
-                },
-                AggFn::Max => Acc::Extreme {
-                    best: None,
-                    max: true,
-                },
-                AggFn::CountDistinct => Acc::Distinct(Set::default()),
-            })
-            .collect()
+    fn part_words<'a>(&self, part: usize, key: &'a [u64]) -> &'a [u64] {
+        let at = self.part_at[part];
+        &key[at..at + self.parts[part].words()]
     }
 }
 
 /// The groups one worker has seen.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Groups {
-    map: Map<Box<[u8]>, Vec<Acc>>,
-    /// The one group of a query without `by`, once a record was seen.
-    global: Option<Vec<Acc>>,
-    key: Vec<u8>,
-    scratch: Vec<u8>,
+    table: Table,
+    texts: Interner,
+    /// One table per `count_distinct`: keys are a group's key and a value.
+    distinct: Vec<Table>,
+    /// The key being built.
+    key: Vec<u64>,
+    /// The group of a query without `by`, once made.
+    only: Option<u64>,
+    /// Up to [`STAGED`] records waiting to be added, `stride` words each,
+    /// in a ring: `next` is where the next goes (and the oldest is).
+    staged: Vec<u64>,
+    waiting: usize,
+    next: usize,
+    /// A distinct value's key being built.
+    value_key: Vec<u64>,
 }
 
 impl Groups {
-    pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        let scratch = &mut self.scratch;
-        let update = |accs: &mut [Acc], scratch: &mut Vec<u8>| {
-            for (acc, aggregate) in accs.iter_mut().zip(&grouping.aggregates) {
-                let value = aggregate.argument.map_or(Value::Null, |a| record.value(a));
-                acc.add(value, scratch);
-            }
-        };
-        if grouping.keys.is_empty() {
-            let accs = self.global.get_or_insert_with(|| grouping.start());
-            update(accs, scratch);
-            return;
-        }
-        self.key.clear();
-        for key in &grouping.keys {
-            encode(record.value(*key), &mut self.key);
-        }
-        match self.map.get_mut(self.key.as_slice()) {
-            Some(accs) => update(accs, scratch),
-            None => {
-                let mut accs = grouping.start();
-                update(&mut accs, scratch);
-                self.map.insert(self.key.as_slice().into(), accs);
-            }
+    pub fn new(grouping: &Grouping) -> Groups {
+        let distinct = grouping
+            .aggregates
+            .iter()
+            .filter_map(|a| match a.kind {
+                Kind::Distinct { part, .. } => {
+                    let words = grouping.key_words + part.words();
+                    Some(Table::new(words, words, grouping.hasher.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Groups {
+            table: Table::new(grouping.key_words, grouping.width, grouping.hasher.clone()),
+            texts: Interner::default(),
+            distinct,
+            key: Vec::with_capacity(grouping.key_words + 2),
+            only: None,
+            staged: vec![0; STAGED * grouping.stride],
+            waiting: 0,
+            next: 0,
+            value_key: Vec::with_capacity(grouping.key_words + 2),
         }
     }
 
-    pub fn merge(&mut self, other: Groups) {
-        if let Some(theirs) = other.global {
-            match &mut self.global {
-                Some(mine) => mine.iter_mut().zip(theirs).for_each(|(a, b)| a.merge(b)),
-                None => self.global = Some(theirs),
-            }
+    /// The group of a query without `by`, made on first use; its key is
+    /// left in `self.key`.
+    fn the_group(&mut self) -> u64 {
+        self.key.clear();
+        self.key.push(0);
+        match self.only {
+            Some(id) => id,
+            None => *self.only.insert(self.table.entry(&self.key).0),
         }
-        for (key, accs) in other.map {
-            match self.map.entry(key) {
-                Entry::Occupied(mut mine) => {
-                    for (acc, theirs) in mine.get_mut().iter_mut().zip(accs) {
-                        acc.merge(theirs);
+    }
+
+    /// Adds a record, or stages it to be added a few records later.
+    #[inline]
+    pub fn add(&mut self, grouping: &Grouping, record: &Record) {
+        if grouping.stride == 0 {
+            return self.add_now(grouping, record);
+        }
+        let stride = grouping.stride;
+        let at = self.next * stride;
+        if self.waiting == STAGED {
+            self.apply(grouping, at);
+        } else {
+            self.waiting += 1;
+        }
+        self.next = (self.next + 1) % STAGED;
+        self.key.clear();
+        for part in &grouping.parts {
+            part.encode(record, &mut self.texts, &mut self.key);
+        }
+        let key_words = grouping.key_words;
+        let hash = self.table.hash_key(&self.key);
+        self.table.prefetch_hash(hash);
+        let entry = &mut self.staged[at..at + stride];
+        entry[0] = hash;
+        entry[1..=key_words].copy_from_slice(&self.key);
+        for aggregate in &grouping.aggregates {
+            let input = &mut entry[aggregate.input..];
+            match aggregate.kind {
+                Kind::Rows | Kind::TextExtreme { .. } => {}
+                Kind::Values(column) => {
+                    input[0] = u64::from(record.value(column) != super::record::Value::Null);
+                }
+                Kind::Sum(column) | Kind::Avg(column) | Kind::IntExtreme { column, .. } => {
+                    match record.int_value(column) {
+                        Some(v) => input[..2].copy_from_slice(&[1, v as u64]),
+                        None => input[0] = 0,
                     }
                 }
-                Entry::Vacant(slot) => {
-                    slot.insert(accs);
+                Kind::Distinct { part, set } => {
+                    part.encode(record, &mut self.texts, &mut self.key);
+                    let value = &self.key[key_words..];
+                    input[1..=value.len()].copy_from_slice(value);
+                    if value[0] != 0 {
+                        let distinct = &self.distinct[set];
+                        input[0] = distinct.hash_key(&self.key);
+                        distinct.prefetch_hash(input[0]);
+                    }
+                    self.key.truncate(key_words);
                 }
             }
         }
     }
 
-    /// The first `limit` groups in `order`, one row each; for a query with
-    /// no `by`, exactly one row. A group whose first sort key already
-    /// loses to the rows kept is never turned into a row, which matters
-    /// for `top 10` over many groups.
+    /// Adds the staged record at `at`.
+    fn apply(&mut self, grouping: &Grouping, at: usize) {
+        let key_words = grouping.key_words;
+        let entry = &self.staged[at..at + grouping.stride];
+        let key = &entry[1..=key_words];
+        let group = self.table.entry_hashed(key, entry[0]).0;
+        for aggregate in &grouping.aggregates {
+            let input = &entry[aggregate.input..];
+            let state = &mut self.table.record_mut(group)[aggregate.at..];
+            match aggregate.kind {
+                Kind::Rows => state[0] += 1,
+                Kind::Values(_) => state[0] += input[0],
+                Kind::Sum(_) if input[0] == 1 => {
+                    let (total, _) = load_sum(state);
+                    store_sum(state, total + i128::from(input[1] as i64), true);
+                }
+                Kind::Avg(_) if input[0] == 1 => {
+                    store_i128(state, load_i128(state) + i128::from(input[1] as i64));
+                    state[2] += 1;
+                }
+                Kind::IntExtreme { max, .. } if input[0] == 1 => {
+                    keep_int(state, input[1] as i64, max);
+                }
+                Kind::Distinct { part, set } if input[1] != 0 => {
+                    self.value_key.clear();
+                    self.value_key.extend_from_slice(key);
+                    self.value_key.extend_from_slice(&input[1..=part.words()]);
+                    if self.distinct[set].entry_hashed(&self.value_key, input[0]).1 {
+                        state[0] += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds every staged record.
+    fn flush(&mut self, grouping: &Grouping) {
+        while self.waiting > 0 {
+            let oldest = (self.next + STAGED - self.waiting) % STAGED;
+            self.apply(grouping, oldest * grouping.stride);
+            self.waiting -= 1;
+        }
+    }
+
+    fn add_now(&mut self, grouping: &Grouping, record: &Record) {
+        let group = if grouping.parts.is_empty() {
+            self.the_group()
+        } else {
+            self.key.clear();
+            for part in &grouping.parts {
+                part.encode(record, &mut self.texts, &mut self.key);
+            }
+            self.table.entry(&self.key).0
+        };
+        for aggregate in &grouping.aggregates {
+            let state = &mut self.table.record_mut(group)[aggregate.at..];
+            match aggregate.kind {
+                Kind::Rows => state[0] += 1,
+                Kind::Values(column) => {
+                    state[0] += u64::from(record.value(column) != super::record::Value::Null);
+                }
+                Kind::Sum(column) => {
+                    if let Some(v) = record.int_value(column) {
+                        let (total, _) = load_sum(state);
+                        store_sum(state, total + i128::from(v), true);
+                    }
+                }
+                Kind::Avg(column) => {
+                    if let Some(v) = record.int_value(column) {
+                        store_i128(state, load_i128(state) + i128::from(v));
+                        state[2] += 1;
+                    }
+                }
+                Kind::IntExtreme { column, max } => {
+                    if let Some(v) = record.int_value(column) {
+                        keep_int(state, v, max);
+                    }
+                }
+                Kind::TextExtreme { slot, max } => {
+                    if let Some(text) = record.text(slot) {
+                        let better = match state[0] {
+                            0 => true,
+                            best => wins(text.cmp(self.texts.get(best as usize - 1)), max),
+                        };
+                        if better {
+                            state[0] = 1 + self.texts.intern(text) as u64;
+                        }
+                    }
+                }
+                Kind::Distinct { part, set } => {
+                    let key_words = grouping.key_words;
+                    part.encode(record, &mut self.texts, &mut self.key);
+                    if self.key[key_words] != 0 && self.distinct[set].entry(&self.key).1 {
+                        self.table.record_mut(group)[aggregate.at] += 1;
+                    }
+                    self.key.truncate(key_words);
+                }
+            }
+        }
+    }
+
+    /// Adds another worker's groups to these, freeing theirs as it goes.
+    pub fn merge(&mut self, mut other: Groups, grouping: &Grouping) {
+        self.flush(grouping);
+        other.flush(grouping);
+        let Groups {
+            table: theirs,
+            texts: their_texts,
+            distinct: their_distinct,
+            ..
+        } = other;
+        let texts: Vec<usize> = (0..their_texts.len())
+            .map(|id| self.texts.intern(their_texts.get(id)))
+            .collect();
+        drop(their_texts);
+        let key_words = grouping.key_words;
+        let mut key = Vec::with_capacity(key_words + 2);
+        let remap_key = |key: &mut Vec<u64>, record: &[u64]| {
+            key.clear();
+            key.extend_from_slice(&record[..key_words]);
+            for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
+                part.remap(&mut key[*at..], &texts);
+            }
+        };
+        theirs.drain(|record| {
+            remap_key(&mut key, record);
+            let group = self.table.entry(&key).0;
+            let state = self.table.record_mut(group);
+            for aggregate in &grouping.aggregates {
+                let at = aggregate.at;
+                merge_state(
+                    aggregate.kind,
+                    &mut state[at..],
+                    &record[at..],
+                    &texts,
+                    &self.texts,
+                );
+            }
+        });
+        // Their distinct values, each counted once more in its group if new
+        // here.
+        let mut their_distinct = their_distinct.into_iter();
+        for aggregate in &grouping.aggregates {
+            let Kind::Distinct { part, set } = aggregate.kind else {
+                continue;
+            };
+            let values = their_distinct.next().expect("one table per count_distinct");
+            values.drain(|value| {
+                remap_key(&mut key, value);
+                key.extend_from_slice(&value[key_words..]);
+                part.remap(&mut key[key_words..], &texts);
+                if self.distinct[set].entry(&key).1 {
+                    let group = self.table.entry(&key[..key_words]).0;
+                    self.table.record_mut(group)[aggregate.at] += 1;
+                }
+            });
+        }
+    }
+
+    /// The groups to print and their order: the first `limit` in `order`.
+    /// For a query with no `by`, exactly one group. Fails if a sum left
+    /// bigint in any group, as the SQL does.
     pub fn finish(
         mut self,
         grouping: &Grouping,
         order: &[OrderKey],
         limit: Option<u64>,
-    ) -> Result<Vec<Row>, LocalError> {
-        if grouping.keys.is_empty() {
-            let accs = self.global.take().unwrap_or_else(|| grouping.start());
-            self.map.insert(Box::default(), accs);
+    ) -> Result<Finished, LocalError> {
+        self.flush(grouping);
+        if grouping.parts.is_empty() {
+            self.the_group();
         }
-        let mut top = TopRows::new(order, limit);
-        for (key, accs) in &self.map {
-            let cell = |source: Source| -> Result<Cell, LocalError> {
-                match source {
-                    Source::Key(i) => Ok(decode(key).swap_remove(i)),
-                    Source::Aggregate(i) => accs[i].result().ok_or_else(|| LocalError::Overflow {
-                        column: grouping.aggregates[i].name.clone(),
-                    }),
-                }
-            };
-            if let Some(first) = top.first_key() {
-                if !top.wants(&cell(grouping.outputs[first])?) {
-                    continue;
-                }
-            }
-            let row = grouping
-                .outputs
-                .iter()
-                .map(|source| cell(*source))
-                .collect::<Result<Row, LocalError>>()?;
-            top.push(row);
-        }
-        Ok(top.finish())
-    }
-}
-
-/// One aggregate's running state.
-#[derive(Debug)]
-enum Acc {
-    /// `count()`.
-    Rows(i64),
-    /// `count(col)`.
-    Values(i64),
-    Sum {
-        total: i128,
-        seen: bool,
-    },
-    Avg {
-        total: i128,
-        count: i64,
-    },
-    Extreme {
-        best: Option<Owned>,
-        max: bool,
-    },
-    /// Encoded non-NULL values.
-    Distinct(Set<Box<[u8]>>),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Owned {
-    Int(i64),
-    Text(Vec<u8>),
-}
-
-impl Acc {
-    fn add(&mut self, value: Value, scratch: &mut Vec<u8>) {
-        match self {
-            Acc::Rows(n) => *n += 1,
-            Acc::Values(n) => *n += i64::from(value != Value::Null),
-            Acc::Sum { total, seen } => {
-                if let Value::Int(v) = value {
-                    *total += i128::from(v);
-                    *seen = true;
-                }
-            }
-            Acc::Avg { total, count } => {
-                if let Value::Int(v) = value {
-                    *total += i128::from(v);
-                    *count += 1;
-                }
-            }
-            Acc::Extreme { best, max } => {
-                let better = |b: &Owned| {
-                    let ordering = match (&value, b) {
-                        (Value::Int(v), Owned::Int(b)) => v.cmp(b),
-                        (Value::Text(v), Owned::Text(b)) => (*v).cmp(b.as_slice()),
-                        _ => return false,
-                    };
-                    if *max {
-                        ordering.is_gt()
-                    } else {
-                        ordering.is_lt()
-                    }
-                };
-                if value != Value::Null && best.as_ref().is_none_or(better) {
-                    *best = Some(match value {
-                        Value::Int(v) => Owned::Int(v),
-                        Value::Text(v) => Owned::Text(v.to_vec()),
-                        Value::Null => unreachable!("checked above"),
+        for aggregate in &grouping.aggregates {
+            if let Kind::Sum(_) = aggregate.kind {
+                let fits = self
+                    .table
+                    .records()
+                    .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
+                if !fits {
+                    return Err(LocalError::Overflow {
+                        column: aggregate.name.clone(),
                     });
                 }
             }
-            Acc::Distinct(seen) => {
-                if value != Value::Null {
-                    scratch.clear();
-                    encode(value, scratch);
-                    if !seen.contains(scratch.as_slice()) {
-                        seen.insert(scratch.as_slice().into());
-                    }
-                }
-            }
         }
-    }
-
-    fn merge(&mut self, other: Acc) {
-        match (self, other) {
-            (Acc::Rows(a), Acc::Rows(b)) | (Acc::Values(a), Acc::Values(b)) => *a += b,
-            (Acc::Sum { total, seen }, Acc::Sum { total: t, seen: s }) => {
-                *total += t;
-                *seen |= s;
-            }
-            (Acc::Avg { total, count }, Acc::Avg { total: t, count: c }) => {
-                *total += t;
-                *count += c;
-            }
-            (Acc::Extreme { best, max }, Acc::Extreme { best: other, .. }) => {
-                *best = match (best.take(), other) {
-                    (Some(a), Some(b)) if *max => Some(a.max(b)),
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            (Acc::Distinct(a), Acc::Distinct(b)) => a.extend(b),
-            _ => unreachable!("groups of one query have the same aggregates"),
-        }
-    }
-
-    /// The aggregate's value; `None` when a sum leaves bigint.
-    fn result(&self) -> Option<Cell> {
-        Some(match self {
-            Acc::Rows(n) | Acc::Values(n) => Cell::Int(*n),
-            Acc::Sum { seen: false, .. } => Cell::Null,
-            Acc::Sum { total, .. } => Cell::Int(i64::try_from(*total).ok()?),
-            Acc::Avg { count: 0, .. } => Cell::Null,
-            // Exact while the total is below 2^53, as Trino's double sum.
-            Acc::Avg { total, count } => Cell::Float(*total as f64 / *count as f64),
-            Acc::Extreme { best: None, .. } => Cell::Null,
-            Acc::Extreme {
-                best: Some(Owned::Int(v)),
-                ..
-            } => Cell::Int(*v),
-            Acc::Extreme {
-                best: Some(Owned::Text(v)),
-                ..
-            } => Cell::Text(String::from_utf8_lossy(v).into_owned()),
-            Acc::Distinct(seen) => Cell::Int(seen.len() as i64),
+        let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let view = View {
+            grouping,
+            groups: &self,
+            order,
+        };
+        let ids = rows::first_in_order(
+            self.table.len(),
+            self.table.records().map(|(id, _)| id),
+            limit,
+            |id| view.prefix(id),
+            |a, b| view.compare(a, b),
+        );
+        Ok(Finished {
+            grouping: grouping.clone(),
+            groups: self,
+            ids,
         })
     }
 }
 
-// ------------------------------------------------------------------ keys
-
-const NULL: u8 = 0;
-const INT: u8 = 1;
-const TEXT: u8 = 2;
-
-/// Appends a value so that equal values, and only they, encode equally.
-fn encode(value: Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Null => out.push(NULL),
-        Value::Int(n) => {
-            out.push(INT);
-            out.extend_from_slice(&n.to_le_bytes());
-        }
-        Value::Text(bytes) => {
-            out.push(TEXT);
-            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            out.extend_from_slice(bytes);
-        }
+/// Whether `ordering` (of a value against the best so far) makes the value
+/// the new best of a `min` (or `max`).
+fn wins(ordering: Ordering, max: bool) -> bool {
+    if max {
+        ordering.is_gt()
+    } else {
+        ordering.is_lt()
     }
 }
 
-fn decode(mut key: &[u8]) -> Vec<Cell> {
-    let mut cells = Vec::new();
-    while let Some((&tag, rest)) = key.split_first() {
-        let (value, rest) = match tag {
-            INT => {
-                let (n, rest) = rest.split_at(8);
-                let n = i64::from_le_bytes(n.try_into().expect("8 bytes"));
-                (Value::Int(n), rest)
-            }
-            TEXT => {
-                let (len, rest) = rest.split_at(4);
-                let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-                let (text, rest) = rest.split_at(len);
-                (Value::Text(text), rest)
-            }
-            _ => (Value::Null, rest),
-        };
-        cells.push(cell(value));
-        key = rest;
+fn keep_int(state: &mut [u64], v: i64, max: bool) {
+    if state[1] == 0 || wins(v.cmp(&(state[0] as i64)), max) {
+        state[0] = v as u64;
+        state[1] = 1;
     }
-    cells
+}
+
+fn load_i128(words: &[u64]) -> i128 {
+    i128::from(words[1] as i64) << 64 | i128::from(words[0])
+}
+
+fn store_i128(words: &mut [u64], v: i128) {
+    words[0] = v as u64;
+    words[1] = (v >> 64) as u64;
+}
+
+fn load_sum(words: &[u64]) -> (i128, bool) {
+    let high = (words[1] as i64) >> 1;
+    (
+        i128::from(high) << 64 | i128::from(words[0]),
+        words[1] & 1 == 1,
+    )
+}
+
+fn store_sum(words: &mut [u64], total: i128, seen: bool) {
+    words[0] = total as u64;
+    words[1] = (((total >> 64) as i64) << 1) as u64 | u64::from(seen);
+}
+
+/// Folds another worker's state of one aggregate into ours; `texts` maps
+/// their text ids to ours. Distinct counts are left to the value merge.
+fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my_texts: &Interner) {
+    match kind {
+        Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],
+        Kind::Sum(_) => {
+            let ((a, seen_a), (b, seen_b)) = (load_sum(mine), load_sum(theirs));
+            store_sum(mine, a + b, seen_a || seen_b);
+        }
+        Kind::Avg(_) => {
+            store_i128(mine, load_i128(mine) + load_i128(theirs));
+            mine[2] += theirs[2];
+        }
+        Kind::IntExtreme { max, .. } => {
+            if theirs[1] != 0 {
+                keep_int(mine, theirs[0] as i64, max);
+            }
+        }
+        Kind::TextExtreme { max, .. } => {
+            if theirs[0] != 0 {
+                let id = texts[theirs[0] as usize - 1];
+                let better = match mine[0] {
+                    0 => true,
+                    best => wins(my_texts.get(id).cmp(my_texts.get(best as usize - 1)), max),
+                };
+                if better {
+                    mine[0] = 1 + id as u64;
+                }
+            }
+        }
+        Kind::Distinct { .. } => {}
+    }
+}
+
+// ------------------------------------------------------------------ values
+
+/// One output value of a group, as the order compares it.
+#[derive(Clone, Copy, Debug)]
+enum Value<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Ipv4(u32),
+    Text(&'a [u8]),
+}
+
+/// The merged groups, as the order and the output read them.
+struct View<'a> {
+    grouping: &'a Grouping,
+    groups: &'a Groups,
+    order: &'a [OrderKey],
+}
+
+impl<'a> View<'a> {
+    fn value(&self, column: usize, id: u64) -> Value<'a> {
+        let grouping = self.grouping;
+        let record = self.groups.table.record(id);
+        match grouping.outputs[column] {
+            Source::Key(part) => {
+                match grouping.parts[part].decode(grouping.part_words(part, record)) {
+                    Decoded::Null => Value::Null,
+                    Decoded::Int(v) => Value::Int(v),
+                    Decoded::Ipv4(bits) => Value::Ipv4(bits),
+                    Decoded::Text(id) => Value::Text(self.groups.texts.get(id)),
+                }
+            }
+            Source::Aggregate(i) => {
+                let aggregate = &grouping.aggregates[i];
+                let state = &record[aggregate.at..];
+                match aggregate.kind {
+                    Kind::Rows | Kind::Values(_) | Kind::Distinct { .. } => {
+                        Value::Int(state[0] as i64)
+                    }
+                    Kind::Sum(_) => match load_sum(state) {
+                        (_, false) => Value::Null,
+                        // Checked to fit by `finish`.
+                        (total, true) => Value::Int(total as i64),
+                    },
+                    Kind::Avg(_) if state[2] == 0 => Value::Null,
+                    // Exact while the total is below 2^53, as Trino's double sum.
+                    Kind::Avg(_) => Value::Float(load_i128(state) as f64 / state[2] as f64),
+                    Kind::IntExtreme { .. } if state[1] == 0 => Value::Null,
+                    Kind::IntExtreme { .. } => Value::Int(state[0] as i64),
+                    Kind::TextExtreme { .. } if state[0] == 0 => Value::Null,
+                    Kind::TextExtreme { .. } => {
+                        Value::Text(self.groups.texts.get(state[0] as usize - 1))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A number that orders groups as their first sort key does (NULL
+    /// last) wherever two groups' numbers differ; equal numbers leave it to
+    /// [`View::compare`]. Strings (and addresses) give their first 16
+    /// bytes, which is all of an IPv4 address.
+    fn prefix(&self, id: u64) -> u128 {
+        let Some(first) = self.order.first() else {
+            return 0;
+        };
+        let ascending = match self.value(first.column, id) {
+            Value::Null => return u128::MAX,
+            Value::Int(v) => u128::from((v as u64) ^ (1 << 63)) << 64,
+            Value::Float(f) => {
+                let bits = f.to_bits();
+                let key = if bits >> 63 == 1 {
+                    !bits
+                } else {
+                    bits | 1 << 63
+                };
+                u128::from(key) << 64
+            }
+            Value::Ipv4(bits) => text_prefix(Ipv4Text::new(bits).as_bytes()),
+            Value::Text(text) => text_prefix(text),
+        };
+        if first.descending {
+            !ascending
+        } else {
+            ascending
+        }
+    }
+
+    /// `ORDER BY` on the output columns, each `NULLS LAST` whatever its
+    /// direction; strings by their bytes.
+    fn compare(&self, a: u64, b: u64) -> Ordering {
+        for key in self.order {
+            let ordering = match (self.value(key.column, a), self.value(key.column, b)) {
+                (Value::Null, Value::Null) => Ordering::Equal,
+                (Value::Null, _) => return Ordering::Greater,
+                (_, Value::Null) => return Ordering::Less,
+                (x, y) if key.descending => compare_values(y, x),
+                (x, y) => compare_values(x, y),
+            };
+            if ordering.is_ne() {
+                return ordering;
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+fn text_prefix(text: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+fn compare_values(a: Value, b: Value) -> Ordering {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(&y),
+        (Value::Float(x), Value::Float(y)) => x.total_cmp(&y),
+        (Value::Ipv4(x), Value::Ipv4(y)) => ipv4_text_order(x).cmp(&ipv4_text_order(y)),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        (Value::Ipv4(x), Value::Text(y)) => Ipv4Text::new(x).as_bytes().cmp(y),
+        (Value::Text(x), Value::Ipv4(y)) => x.cmp(Ipv4Text::new(y).as_bytes()),
+        // One column holds one kind of value (and NULLs are handled
+        // before); a mix cannot happen.
+        _ => Ordering::Equal,
+    }
+}
+
+/// Each octet's place among the decimal texts of 0..=255 in byte order
+/// ("0" < "1" < "10" < "100" < "101" < ... < "99").
+const OCTET_TEXT_RANK: [u8; 256] = {
+    let mut rank = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut below = 0;
+        let mut j = 0;
+        while j < 256 {
+            if octet_text_less(j as u8, i as u8) {
+                below += 1;
+            }
+            j += 1;
+        }
+        rank[i] = below;
+        i += 1;
+    }
+    rank
+};
+
+const fn octet_digits(octet: u8) -> ([u8; 3], usize) {
+    if octet >= 100 {
+        (
+            [
+                b'0' + octet / 100,
+                b'0' + octet / 10 % 10,
+                b'0' + octet % 10,
+            ],
+            3,
+        )
+    } else if octet >= 10 {
+        ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
+    } else {
+        ([b'0' + octet, 0, 0], 1)
+    }
+}
+
+const fn octet_text_less(a: u8, b: u8) -> bool {
+    let ((x, xn), (y, yn)) = (octet_digits(a), octet_digits(b));
+    let mut i = 0;
+    while i < xn && i < yn {
+        if x[i] != y[i] {
+            return x[i] < y[i];
+        }
+        i += 1;
+    }
+    xn < yn
+}
+
+/// A number that orders IPv4 addresses as their dotted-quad texts order:
+/// texts compare octet by octet, since the dot sorts below every digit (a
+/// shorter octet that is a prefix of a longer one sorts first, as does a
+/// shorter text).
+fn ipv4_text_order(bits: u32) -> u32 {
+    u32::from_be_bytes(
+        bits.to_be_bytes()
+            .map(|octet| OCTET_TEXT_RANK[octet as usize]),
+    )
+}
+
+// ------------------------------------------------------------------ output
+
+/// The merged groups of a query and the ones it prints, in order.
+pub(crate) struct Finished {
+    grouping: Grouping,
+    groups: Groups,
+    ids: Vec<u64>,
+}
+
+impl Finished {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Writes the rows to `sink`, formatting each value into one reused
+    /// buffer: no allocation per row.
+    pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let view = View {
+            grouping: &self.grouping,
+            groups: &self.groups,
+            order: &[],
+        };
+        let columns = self.grouping.outputs.len();
+        let mut text = String::new();
+        // Each column's value, texts as ranges of `text`.
+        let mut values: Vec<Pending> = Vec::with_capacity(columns);
+        // Rows are in sort order, records in hash order: fetch a few ahead.
+        const AHEAD: usize = 8;
+        for (i, &id) in self.ids.iter().enumerate() {
+            if let Some(&ahead) = self.ids.get(i + AHEAD) {
+                self.groups.table.prefetch(ahead);
+            }
+            text.clear();
+            values.clear();
+            for column in 0..columns {
+                let start = text.len();
+                values.push(match view.value(column, id) {
+                    Value::Null => Pending::Null,
+                    Value::Int(v) => Pending::Int(v),
+                    Value::Float(f) => Pending::Float(f),
+                    Value::Ipv4(bits) => {
+                        text.push_str(Ipv4Text::new(bits).as_str());
+                        Pending::Text(start, text.len())
+                    }
+                    Value::Text(bytes) => {
+                        // Not UTF-8 is printed with replacement characters.
+                        text.push_str(&String::from_utf8_lossy(bytes));
+                        Pending::Text(start, text.len())
+                    }
+                });
+            }
+            sink.row_refs(&mut values.iter().map(|value| match *value {
+                Pending::Null => CellRef::Null,
+                Pending::Int(v) => CellRef::Int(v),
+                Pending::Float(f) => CellRef::Float(f),
+                Pending::Text(start, end) => CellRef::Text(&text[start..end]),
+            }))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Pending {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(usize, usize),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::local::reader::Flow;
+    use crate::engine::local::record::{FileColumns, Splitter};
+    use crate::engine::output::{Cell, ColumnInfo};
+    use crate::lang::check::CheckContext;
+    use crate::lang::ir::Params;
 
-    #[test]
-    fn keys_round_trip_and_do_not_collide() {
-        let values = [
-            Value::Int(-5),
-            Value::Null,
-            Value::Text(b"a b"),
-            Value::Text(b""),
-        ];
-        let mut key = Vec::new();
-        for v in values {
-            encode(v, &mut key);
+    struct Collect(Vec<Vec<Cell>>);
+
+    impl RowSink for Collect {
+        fn begin(&mut self, _: &[ColumnInfo]) -> std::io::Result<()> {
+            Ok(())
         }
-        assert_eq!(
-            decode(&key),
-            [
-                Cell::Int(-5),
-                Cell::Null,
-                Cell::Text("a b".into()),
-                Cell::Text(String::new())
-            ]
-        );
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        encode(Value::Text(b"ab"), &mut a);
-        encode(Value::Text(b""), &mut a);
-        encode(Value::Text(b"a"), &mut b);
-        encode(Value::Text(b"b"), &mut b);
-        assert_ne!(a, b);
+        fn row(&mut self, row: &[Cell]) -> std::io::Result<()> {
+            self.0.push(row.to_vec());
+            Ok(())
+        }
+        fn finish(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    const HEADER: &[u8] = b"interface-id srcaddr dstport action bytes";
+
+    /// Groups of `lines` (after HEADER), one worker per piece, merged in
+    /// order, as rows.
+    fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
+        let table = crate::engine::local::LocalSource::new("x").table();
+        let params = Params::default();
+        let ctx = CheckContext {
+            table: &table,
+            now: crate::time::Time::EARLIEST,
+            params: &params,
+        };
+        let query =
+            crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx).unwrap();
+        let mut slots = Slots::default();
+        let keys = query.output.group_by.clone().unwrap();
+        let grouping = Grouping::new(&query.output, &keys, &mut slots);
+        let columns = FileColumns::from_header(HEADER, &slots).unwrap();
+        let mut merged: Option<Groups> = None;
+        for piece in pieces {
+            let mut groups = Groups::new(&grouping);
+            let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
+            Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
+                groups.add(&grouping, r);
+                Flow::Continue
+            });
+            match &mut merged {
+                Some(m) => m.merge(groups, &grouping),
+                None => merged = Some(groups),
+            }
+        }
+        // Unsorted groups come sorted by their keys (scan::Prepared).
+        let mut order = query.output.order.clone();
+        if order.is_empty() {
+            order = (0..keys.len())
+                .map(|column| OrderKey {
+                    column,
+                    descending: false,
+                })
+                .collect();
+        }
+        let finished = merged
+            .unwrap()
+            .finish(&grouping, &order, query.output.limit)
+            .unwrap();
+        let mut sink = Collect(Vec::new());
+        finished.write(&mut sink).unwrap();
+        sink.0
     }
 
     #[test]
-    fn aggregates_of_nothing_follow_sql() {
-        let mut scratch = Vec::new();
-        let mut sum = Acc::Sum {
-            total: 0,
-            seen: false,
-        };
-        sum.add(Value::Null, &mut scratch);
-        assert_eq!(sum.result(), Some(Cell::Null));
-        let mut avg = Acc::Avg { total: 0, count: 0 };
-        assert_eq!(avg.result(), Some(Cell::Null));
-        avg.add(Value::Int(1), &mut scratch);
-        avg.add(Value::Int(2), &mut scratch);
-        assert_eq!(avg.result(), Some(Cell::Float(1.5)));
-        let mut big = Acc::Sum {
-            total: 0,
-            seen: false,
-        };
-        big.add(Value::Int(i64::MAX), &mut scratch);
-        big.add(Value::Int(1), &mut scratch);
-        assert_eq!(big.result(), None);
+    fn workers_merge_to_what_one_worker_finds() {
+        // Each piece meets the texts in its own order, so their text ids
+        // differ and must be translated when merged.
+        let a: &[&str] = &[
+            "eni-1 10.0.0.1 22 ACCEPT 10",
+            "eni-2 2001:db8::1 443 REJECT 20",
+            "eni-1 bogus 22 - 30",
+            "eni-3 - - - -",
+        ];
+        let b: &[&str] = &[
+            "eni-3 bogus 80 REJECT 5",
+            "eni-2 10.0.0.1 22 ACCEPT 7",
+            "eni-1 2001:db8::1 22 ACCEPT -",
+            "eni-4 010.0.0.1 443 - 1",
+        ];
+        let c: &[&str] = &["eni-4 zz 22 ACCEPT 2", "eni-1 2001:db8::1 443 REJECT 3"];
+        let queries = [
+            "all time | stats count() as n, sum(bytes) as b, avg(bytes) as a, min(srcaddr) as lo, \
+             max(action) as hi, count_distinct(srcaddr) as d, count(action) as c by eni",
+            "all time | stats count_distinct(eni) as e, max(bytes) as m by srcaddr, action",
+            "all time | stats count_distinct(action) as d, min(eni) as e",
+            "all time | top 2 srcaddr by bytes",
+        ];
+        for query in queries {
+            let one = grouped(query, &[&[a, b, c].concat()]);
+            assert!(!one.is_empty());
+            assert_eq!(grouped(query, &[a, b, c]), one, "{query}");
+            assert_eq!(grouped(query, &[c, b, a]), one, "{query}");
+        }
+        // Worked out by hand for the first: eni-1 has 10, 30, 3 bytes (and
+        // one NULL), sources 10.0.0.1, bogus, 2001:db8::1 (x2).
+        assert_eq!(
+            grouped(queries[0], &[a, b, c])[0],
+            [
+                Cell::Text("eni-1".into()),
+                Cell::Int(4),
+                Cell::Int(43),
+                Cell::Float(43.0 / 3.0),
+                Cell::Text("10.0.0.1".into()),
+                Cell::Text("REJECT".into()),
+                Cell::Int(3),
+                Cell::Int(3),
+            ]
+        );
+    }
+
+    #[test]
+    fn ipv4_addresses_order_as_their_texts() {
+        let mut addresses: Vec<u32> = (0..4000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761))
+            .chain([
+                0,
+                u32::MAX,
+                0x0a00_0001,
+                0x0a00_000a,
+                0x0a00_0064,
+                0x0102_0304,
+            ])
+            .collect();
+        let text = |bits: u32| Ipv4Text::new(bits).as_bytes().to_vec();
+        addresses.sort_by_key(|a| ipv4_text_order(*a));
+        assert!(
+            addresses.windows(2).all(|w| text(w[0]) <= text(w[1])),
+            "sorted by rank, the texts are sorted"
+        );
+        assert_eq!(OCTET_TEXT_RANK[0], 0);
+        assert_eq!(OCTET_TEXT_RANK[1], 1);
+        assert_eq!(OCTET_TEXT_RANK[10], 2);
+        assert_eq!(OCTET_TEXT_RANK[100], 3);
+        assert_eq!(OCTET_TEXT_RANK[99], 255);
+    }
+
+    #[test]
+    fn sums_keep_an_exact_i128_and_whether_a_value_was_seen() {
+        let mut words = [0u64; 2];
+        assert_eq!(load_sum(&words), (0, false));
+        for total in [
+            0,
+            -1,
+            i128::from(i64::MAX) * 3,
+            i128::from(i64::MIN) * 5,
+            1 << 100,
+        ] {
+            store_sum(&mut words, total, true);
+            assert_eq!(load_sum(&words), (total, true));
+            store_sum(&mut words, total, false);
+            assert_eq!(load_sum(&words), (total, false));
+        }
+        let mut avg = [0u64; 3];
+        store_i128(&mut avg, -(1 << 90));
+        assert_eq!(load_i128(&avg), -(1 << 90));
     }
 }

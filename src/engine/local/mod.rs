@@ -12,11 +12,13 @@
 //! 3. [`record`]: map a file's header to the query's columns and split a
 //!    line into just the fields the query needs, without allocating;
 //! 4. [`eval`]: the filter and window, with SQL's three-valued logic;
-//! 5. [`aggregate`] and [`rows`]: grouping, ordering and limits;
+//! 5. [`aggregate`] (over the fixed-width keys of [`keys`]) and [`rows`]:
+//!    grouping, ordering and limits;
 //! 6. [`scan`]: spreads files over all cores and merges what each found.
 
 mod aggregate;
 mod eval;
+mod keys;
 mod layout;
 mod reader;
 mod record;
@@ -264,9 +266,7 @@ fn run_within(
         })
         .collect();
     sink.begin(&columns).map_err(LocalError::Output)?;
-    for row in &found.rows {
-        sink.row(row).map_err(LocalError::Output)?;
-    }
+    found.answer.write(sink).map_err(LocalError::Output)?;
     sink.finish().map_err(LocalError::Output)?;
     Ok(ScanStats {
         files_scanned: found.files_scanned,
@@ -279,7 +279,7 @@ fn run_within(
         repeats: plan.repeats,
         broken_links: plan.broken_links,
         records_read: found.records_read,
-        rows_out: found.rows.len() as u64,
+        rows_out: found.answer.len() as u64,
     })
 }
 

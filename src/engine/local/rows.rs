@@ -64,6 +64,45 @@ fn rank(cell: &Cell) -> u8 {
     }
 }
 
+/// The first `limit` of `n` items (ids of groups, say) in an order given by
+/// `prefix`, a number that decides wherever two items' numbers differ, and
+/// `compare`, which breaks the ties (and must be total). A bounded
+/// selection: items gather until twice the limit, then only the best
+/// `limit` stay, and an item that sorts after the worst kept is not
+/// gathered; so `top 10` over a million groups holds a few thousand
+/// numbers and sorts ten, and without a limit it is one sort of `n`
+/// numbers, most comparisons settled by the prefix alone.
+pub(crate) fn first_in_order(
+    n: usize,
+    items: impl Iterator<Item = u64>,
+    limit: usize,
+    prefix: impl Fn(u64) -> u128,
+    compare: impl Fn(u64, u64) -> Ordering,
+) -> Vec<u64> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let order = |a: &(u128, u64), b: &(u128, u64)| a.0.cmp(&b.0).then_with(|| compare(a.1, b.1));
+    let cap = limit.saturating_mul(2).max(1024);
+    let mut kept: Vec<(u128, u64)> = Vec::with_capacity(n.min(cap));
+    let mut worst: Option<(u128, u64)> = None;
+    for id in items {
+        let item = (prefix(id), id);
+        if worst.is_some_and(|w| order(&item, &w).is_ge()) {
+            continue;
+        }
+        kept.push(item);
+        if kept.len() >= cap {
+            kept.select_nth_unstable_by(limit - 1, order);
+            kept.truncate(limit);
+            worst = Some(kept[limit - 1]);
+        }
+    }
+    kept.sort_unstable_by(order);
+    kept.truncate(limit);
+    kept.into_iter().map(|(_, id)| id).collect()
+}
+
 /// The first `limit` rows in an order, kept in memory proportional to the
 /// limit: rows gather until twice the limit, then the worse half goes.
 #[derive(Debug)]
@@ -164,6 +203,20 @@ mod tests {
         rows.sort_by(|a, b| compare(a, b, &[key(0, false)]));
         let order: Vec<String> = rows.iter().map(|r| r[0].to_text()).collect();
         assert_eq!(order, ["B", "a", "b", "é"]);
+    }
+
+    #[test]
+    fn the_first_in_order_are_those_of_a_full_sort() {
+        // Prefixes with many ties (i % 5), broken by the full comparison.
+        let value = |i: u64| (i * 7919) % 3001;
+        let prefix = |i: u64| (value(i) % 5) as u128;
+        let compare = |a: u64, b: u64| value(a).cmp(&value(b)).then(a.cmp(&b));
+        let mut all: Vec<u64> = (0..3001).collect();
+        all.sort_by(|&a, &b| prefix(a).cmp(&prefix(b)).then(compare(a, b)));
+        for limit in [0, 1, 10, 1023, 1024, 1500, 3001, usize::MAX] {
+            let got = first_in_order(3001, 0..3001, limit, prefix, compare);
+            assert_eq!(got, all[..limit.min(3001)], "limit {limit}");
+        }
     }
 
     #[test]

@@ -16,9 +16,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use crate::engine::output::RowSink;
 use crate::lang::ir::{CheckedQuery, OrderKey};
 
-use super::aggregate::{Grouping, Groups};
+use super::aggregate::{Finished, Grouping, Groups};
 use super::eval::{self, Pred};
 use super::layout::FileEntry;
 use super::reader::{self, Flow};
@@ -97,12 +98,36 @@ impl Prepared {
 }
 
 /// What the scan found.
-#[derive(Debug, Default)]
 pub(crate) struct Found {
-    pub rows: Vec<Row>,
+    pub answer: Answer,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub records_read: u64,
+}
+
+/// The rows of a query: records as rows, or groups that write their own.
+// One Answer per query, moved once: the size of the larger variant costs
+// nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Answer {
+    Rows(Vec<Row>),
+    Groups(Finished),
+}
+
+impl Answer {
+    pub fn len(&self) -> usize {
+        match self {
+            Answer::Rows(rows) => rows.len(),
+            Answer::Groups(groups) => groups.len(),
+        }
+    }
+
+    pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        match self {
+            Answer::Rows(rows) => rows.iter().try_for_each(|row| sink.row(row)),
+            Answer::Groups(groups) => groups.write(sink),
+        }
+    }
 }
 
 /// Work shared by the workers.
@@ -178,32 +203,34 @@ pub(crate) fn scan(
     }
     let mut merged = states.pop().unwrap_or_else(|| State::new(prepared));
     for state in states {
-        merged.merge(state);
+        merged.merge(state, prepared);
     }
-    let rows = match merged {
+    let answer = match merged {
         State::InOrder => {
             let state = shared
                 .in_order
                 .state
                 .into_inner()
                 .expect("no worker panicked");
-            state
-                .done
-                .into_values()
-                .flatten()
-                .take(prepared.limit())
-                .collect()
+            Answer::Rows(
+                state
+                    .done
+                    .into_values()
+                    .flatten()
+                    .take(prepared.limit())
+                    .collect(),
+            )
         }
-        State::Top(top) => top.finish(),
+        State::Top(top) => Answer::Rows(top.finish()),
         State::Groups(groups) => {
             let Shape::Groups(grouping) = &prepared.shape else {
                 unreachable!("groups come from a grouped query")
             };
-            groups.finish(grouping, &prepared.order, prepared.limit)?
+            Answer::Groups(groups.finish(grouping, &prepared.order, prepared.limit)?)
         }
     };
     Ok(Found {
-        rows,
+        answer,
         files_scanned: shared.files_scanned.into_inner(),
         bytes_scanned: shared.bytes_scanned.into_inner(),
         records_read: shared.records_read.into_inner(),
@@ -221,16 +248,16 @@ enum State {
 impl State {
     fn new(prepared: &Prepared) -> State {
         match &prepared.shape {
-            Shape::Groups(_) => State::Groups(Groups::default()),
+            Shape::Groups(grouping) => State::Groups(Groups::new(grouping)),
             Shape::Records(_) if prepared.order.is_empty() => State::InOrder,
             Shape::Records(_) => State::Top(TopRows::new(&prepared.order, prepared.limit)),
         }
     }
 
-    fn merge(&mut self, other: State) {
-        match (self, other) {
-            (State::Top(a), State::Top(b)) => a.merge(b),
-            (State::Groups(a), State::Groups(b)) => a.merge(b),
+    fn merge(&mut self, other: State, prepared: &Prepared) {
+        match (self, other, &prepared.shape) {
+            (State::Top(a), State::Top(b), _) => a.merge(b),
+            (State::Groups(a), State::Groups(b), Shape::Groups(grouping)) => a.merge(b, grouping),
             _ => {}
         }
     }

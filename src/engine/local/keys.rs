@@ -1,0 +1,655 @@
+//! Fixed-width group keys and the tables that hold them.
+//!
+//! A grouping column's value becomes one or two 64-bit words ([`KeyPart`]):
+//! integers as themselves, IPv4 addresses as their 32 bits, other text as an
+//! id from the worker's [`Interner`], each with a tag for NULL. A group's
+//! key is its columns' words side by side, so finding a group hashes a few
+//! words and compares a few words: no bytes, no allocation, and no string
+//! per group. [`Table`] keeps each group's key and aggregate states
+//! together, `width` consecutive words in the slot of an open-addressing
+//! array, so finding a group and updating it touch one cache line.
+//!
+//! Equal words mean equal SQL values, and only then: the SQL groups strings
+//! by their text, so an address is packed only when its text is the one
+//! spelling that [`Ipv4Text`] gives back (dotted quad, no leading zeros);
+//! `010.0.0.1` or an IPv6 address is interned as text like any string.
+
+use std::hash::{BuildHasher, Hasher as _};
+
+use crate::lang::ir::Column;
+use crate::schema::FieldType;
+
+use super::record::{ColumnRef, Record, Slots};
+
+/// foldhash, seeded per query: the keys come from the files being searched,
+/// and a random seed keeps a crafted file from making every key collide.
+/// The workers of a query share the seed, so that a key lands in the same
+/// part of every worker's table (see [`Table::drain`]).
+pub(crate) type Hasher = foldhash::fast::RandomState;
+
+// ------------------------------------------------------------------ words
+
+/// Tags in bits 48 and up of a word, the value below; 0 is NULL.
+const TAG_SHIFT: u32 = 48;
+const LOW: u64 = (1 << TAG_SHIFT) - 1;
+/// An `int` column's value, or a text id of a text column.
+const PRESENT: u64 = 1 << TAG_SHIFT;
+/// An address column: IPv4 bits, or a text id.
+const IPV4: u64 = 1 << TAG_SHIFT;
+const TEXT: u64 = 2 << TAG_SHIFT;
+
+/// How one column becomes key words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyPart {
+    /// A 32-bit `int` column: one word, `PRESENT | value`.
+    Int32 { slot: usize },
+    /// A `bigint` column or `duration`: two words, `[present, value]`.
+    Int64(ColumnRef),
+    /// `srcaddr` and the other address columns: one word, IPv4 or text.
+    Address { slot: usize },
+    /// Other strings: one word, `PRESENT | id`.
+    Text { slot: usize },
+}
+
+/// A column's value, decoded from its words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decoded {
+    Null,
+    Int(i64),
+    Ipv4(u32),
+    /// A text id of the interner the words came from.
+    Text(usize),
+}
+
+impl KeyPart {
+    pub fn new(column: Column, slots: &mut Slots) -> KeyPart {
+        let address = matches!(column, Column::Field(f) if f.ty == FieldType::Address);
+        match slots.column(column) {
+            ColumnRef::Int { slot, int32: true } => KeyPart::Int32 { slot },
+            ColumnRef::Text(slot) if address => KeyPart::Address { slot },
+            ColumnRef::Text(slot) => KeyPart::Text { slot },
+            other => KeyPart::Int64(other),
+        }
+    }
+
+    pub fn words(self) -> usize {
+        match self {
+            KeyPart::Int64(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Appends the record's value of this column.
+    #[inline]
+    pub fn encode(self, record: &Record, interner: &mut Interner, out: &mut Vec<u64>) {
+        match self {
+            KeyPart::Int32 { slot } => out.push(
+                record
+                    .int(slot, true)
+                    .map_or(0, |v| PRESENT | u64::from(v as u32)),
+            ),
+            KeyPart::Int64(column) => match record.int_value(column) {
+                Some(v) => out.extend([1, v as u64]),
+                None => out.extend([0, 0]),
+            },
+            KeyPart::Address { slot } => out.push(match record.text(slot) {
+                None => 0,
+                Some(text) => match parse_canonical_ipv4(text) {
+                    Some(bits) => IPV4 | u64::from(bits),
+                    None => TEXT | interner.intern(text) as u64,
+                },
+            }),
+            KeyPart::Text { slot } => out.push(
+                record
+                    .text(slot)
+                    .map_or(0, |text| PRESENT | interner.intern(text) as u64),
+            ),
+        }
+    }
+
+    pub fn decode(self, words: &[u64]) -> Decoded {
+        let word = words[0];
+        match self {
+            _ if word == 0 => Decoded::Null,
+            KeyPart::Int32 { .. } => Decoded::Int(i64::from(word as u32 as i32)),
+            KeyPart::Int64(_) => Decoded::Int(words[1] as i64),
+            KeyPart::Address { .. } if word & !LOW == IPV4 => Decoded::Ipv4(word as u32),
+            KeyPart::Address { .. } | KeyPart::Text { .. } => Decoded::Text((word & LOW) as usize),
+        }
+    }
+
+    /// Rewrites a text id in `words` (this part's words) by `map`, for
+    /// moving a key from one worker's interner to another's.
+    pub fn remap(self, words: &mut [u64], map: &[usize]) {
+        let word = words[0];
+        let is_text = match self {
+            KeyPart::Address { .. } => word & !LOW == TEXT,
+            KeyPart::Text { .. } => word != 0,
+            KeyPart::Int32 { .. } | KeyPart::Int64(_) => false,
+        };
+        if is_text {
+            words[0] = (word & !LOW) | map[(word & LOW) as usize] as u64;
+        }
+    }
+}
+
+/// The 32 bits of an IPv4 address written the one way [`Ipv4Text`]
+/// writes it back: four decimal octets up to 255, no leading zeros, no sign.
+/// Anything else (IPv6, `-`, `010.0.0.1`, `1.2.3`) is `None`.
+#[inline]
+pub(crate) fn parse_canonical_ipv4(text: &[u8]) -> Option<u32> {
+    if !(7..=15).contains(&text.len()) {
+        return None;
+    }
+    let (mut bits, mut octets, mut value, mut digits) = (0u32, 0, 0u32, 0);
+    for &b in text {
+        if b == b'.' {
+            if digits == 0 || octets == 3 || value > 255 {
+                return None;
+            }
+            bits = bits << 8 | value;
+            octets += 1;
+            (value, digits) = (0, 0);
+            continue;
+        }
+        let digit = b.wrapping_sub(b'0');
+        // A zero may only be a whole octet, not lead one.
+        if digit > 9 || digits == 3 || (digits == 1 && value == 0) {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+        digits += 1;
+    }
+    (octets == 3 && digits > 0 && value <= 255).then_some(bits << 8 | value)
+}
+
+/// The dotted quad of an IPv4 address, formatted on the stack.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ipv4Text {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+/// Each octet's decimal digits, left-aligned, and their count.
+const OCTET_TEXT: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let octet = i as u8;
+        table[i] = if octet >= 100 {
+            (
+                [
+                    b'0' + octet / 100,
+                    b'0' + octet / 10 % 10,
+                    b'0' + octet % 10,
+                ],
+                3,
+            )
+        } else if octet >= 10 {
+            ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
+        } else {
+            ([b'0' + octet, 0, 0], 1)
+        };
+        i += 1;
+    }
+    table
+};
+
+impl Ipv4Text {
+    pub fn new(bits: u32) -> Ipv4Text {
+        let mut bytes = [0u8; 15];
+        let mut len = 0;
+        for (i, octet) in bits.to_be_bytes().into_iter().enumerate() {
+            if i > 0 {
+                bytes[len] = b'.';
+                len += 1;
+            }
+            let (digits, n) = OCTET_TEXT[octet as usize];
+            // Three bytes always fit (at most 3 + 1 + 3 + 1 + 3 + 1 + 3),
+            // and those past `n` are overwritten or not shown.
+            bytes[len..len + 3].copy_from_slice(&digits);
+            len += n as usize;
+        }
+        Ipv4Text {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).expect("digits and dots are ASCII")
+    }
+}
+
+// ------------------------------------------------------------------ index
+
+/// Bits of a slot that hold an entry's id (plus one; 0 is an empty slot):
+/// 2^40 entries would take terabytes, so they are never too few.
+const ID_BITS: u32 = 40;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+
+/// An open-addressing hash index (linear probing) of entries numbered
+/// `0..len`, kept elsewhere. Each slot holds an entry's id and the top 24
+/// bits of its hash, so most mismatches are rejected without looking at the
+/// entry. The index never holds more than 3/4 of its slots.
+#[derive(Debug)]
+struct Index {
+    slots: Vec<u64>,
+}
+
+impl Default for Index {
+    fn default() -> Index {
+        Index { slots: vec![0; 16] }
+    }
+}
+
+impl Index {
+    /// The id of the entry with `hash` for which `is_it` holds, or `Err`
+    /// with the slot where a new entry of that hash belongs.
+    #[inline]
+    fn find(&self, hash: u64, is_it: impl Fn(usize) -> bool) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let tag = hash & !ID_MASK;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return Err(at);
+            }
+            if slot & !ID_MASK == tag {
+                let id = (slot & ID_MASK) as usize - 1;
+                if is_it(id) {
+                    return Ok(id);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Puts entry `id` at `slot` (from [`Index::find`]); `len` is the number
+    /// of entries with it, and `hash_of` gives any entry's hash should the
+    /// index have to grow.
+    #[inline]
+    fn insert(&mut self, slot: usize, hash: u64, id: usize, hash_of: impl Fn(usize) -> u64) {
+        self.slots[slot] = (hash & !ID_MASK) | (id as u64 + 1);
+        let len = id + 1;
+        if len * 4 > self.slots.len() * 3 {
+            self.grow(len, hash_of);
+        }
+    }
+
+    fn grow(&mut self, len: usize, hash_of: impl Fn(usize) -> u64) {
+        let size = self.slots.len() * 2;
+        self.slots = Vec::new();
+        self.slots = vec![0; size];
+        let mask = size - 1;
+        for id in 0..len {
+            let hash = hash_of(id);
+            let mut at = hash as usize & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = (hash & !ID_MASK) | (id as u64 + 1);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ interner
+
+/// The distinct texts one worker has seen in text key columns, each stored
+/// once, back to back in one buffer, and named by a dense id.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    bytes: Vec<u8>,
+    /// Where text `id` ends in `bytes`; it starts where `id - 1` ends.
+    ends: Vec<usize>,
+    index: Index,
+    hasher: Hasher,
+}
+
+fn text_of<'a>(bytes: &'a [u8], ends: &[usize], id: usize) -> &'a [u8] {
+    let start = if id == 0 { 0 } else { ends[id - 1] };
+    &bytes[start..ends[id]]
+}
+
+impl Interner {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn get(&self, id: usize) -> &[u8] {
+        text_of(&self.bytes, &self.ends, id)
+    }
+
+    #[inline]
+    pub fn intern(&mut self, text: &[u8]) -> usize {
+        let hash = self.hasher.hash_one(text);
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        match self.index.find(hash, |id| text_of(bytes, ends, id) == text) {
+            Ok(id) => id,
+            Err(slot) => {
+                let id = self.ends.len();
+                self.bytes.extend_from_slice(text);
+                self.ends.push(self.bytes.len());
+                let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+                self.index.insert(slot, hash, id, |id| {
+                    hasher.hash_one(text_of(bytes, ends, id))
+                });
+                id
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ table
+
+/// A record's first word when its slot is empty: no key word is all ones
+/// (see the tags above), so no key starts with it.
+const EMPTY: u64 = u64::MAX;
+/// A table is split by the top bits of the hash into this many parts,
+/// each an open-addressing array that grows on its own, so that growing a
+/// table of a million groups never holds two copies of it.
+const PART_BITS: u32 = 6;
+/// Slots of a part before it first grows.
+const FIRST_SLOTS: usize = 8;
+/// A record id: its part in the top bits, its slot below.
+const SLOT_BITS: u32 = 48;
+
+/// Groups (or distinct values): records of `width` words, the first
+/// `key_words` of which are the key, stored in the slots of an
+/// open-addressing array (linear probing, at most 3/4 full) so that
+/// finding a record touches one cache line, not an index and then the
+/// record. A record's id stays valid until the next insertion.
+#[derive(Debug)]
+pub(crate) struct Table {
+    key_words: usize,
+    width: usize,
+    len: usize,
+    parts: Vec<Part>,
+    hasher: Hasher,
+}
+
+#[derive(Debug)]
+struct Part {
+    /// `slots * width` words.
+    words: Vec<u64>,
+    /// Slots minus one (a power of two minus one).
+    mask: usize,
+    len: usize,
+}
+
+impl Part {
+    fn new(slots: usize, width: usize) -> Part {
+        Part {
+            words: vec![EMPTY; slots * width],
+            mask: slots - 1,
+            len: 0,
+        }
+    }
+}
+
+impl Table {
+    pub fn new(key_words: usize, width: usize, hasher: Hasher) -> Table {
+        assert!(key_words > 0 && key_words <= width, "records have a key");
+        Table {
+            key_words,
+            width,
+            len: 0,
+            parts: (0..1 << PART_BITS)
+                .map(|_| Part::new(FIRST_SLOTS, width))
+                .collect(),
+            hasher,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    fn place(&self, id: u64) -> (usize, usize) {
+        let slot = (id & ((1 << SLOT_BITS) - 1)) as usize;
+        ((id >> SLOT_BITS) as usize, slot * self.width)
+    }
+
+    pub fn record(&self, id: u64) -> &[u64] {
+        let (part, at) = self.place(id);
+        &self.parts[part].words[at..at + self.width]
+    }
+
+    /// Asks the CPU to fetch a record that will be read soon, so that a
+    /// pass over records in an order unrelated to their slots (writing
+    /// sorted groups) does not wait on memory for each.
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        let (part, at) = self.place(id);
+        if let Some(word) = self.parts[part].words.get(at) {
+            prefetch(word);
+        }
+    }
+
+    pub fn record_mut(&mut self, id: u64) -> &mut [u64] {
+        let (part, at) = self.place(id);
+        &mut self.parts[part].words[at..at + self.width]
+    }
+
+    /// Every record with its id, part by part.
+    pub fn records(&self) -> impl Iterator<Item = (u64, &[u64])> {
+        let width = self.width;
+        self.parts.iter().enumerate().flat_map(move |(part, p)| {
+            p.words
+                .chunks_exact(width)
+                .enumerate()
+                .filter(|(_, record)| record[0] != EMPTY)
+                .map(move |(slot, record)| ((part as u64) << SLOT_BITS | slot as u64, record))
+        })
+    }
+
+    /// Gives back the records part by part, freeing each part's memory once
+    /// its records are handed out: for merging a table into another of the
+    /// same seed, whose parts then fill in the order these empty, so that
+    /// the two together never take much more than the merged table.
+    pub fn drain(self, mut each: impl FnMut(&[u64])) {
+        let width = self.width;
+        for part in self.parts {
+            for record in part.words.chunks_exact(width) {
+                if record[0] != EMPTY {
+                    each(record);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn hash(hasher: &Hasher, key: &[u64]) -> u64 {
+        let mut h = hasher.build_hasher();
+        for word in key {
+            h.write_u64(*word);
+        }
+        h.finish()
+    }
+
+    /// The id of `key`'s record, added with every other word 0 if it is new,
+    /// and whether it is.
+    #[inline]
+    pub fn entry(&mut self, key: &[u64]) -> (u64, bool) {
+        self.entry_hashed(key, self.hash_key(key))
+    }
+
+    /// The hash [`Table::entry_hashed`] wants for `key`.
+    #[inline]
+    pub fn hash_key(&self, key: &[u64]) -> u64 {
+        Table::hash(&self.hasher, key)
+    }
+
+    /// Asks the CPU to fetch the slot where the search for a key of this
+    /// hash starts, for an [`Table::entry_hashed`] a little later.
+    #[inline]
+    pub fn prefetch_hash(&self, hash: u64) {
+        let part = &self.parts[(hash >> (64 - PART_BITS)) as usize];
+        if let Some(word) = part.words.get((hash as usize & part.mask) * self.width) {
+            prefetch(word);
+        }
+    }
+
+    /// [`Table::entry`] with the key's hash already known.
+    #[inline]
+    pub fn entry_hashed(&mut self, key: &[u64], hash: u64) -> (u64, bool) {
+        debug_assert_eq!(key.len(), self.key_words);
+        let part_index = (hash >> (64 - PART_BITS)) as usize;
+        let (width, key_words) = (self.width, self.key_words);
+        let part = &mut self.parts[part_index];
+        let mask = part.mask;
+        let mut slot = hash as usize & mask;
+        loop {
+            let at = slot * width;
+            let record = &part.words[at..at + key_words];
+            if record[0] == EMPTY {
+                break;
+            }
+            if same_words(record, key) {
+                return ((part_index as u64) << SLOT_BITS | slot as u64, false);
+            }
+            slot = (slot + 1) & mask;
+        }
+        part.len += 1;
+        self.len += 1;
+        if part.len * 4 > (mask + 1) * 3 {
+            self.grow(part_index);
+            let part = &mut self.parts[part_index];
+            slot = hash as usize & part.mask;
+            while part.words[slot * width] != EMPTY {
+                slot = (slot + 1) & part.mask;
+            }
+        }
+        let at = slot * width;
+        let record = &mut self.parts[part_index].words[at..at + width];
+        record[..key_words].copy_from_slice(key);
+        record[key_words..].fill(0);
+        ((part_index as u64) << SLOT_BITS | slot as u64, true)
+    }
+
+    /// Doubles a part's slots and puts its records back by their hashes.
+    fn grow(&mut self, part_index: usize) {
+        let (width, key_words) = (self.width, self.key_words);
+        let part = &mut self.parts[part_index];
+        let slots = (part.mask + 1) * 2;
+        let old = std::mem::replace(&mut part.words, vec![EMPTY; slots * width]);
+        part.mask = slots - 1;
+        for record in old.chunks_exact(width) {
+            if record[0] == EMPTY {
+                continue;
+            }
+            let mut slot = Table::hash(&self.hasher, &record[..key_words]) as usize & (slots - 1);
+            while part.words[slot * width] != EMPTY {
+                slot = (slot + 1) & (slots - 1);
+            }
+            part.words[slot * width..(slot + 1) * width].copy_from_slice(record);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn prefetch(word: &u64) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: SSE is part of the x86_64 baseline, so the instruction
+    // exists; a prefetch only hints the cache and never faults, and the
+    // address is a valid reference anyway.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(word).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch(_: &u64) {}
+
+/// Slice equality, without a call to `bcmp` for the common short keys.
+#[inline]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    match (a, b) {
+        ([x], [y]) => x == y,
+        ([x0, x1], [y0, y1]) => x0 == y0 && x1 == y1,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_spelling_of_an_ipv4_address_is_packed() {
+        for text in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "255.255.255.255",
+            "1.22.103.4",
+            "100.200.250.9",
+        ] {
+            let bits = parse_canonical_ipv4(text.as_bytes()).expect(text);
+            assert_eq!(bits, u32::from(text.parse::<std::net::Ipv4Addr>().unwrap()));
+            assert_eq!(Ipv4Text::new(bits).as_str(), text);
+        }
+        for text in [
+            "010.0.0.1",
+            "1.2.3.04",
+            "256.0.0.1",
+            "1.2.3.256",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "::ffff:1.2.3.4",
+            "2001:db8::1",
+            "-",
+            "",
+            "1000.1.1.1",
+            "1.2.3.1000",
+            "300.300.300.3",
+        ] {
+            assert_eq!(parse_canonical_ipv4(text.as_bytes()), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_interner_names_each_text_once() {
+        let mut interner = Interner::default();
+        let words: Vec<String> = (0..1000).map(|i| format!("eni-{i:x}")).collect();
+        let ids: Vec<usize> = words
+            .iter()
+            .map(|w| interner.intern(w.as_bytes()))
+            .collect();
+        for (word, id) in words.iter().zip(&ids) {
+            assert_eq!(interner.intern(word.as_bytes()), *id);
+            assert_eq!(interner.get(*id), word.as_bytes());
+        }
+        assert_eq!(interner.intern(b""), 1000);
+        assert_eq!(interner.get(1000), b"");
+        assert_eq!(interner.len(), 1001);
+    }
+
+    #[test]
+    fn a_table_finds_each_key_once_across_growth() {
+        let mut table = Table::new(2, 3, Hasher::default());
+        for round in 0..3 {
+            for i in 0..5000u64 {
+                let (id, new) = table.entry(&[i % 7, i]);
+                assert_eq!(new, round == 0);
+                assert_eq!(table.record(id)[..2], [i % 7, i]);
+                table.record_mut(id)[2] += 1;
+            }
+        }
+        assert_eq!(table.len(), 5000);
+        assert_eq!(table.records().count(), 5000);
+        assert!(table.records().all(|(_, r)| r[2] == 3));
+        let mut keys = Vec::new();
+        table.drain(|r| keys.push(r[1]));
+        keys.sort_unstable();
+        assert_eq!(keys, (0..5000).collect::<Vec<_>>());
+    }
+}
