@@ -547,6 +547,19 @@ fn record_cases() -> Vec<(String, Vec<&'static str>)> {
         ),
         // ::ffff:0:0:0/96 (IPv4-translated) is not the IPv4-mapped range.
         (w("host ::ffff:0:0:0/96"), vec![]),
+        // A window first or last scopes the whole filter (issue 12): the
+        // `or` of {02, 03} and {04}, not `dport ... or (proto udp and W)`.
+        (w("dport {ssh, rdp} or proto udp"), vec!["02", "03", "04"]),
+        (
+            format!("{W} dport ssh or dport rdp or proto udp"),
+            vec!["02", "03", "04"],
+        ),
+        (w("status nodata or status skipdata"), vec!["06", "07"]),
+        // dst 10/8 and accept: 01, 04, 09, 13; or IPv6 dst: 05.
+        (
+            w("dst 2001:db8::/32 or dst 10.0.0.0/8 and action accept"),
+            vec!["01", "04", "05", "09", "13"],
+        ),
         (
             w("not src ::/0"),
             vec!["01", "02", "03", "04", "08", "09", "13"],

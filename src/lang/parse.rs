@@ -345,11 +345,12 @@ const INVISIBLE_NAMES: &[(char, &str)] = &[
 
 // ------------------------------------------------------------------ windows
 
-/// Takes the window out of the top-level conjunction; a window anywhere
-/// else has no single meaning (what would `not last 1h` scan?) and is an
-/// error, as are two windows and values without a qualifier.
+/// Takes the window out of the top-level conjunction, or from either end
+/// of a top-level `or`; a window anywhere else has no single meaning (what
+/// would `not last 1h` scan?) and is an error, as are two windows and
+/// values without a qualifier.
 fn split_window(term: Term) -> Result<(Option<Expr>, Option<Window>), Diagnostic> {
-    let parts = match term {
+    let parts = match scope_edge_windows(term) {
         Term::And(parts) => parts,
         other => vec![other],
     };
@@ -372,6 +373,40 @@ fn split_window(term: Term) -> Result<(Option<Expr>, Option<Window>), Diagnostic
     }
     let filter = (!filters.is_empty()).then(|| Expr::and(filters));
     Ok((filter, window))
+}
+
+/// A window that stands last in a filter whose top level is `or` (`a or b
+/// last 1h`), or first (`last 1h a or b`), applies to the whole filter, as
+/// a time picker does: it is taken out of the `or`'s last (or first)
+/// operand and joined to the whole `or`, which reads `(a or b) last 1h`.
+/// It must share its operand with a predicate: `a or last 1h` stays an
+/// error, as does a window anywhere else in the `or`.
+fn scope_edge_windows(term: Term) -> Term {
+    let Term::Or(mut alternatives) = term else {
+        return term;
+    };
+    let mut windows = Vec::new();
+    let last = alternatives.len() - 1;
+    for at in [last, 0] {
+        let Term::And(conjuncts) = &mut alternatives[at] else {
+            continue;
+        };
+        let edge = if at == last { conjuncts.len() - 1 } else { 0 };
+        if matches!(conjuncts[edge], Term::Window(_)) {
+            windows.push(conjuncts.remove(edge));
+            if conjuncts.len() == 1 {
+                alternatives[at] = conjuncts.pop().expect("one conjunct");
+            }
+        }
+    }
+    if windows.is_empty() {
+        return Term::Or(alternatives);
+    }
+    // The first window first, so that a second is the one reported.
+    windows.reverse();
+    let mut parts = vec![Term::Or(alternatives)];
+    parts.extend(windows);
+    Term::And(parts)
 }
 
 /// Lowers a term that must not contain a window. Recurses once per level
@@ -400,7 +435,7 @@ fn misplaced_window(span: Span) -> Diagnostic {
         span,
         "a time window applies to the whole query and cannot stand inside 'or', 'not' or parentheses",
     )
-    .with_help("a window binds like 'and', so 'a or b last 1h' reads 'a or (b and last 1h)': write '(a or b) last 1h'")
+    .with_help("put the window first or last in the query, where it applies to the whole filter: 'a or b last 1h'")
 }
 
 /// A value with no qualifier at the start of `rhs`, the operand after `op`
@@ -1169,6 +1204,60 @@ mod tests {
         assert!(err("not last 2h").contains("cannot stand inside"));
         assert!(err("(dport 22 last 2h)").contains("cannot stand inside"));
         assert!(err("last 2h last 3h").contains("at most one"));
+        // Between two predicates joined by `or`, under `not`, in parentheses.
+        let e = parse("dport 22 last 1h or dport 23").unwrap_err();
+        assert!(e.message.contains("cannot stand inside"), "{}", e.message);
+        assert_eq!(e.span.start, 9);
+        assert_eq!(
+            e.help.as_deref(),
+            Some("put the window first or last in the query, where it applies to the whole filter: 'a or b last 1h'")
+        );
+        assert!(err("dport 22 or not last 1h").contains("cannot stand inside"));
+        assert!(err("(dport 22 or dport 23 last 1h)").contains("cannot stand inside"));
+        assert!(err("dport 21 or (dport 22 last 1h) or dport 23").contains("cannot stand inside"));
+        assert!(err("last 1h dport 22 or dport 23 last 2h").contains("at most one"));
+    }
+
+    /// Issue 12: a window that stands first or last in the filter scopes
+    /// the whole filter, as a time picker does.
+    #[test]
+    fn a_window_first_or_last_applies_to_the_whole_filter() {
+        let scoped = |filter: &str, window: &str| parse(&format!("({filter}) {window}")).unwrap();
+        for (text, filter, window) in [
+            (
+                "flags rst or flags fin last 12h",
+                "flags rst or flags fin",
+                "last 12h",
+            ),
+            (
+                "last 12h flags rst or flags fin",
+                "flags rst or flags fin",
+                "last 12h",
+            ),
+            (
+                "status nodata or status skipdata last 1d",
+                "status nodata or status skipdata",
+                "last 1d",
+            ),
+            (
+                "dst 3.0.0.0/8 or dst 52.0.0.0/8 and action accept last 2h",
+                "dst 3.0.0.0/8 or dst 52.0.0.0/8 and action accept",
+                "last 2h",
+            ),
+            (
+                "reject or dport 22 and last 2h",
+                "reject or dport 22",
+                "last 2h",
+            ),
+        ] {
+            let query = parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(query, scoped(filter, window), "{text}");
+            // The canonical form keeps the window last, the `or` grouped.
+            assert_eq!(
+                crate::lang::print::canonical(&query),
+                format!("({filter}) {window}")
+            );
+        }
     }
 
     #[test]

@@ -7,8 +7,10 @@ use crate::lang::ast::*;
 pub fn canonical(query: &Query) -> String {
     let mut parts = Vec::new();
     if let Some(filter) = &query.filter {
-        // A window binds like `and`: `a or b last 1h` would put it inside
-        // the `or`, so a top-level `or` is parenthesised when one follows.
+        // The window prints last. `a or b last 1h` means `(a or b) last 1h`
+        // (a window at either end scopes the whole filter), but a top-level
+        // `or` keeps its parentheses before a window: explicit, and read
+        // the same by older flowq versions, where a window bound like `and`.
         let min = if query.window.is_some() {
             Precedence::And
         } else {
