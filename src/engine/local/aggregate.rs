@@ -515,8 +515,7 @@ impl Groups {
             self.table.len(),
             self.table.records().map(|(id, _)| id),
             limit,
-            |id| view.prefix(id),
-            |a, b| view.compare(a, b),
+            &view,
         );
         Ok(Finished {
             grouping: grouping.clone(),
@@ -657,17 +656,20 @@ impl<'a> View<'a> {
         }
     }
 
-    /// A number that orders groups as their first sort key does (NULL
-    /// last) wherever two groups' numbers differ; equal numbers leave it to
-    /// [`View::compare`]. Strings (and addresses) give their first 16
-    /// bytes, which is all of an IPv4 address.
-    fn prefix(&self, id: u64) -> u128 {
-        let Some(first) = self.order.first() else {
-            return 0;
+    /// A number that orders groups as sort key `level` does (NULL last)
+    /// wherever two groups' numbers differ, and whether equal numbers mean
+    /// equal values: always, but for strings of 16 bytes or more. A string
+    /// (or an address) gives its first 15 bytes and then its length plus
+    /// one, or 17 when it is longer than that; all of an IPv4 address.
+    /// Numbers of values are never 0 or all ones, so NULL (all ones) stays
+    /// last in both directions.
+    fn prefix_at(&self, level: usize, id: u64) -> (u128, bool) {
+        let Some(key) = self.order.get(level) else {
+            return (0, true);
         };
-        let ascending = match self.value(first.column, id) {
-            Value::Null => return u128::MAX,
-            Value::Int(v) => u128::from((v as u64) ^ (1 << 63)) << 64,
+        let (ascending, exact) = match self.value(key.column, id) {
+            Value::Null => return (u128::MAX, true),
+            Value::Int(v) => (u128::from((v as u64) ^ (1 << 63)) << 64 | 1, true),
             Value::Float(f) => {
                 let bits = f.to_bits();
                 let key = if bits >> 63 == 1 {
@@ -675,15 +677,15 @@ impl<'a> View<'a> {
                 } else {
                     bits | 1 << 63
                 };
-                u128::from(key) << 64
+                (u128::from(key) << 64 | 1, true)
             }
             Value::Ipv4(bits) => text_prefix(Ipv4Text::new(bits).as_bytes()),
             Value::Text(text) => text_prefix(text),
         };
-        if first.descending {
-            !ascending
+        if key.descending {
+            (!ascending, exact)
         } else {
-            ascending
+            (ascending, exact)
         }
     }
 
@@ -706,11 +708,31 @@ impl<'a> View<'a> {
     }
 }
 
-fn text_prefix(text: &[u8]) -> u128 {
+fn text_prefix(text: &[u8]) -> (u128, bool) {
     let mut bytes = [0u8; 16];
-    let n = text.len().min(16);
+    let n = text.len().min(15);
     bytes[..n].copy_from_slice(&text[..n]);
-    u128::from_be_bytes(bytes)
+    let exact = text.len() < 16;
+    bytes[15] = if exact { text.len() as u8 + 1 } else { 17 };
+    (u128::from_be_bytes(bytes), exact)
+}
+
+impl rows::SortKeys for View<'_> {
+    fn levels(&self) -> usize {
+        self.order.len()
+    }
+
+    fn prefix(&self, level: usize, id: u64) -> (u128, bool) {
+        self.prefix_at(level, id)
+    }
+
+    fn compare(&self, a: u64, b: u64) -> Ordering {
+        View::compare(self, a, b)
+    }
+
+    fn prefetch(&self, id: u64) {
+        self.groups.table.prefetch(id);
+    }
 }
 
 fn compare_values(a: Value, b: Value) -> Ordering {

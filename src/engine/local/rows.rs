@@ -64,30 +64,56 @@ fn rank(cell: &Cell) -> u8 {
     }
 }
 
-/// The first `limit` of `n` items (ids of groups, say) in an order given by
-/// `prefix`, a number that decides wherever two items' numbers differ, and
-/// `compare`, which breaks the ties (and must be total). A bounded
-/// selection: items gather until twice the limit, then only the best
-/// `limit` stay, and an item that sorts after the worst kept is not
-/// gathered; so `top 10` over a million groups holds a few thousand
-/// numbers and sorts ten, and without a limit it is one sort of `n`
-/// numbers, most comparisons settled by the prefix alone.
+/// How [`first_in_order`] sees the sort keys of its items.
+pub(crate) trait SortKeys {
+    /// The number of sort keys.
+    fn levels(&self) -> usize;
+    /// A number that orders items as sort key `level` does wherever two
+    /// numbers differ, and whether it is exact: whether an equal number
+    /// means an equal key.
+    fn prefix(&self, level: usize, id: u64) -> (u128, bool);
+    /// The whole order, every key; total over distinct items.
+    fn compare(&self, a: u64, b: u64) -> Ordering;
+    /// A hint that the item will be read soon.
+    fn prefetch(&self, id: u64);
+}
+
+/// Marks, in an item's id, a prefix that is not exact.
+const INEXACT: u64 = 1 << 63;
+/// Items whose keys are read ahead of use.
+const AHEAD: usize = 8;
+
+/// The first `limit` of `n` items (ids of groups, say, below 2^63) in the
+/// order of `keys`. A bounded selection: items gather until twice the
+/// limit, then only the best `limit` stay, and an item that sorts after
+/// the worst kept is not gathered; so `top 10` over a million groups holds
+/// a few thousand numbers and sorts ten. What is kept is sorted by the
+/// first key's number alone, and then each run of equal numbers by the
+/// next key's, and so on: the keys of an item are read in passes over the
+/// items (which can read ahead), not in the comparisons of a sort (which
+/// cannot). A run whose numbers are not exact falls back to `compare`.
 pub(crate) fn first_in_order(
     n: usize,
     items: impl Iterator<Item = u64>,
     limit: usize,
-    prefix: impl Fn(u64) -> u128,
-    compare: impl Fn(u64, u64) -> Ordering,
+    keys: &impl SortKeys,
 ) -> Vec<u64> {
     if limit == 0 {
         return Vec::new();
     }
-    let order = |a: &(u128, u64), b: &(u128, u64)| a.0.cmp(&b.0).then_with(|| compare(a.1, b.1));
+    let item = |level: usize, id: u64| {
+        let (prefix, exact) = keys.prefix(level, id);
+        (prefix, if exact { id } else { id | INEXACT })
+    };
+    let order = |a: &(u128, u64), b: &(u128, u64)| {
+        a.0.cmp(&b.0)
+            .then_with(|| keys.compare(a.1 & !INEXACT, b.1 & !INEXACT))
+    };
     let cap = limit.saturating_mul(2).max(1024);
     let mut kept: Vec<(u128, u64)> = Vec::with_capacity(n.min(cap));
     let mut worst: Option<(u128, u64)> = None;
     for id in items {
-        let item = (prefix(id), id);
+        let item = item(0, id);
         if worst.is_some_and(|w| order(&item, &w).is_ge()) {
             continue;
         }
@@ -98,9 +124,46 @@ pub(crate) fn first_in_order(
             worst = Some(kept[limit - 1]);
         }
     }
-    kept.sort_unstable_by(order);
+    kept.sort_unstable_by_key(|item| item.0);
+    let mut runs = equal_runs(&kept, 0);
+    let mut level = 0;
+    while !runs.is_empty() {
+        let mut next = Vec::new();
+        for (start, end) in runs {
+            let run = &mut kept[start..end];
+            let exact = run.iter().all(|(_, id)| id & INEXACT == 0);
+            if !exact || level + 1 >= keys.levels() {
+                run.sort_unstable_by(|a, b| keys.compare(a.1 & !INEXACT, b.1 & !INEXACT));
+                continue;
+            }
+            for i in 0..run.len() {
+                if let Some(ahead) = run.get(i + AHEAD) {
+                    keys.prefetch(ahead.1 & !INEXACT);
+                }
+                run[i] = item(level + 1, run[i].1 & !INEXACT);
+            }
+            run.sort_unstable_by_key(|item| item.0);
+            next.extend(equal_runs(run, start));
+        }
+        runs = next;
+        level += 1;
+    }
     kept.truncate(limit);
-    kept.into_iter().map(|(_, id)| id).collect()
+    kept.into_iter().map(|(_, id)| id & !INEXACT).collect()
+}
+
+/// The ranges (offset by `start`) of two or more items with equal numbers.
+fn equal_runs(items: &[(u128, u64)], start: usize) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let j = i + items[i..].iter().take_while(|x| x.0 == items[i].0).count();
+        if j - i > 1 {
+            runs.push((start + i, start + j));
+        }
+        i = j;
+    }
+    runs
 }
 
 /// The first `limit` rows in an order, kept in memory proportional to the
@@ -205,16 +268,41 @@ mod tests {
         assert_eq!(order, ["B", "a", "b", "é"]);
     }
 
+    /// Items 0..3001 with three keys: (v % 5, v % 7, v) for v a shuffle
+    /// of the ids; the first and third keys' prefixes are exact; the
+    /// second's is `v % 7 / 2`, which is exact only for 6 (alone in its
+    /// bucket): 0 and 1 tie, as do 2 and 3, 4 and 5.
+    struct Keys;
+
+    fn v(id: u64) -> u64 {
+        (id * 7919) % 3001
+    }
+
+    impl SortKeys for Keys {
+        fn levels(&self) -> usize {
+            3
+        }
+        fn prefix(&self, level: usize, id: u64) -> (u128, bool) {
+            let v = v(id);
+            match level {
+                0 => (u128::from(v % 5), true),
+                1 => (u128::from(v % 7 / 2), v % 7 == 6),
+                _ => (u128::from(v), true),
+            }
+        }
+        fn compare(&self, a: u64, b: u64) -> Ordering {
+            let key = |id| (v(id) % 5, v(id) % 7, v(id));
+            key(a).cmp(&key(b))
+        }
+        fn prefetch(&self, _: u64) {}
+    }
+
     #[test]
     fn the_first_in_order_are_those_of_a_full_sort() {
-        // Prefixes with many ties (i % 5), broken by the full comparison.
-        let value = |i: u64| (i * 7919) % 3001;
-        let prefix = |i: u64| (value(i) % 5) as u128;
-        let compare = |a: u64, b: u64| value(a).cmp(&value(b)).then(a.cmp(&b));
         let mut all: Vec<u64> = (0..3001).collect();
-        all.sort_by(|&a, &b| prefix(a).cmp(&prefix(b)).then(compare(a, b)));
+        all.sort_by(|&a, &b| Keys.compare(a, b));
         for limit in [0, 1, 10, 1023, 1024, 1500, 3001, usize::MAX] {
-            let got = first_in_order(3001, 0..3001, limit, prefix, compare);
+            let got = first_in_order(3001, 0..3001, limit, &Keys);
             assert_eq!(got, all[..limit.min(3001)], "limit {limit}");
         }
     }
