@@ -29,7 +29,7 @@ use crate::engine::output::{CellRef, RowSink};
 use crate::lang::ast::AggFn;
 use crate::lang::ir::{OrderKey, Output, OutputValue};
 
-use super::keys::{Decoded, Hasher, Interner, Ipv4Text, KeyPart, Table};
+use super::keys::{octet_digits, Decoded, Hasher, Interner, Ipv4Text, KeyPart, Table};
 use super::record::{ColumnRef, Record, Slots};
 use super::rows;
 use super::LocalError;
@@ -768,23 +768,6 @@ const OCTET_TEXT_RANK: [u8; 256] = {
     }
     rank
 };
-
-const fn octet_digits(octet: u8) -> ([u8; 3], usize) {
-    if octet >= 100 {
-        (
-            [
-                b'0' + octet / 100,
-                b'0' + octet / 10 % 10,
-                b'0' + octet % 10,
-            ],
-            3,
-        )
-    } else if octet >= 10 {
-        ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
-    } else {
-        ([b'0' + octet, 0, 0], 1)
-    }
-}
 
 const fn octet_text_less(a: u8, b: u8) -> bool {
     let ((x, xn), (y, yn)) = (octet_digits(a), octet_digits(b));

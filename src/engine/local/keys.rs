@@ -170,26 +170,32 @@ pub(crate) struct Ipv4Text {
     len: u8,
 }
 
+/// An octet's decimal digits, left-aligned, and their count.
+pub(super) const fn octet_digits(octet: u8) -> ([u8; 3], usize) {
+    if octet >= 100 {
+        (
+            [
+                b'0' + octet / 100,
+                b'0' + octet / 10 % 10,
+                b'0' + octet % 10,
+            ],
+            3,
+        )
+    } else if octet >= 10 {
+        ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
+    } else {
+        ([b'0' + octet, 0, 0], 1)
+    }
+}
+
 /// Each octet's decimal digits, left-aligned, and their count.
 const OCTET_TEXT: [([u8; 3], u8); 256] = {
     let mut table = [([0u8; 3], 0u8); 256];
     let mut i = 0;
     while i < 256 {
         let octet = i as u8;
-        table[i] = if octet >= 100 {
-            (
-                [
-                    b'0' + octet / 100,
-                    b'0' + octet / 10 % 10,
-                    b'0' + octet % 10,
-                ],
-                3,
-            )
-        } else if octet >= 10 {
-            ([b'0' + octet / 10, b'0' + octet % 10, 0], 2)
-        } else {
-            ([b'0' + octet, 0, 0], 1)
-        };
+        let (digits, count) = octet_digits(octet);
+        table[i] = (digits, count as u8);
         i += 1;
     }
     table
