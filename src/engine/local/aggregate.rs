@@ -506,23 +506,50 @@ impl Groups {
             }
         }
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let Groups { table, texts, .. } = self;
         let view = View {
             grouping,
-            groups: &self,
+            texts: &texts,
             order,
         };
-        let ids = rows::first_in_order(
-            self.table.len(),
-            self.table.records().map(|(id, _)| id),
-            limit,
-            &view,
-        );
+        let rows = match grouping.width {
+            ..=2 => Sorted::Two(select(table, limit, &view)),
+            3..=4 => Sorted::Four(select(table, limit, &view)),
+            5..=8 => Sorted::Eight(select(table, limit, &view)),
+            width => {
+                let mut records = Vec::with_capacity(table.len() * width);
+                table.drain(|record| records.extend_from_slice(record));
+                let dense = Dense {
+                    view: &view,
+                    records: &records,
+                    width,
+                };
+                let mut selection = rows::Selection::new(&dense, limit, records.len() / width);
+                (0..(records.len() / width) as u64).for_each(|i| selection.push(i));
+                let order = selection.finish();
+                Sorted::Wide { records, order }
+            }
+        };
         Ok(Finished {
             grouping: grouping.clone(),
-            groups: self,
-            ids,
+            texts,
+            rows,
         })
     }
+}
+
+/// The first `limit` groups in order, each copied out of the table (which
+/// is freed part by part meanwhile) into an array of `N` words: sorting
+/// and writing them then read memory in order, where reading records by
+/// their slots would miss the cache (and the TLB) at every group.
+fn select<const N: usize>(table: Table, limit: usize, view: &View) -> Vec<(u128, [u64; N])> {
+    let mut selection = rows::Selection::new(view, limit, table.len());
+    table.drain(|record| {
+        let mut words = [0; N];
+        words[..record.len()].copy_from_slice(record);
+        selection.push(words);
+    });
+    selection.finish()
 }
 
 /// Whether `ordering` (of a value against the best so far) makes the value
@@ -610,24 +637,23 @@ enum Value<'a> {
     Text(&'a [u8]),
 }
 
-/// The merged groups, as the order and the output read them.
+/// How the order and the output read a group's record.
 struct View<'a> {
     grouping: &'a Grouping,
-    groups: &'a Groups,
+    texts: &'a Interner,
     order: &'a [OrderKey],
 }
 
 impl<'a> View<'a> {
-    fn value(&self, column: usize, id: u64) -> Value<'a> {
+    fn value(&self, column: usize, record: &[u64]) -> Value<'a> {
         let grouping = self.grouping;
-        let record = self.groups.table.record(id);
         match grouping.outputs[column] {
             Source::Key(part) => {
                 match grouping.parts[part].decode(grouping.part_words(part, record)) {
                     Decoded::Null => Value::Null,
                     Decoded::Int(v) => Value::Int(v),
                     Decoded::Ipv4(bits) => Value::Ipv4(bits),
-                    Decoded::Text(id) => Value::Text(self.groups.texts.get(id)),
+                    Decoded::Text(id) => Value::Text(self.texts.get(id)),
                 }
             }
             Source::Aggregate(i) => {
@@ -648,9 +674,7 @@ impl<'a> View<'a> {
                     Kind::IntExtreme { .. } if state[1] == 0 => Value::Null,
                     Kind::IntExtreme { .. } => Value::Int(state[0] as i64),
                     Kind::TextExtreme { .. } if state[0] == 0 => Value::Null,
-                    Kind::TextExtreme { .. } => {
-                        Value::Text(self.groups.texts.get(state[0] as usize - 1))
-                    }
+                    Kind::TextExtreme { .. } => Value::Text(self.texts.get(state[0] as usize - 1)),
                 }
             }
         }
@@ -663,11 +687,11 @@ impl<'a> View<'a> {
     /// one, or 17 when it is longer than that; all of an IPv4 address.
     /// Numbers of values are never 0 or all ones, so NULL (all ones) stays
     /// last in both directions.
-    fn prefix_at(&self, level: usize, id: u64) -> (u128, bool) {
+    fn prefix_at(&self, level: usize, record: &[u64]) -> (u128, bool) {
         let Some(key) = self.order.get(level) else {
             return (0, true);
         };
-        let (ascending, exact) = match self.value(key.column, id) {
+        let (ascending, exact) = match self.value(key.column, record) {
             Value::Null => return (u128::MAX, true),
             Value::Int(v) => (u128::from((v as u64) ^ (1 << 63)) << 64 | 1, true),
             Value::Float(f) => {
@@ -691,7 +715,7 @@ impl<'a> View<'a> {
 
     /// `ORDER BY` on the output columns, each `NULLS LAST` whatever its
     /// direction; strings by their bytes.
-    fn compare(&self, a: u64, b: u64) -> Ordering {
+    fn compare(&self, a: &[u64], b: &[u64]) -> Ordering {
         for key in self.order {
             let ordering = match (self.value(key.column, a), self.value(key.column, b)) {
                 (Value::Null, Value::Null) => Ordering::Equal,
@@ -717,21 +741,45 @@ fn text_prefix(text: &[u8]) -> (u128, bool) {
     (u128::from_be_bytes(bytes), exact)
 }
 
-impl rows::SortKeys for View<'_> {
+impl<const N: usize> rows::SortKeys<[u64; N]> for View<'_> {
     fn levels(&self) -> usize {
         self.order.len()
     }
 
-    fn prefix(&self, level: usize, id: u64) -> (u128, bool) {
-        self.prefix_at(level, id)
+    fn prefix(&self, level: usize, record: &[u64; N]) -> (u128, bool) {
+        self.prefix_at(level, record)
     }
 
-    fn compare(&self, a: u64, b: u64) -> Ordering {
+    fn compare(&self, a: &[u64; N], b: &[u64; N]) -> Ordering {
         View::compare(self, a, b)
     }
+}
 
-    fn prefetch(&self, id: u64) {
-        self.groups.table.prefetch(id);
+/// Groups of more than 8 words, back to back, sorted by their index.
+struct Dense<'a> {
+    view: &'a View<'a>,
+    records: &'a [u64],
+    width: usize,
+}
+
+impl Dense<'_> {
+    fn record(&self, index: u64) -> &[u64] {
+        let at = index as usize * self.width;
+        &self.records[at..at + self.width]
+    }
+}
+
+impl rows::SortKeys<u64> for Dense<'_> {
+    fn levels(&self) -> usize {
+        self.view.order.len()
+    }
+
+    fn prefix(&self, level: usize, index: &u64) -> (u128, bool) {
+        self.view.prefix_at(level, self.record(*index))
+    }
+
+    fn compare(&self, a: &u64, b: &u64) -> Ordering {
+        self.view.compare(self.record(*a), self.record(*b))
     }
 }
 
@@ -811,63 +859,98 @@ fn ipv4_text_order(bits: u32) -> u32 {
 
 // ------------------------------------------------------------------ output
 
-/// The merged groups of a query and the ones it prints, in order.
+/// The groups a query prints, in order.
 pub(crate) struct Finished {
     grouping: Grouping,
-    groups: Groups,
-    ids: Vec<u64>,
+    texts: Interner,
+    rows: Sorted,
+}
+
+/// Sorted groups, copied into arrays of the smallest size that holds them
+/// (the number beside each is of no further use).
+enum Sorted {
+    Two(Vec<(u128, [u64; 2])>),
+    Four(Vec<(u128, [u64; 4])>),
+    Eight(Vec<(u128, [u64; 8])>),
+    Wide {
+        records: Vec<u64>,
+        order: Vec<(u128, u64)>,
+    },
 }
 
 impl Finished {
     pub fn len(&self) -> usize {
-        self.ids.len()
+        match &self.rows {
+            Sorted::Two(rows) => rows.len(),
+            Sorted::Four(rows) => rows.len(),
+            Sorted::Eight(rows) => rows.len(),
+            Sorted::Wide { order, .. } => order.len(),
+        }
     }
 
-    /// Writes the rows to `sink`, formatting each value into one reused
-    /// buffer: no allocation per row.
+    /// Writes the rows to `sink`.
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
-        let view = View {
-            grouping: &self.grouping,
-            groups: &self.groups,
-            order: &[],
+        let mut writer = RowWriter {
+            view: View {
+                grouping: &self.grouping,
+                texts: &self.texts,
+                order: &[],
+            },
+            text: String::new(),
+            values: Vec::with_capacity(self.grouping.outputs.len()),
         };
-        let columns = self.grouping.outputs.len();
-        let mut text = String::new();
-        // Each column's value, texts as ranges of `text`.
-        let mut values: Vec<Pending> = Vec::with_capacity(columns);
-        // Rows are in sort order, records in hash order: fetch a few ahead.
-        const AHEAD: usize = 8;
-        for (i, &id) in self.ids.iter().enumerate() {
-            if let Some(&ahead) = self.ids.get(i + AHEAD) {
-                self.groups.table.prefetch(ahead);
+        match &self.rows {
+            Sorted::Two(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
+            Sorted::Four(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
+            Sorted::Eight(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
+            Sorted::Wide { records, order } => {
+                let width = self.grouping.width;
+                order.iter().try_for_each(|(_, i)| {
+                    let at = *i as usize * width;
+                    writer.write(&records[at..at + width], sink)
+                })
             }
-            text.clear();
-            values.clear();
-            for column in 0..columns {
-                let start = text.len();
-                values.push(match view.value(column, id) {
-                    Value::Null => Pending::Null,
-                    Value::Int(v) => Pending::Int(v),
-                    Value::Float(f) => Pending::Float(f),
-                    Value::Ipv4(bits) => {
-                        text.push_str(Ipv4Text::new(bits).as_str());
-                        Pending::Text(start, text.len())
-                    }
-                    Value::Text(bytes) => {
-                        // Not UTF-8 is printed with replacement characters.
-                        text.push_str(&String::from_utf8_lossy(bytes));
-                        Pending::Text(start, text.len())
-                    }
-                });
-            }
-            sink.row_refs(&mut values.iter().map(|value| match *value {
-                Pending::Null => CellRef::Null,
-                Pending::Int(v) => CellRef::Int(v),
-                Pending::Float(f) => CellRef::Float(f),
-                Pending::Text(start, end) => CellRef::Text(&text[start..end]),
-            }))?;
         }
-        Ok(())
+    }
+}
+
+/// Formats groups as rows into buffers it reuses: no allocation per row.
+struct RowWriter<'a> {
+    view: View<'a>,
+    text: String,
+    /// Each column's value, texts as ranges of `text`.
+    values: Vec<Pending>,
+}
+
+impl RowWriter<'_> {
+    fn write(&mut self, record: &[u64], sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let text = &mut self.text;
+        text.clear();
+        self.values.clear();
+        for column in 0..self.view.grouping.outputs.len() {
+            let start = text.len();
+            self.values.push(match self.view.value(column, record) {
+                Value::Null => Pending::Null,
+                Value::Int(v) => Pending::Int(v),
+                Value::Float(f) => Pending::Float(f),
+                Value::Ipv4(bits) => {
+                    text.push_str(Ipv4Text::new(bits).as_str());
+                    Pending::Text(start, text.len())
+                }
+                Value::Text(bytes) => {
+                    // Not UTF-8 is printed with replacement characters.
+                    text.push_str(&String::from_utf8_lossy(bytes));
+                    Pending::Text(start, text.len())
+                }
+            });
+        }
+        let text = &self.text;
+        sink.row_refs(&mut self.values.iter().map(|value| match *value {
+            Pending::Null => CellRef::Null,
+            Pending::Int(v) => CellRef::Int(v),
+            Pending::Float(f) => CellRef::Float(f),
+            Pending::Text(start, end) => CellRef::Text(&text[start..end]),
+        }))
     }
 }
 

@@ -415,20 +415,10 @@ impl Table {
         ((id >> SLOT_BITS) as usize, slot * self.width)
     }
 
+    #[cfg(test)]
     pub fn record(&self, id: u64) -> &[u64] {
         let (part, at) = self.place(id);
         &self.parts[part].words[at..at + self.width]
-    }
-
-    /// Asks the CPU to fetch a record that will be read soon, so that a
-    /// pass over records in an order unrelated to their slots (writing
-    /// sorted groups) does not wait on memory for each.
-    #[inline]
-    pub fn prefetch(&self, id: u64) {
-        let (part, at) = self.place(id);
-        if let Some(word) = self.parts[part].words.get(at) {
-            prefetch(word);
-        }
     }
 
     pub fn record_mut(&mut self, id: u64) -> &mut [u64] {
