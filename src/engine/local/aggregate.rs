@@ -83,28 +83,35 @@ enum Kind {
     IntExtreme { column: ColumnRef, max: bool },
     /// `min`/`max` of a string column: `[0, or 1 + text id]`.
     TextExtreme { slot: usize, max: bool },
-    /// `count_distinct`: `[distinct values]`; the values are the keys of
-    /// the aggregate's own table, `[group, value words]`.
+    /// `count_distinct`: `[distinct values, the first values]`: as many
+    /// values as fit in [`INLINE`] words are kept in the group itself, the
+    /// rest in the aggregate's own table, keyed by the group's key and the
+    /// value. A group of a few distinct values (most groups, over many
+    /// groups) then needs no lookup beyond its own.
     Distinct { part: KeyPart, set: usize },
 }
+
+/// Words of a `count_distinct` state that hold values.
+const INLINE: usize = 3;
 
 impl Kind {
     fn words(self) -> usize {
         match self {
             Kind::Sum(_) | Kind::IntExtreme { .. } => 2,
             Kind::Avg(_) => 3,
+            Kind::Distinct { .. } => 1 + INLINE,
             _ => 1,
         }
     }
 
     /// Words of its input in a staged record: whether a value was there
-    /// and the value, or a distinct value and its hash.
+    /// and the value, or a distinct value.
     fn input_words(self) -> usize {
         match self {
             Kind::Rows | Kind::TextExtreme { .. } => 0,
             Kind::Values(_) => 1,
             Kind::Sum(_) | Kind::Avg(_) | Kind::IntExtreme { .. } => 2,
-            Kind::Distinct { part, .. } => 1 + part.words(),
+            Kind::Distinct { part, .. } => part.words(),
         }
     }
 }
@@ -304,15 +311,9 @@ impl Groups {
                         None => input[0] = 0,
                     }
                 }
-                Kind::Distinct { part, set } => {
+                Kind::Distinct { part, .. } => {
                     part.encode(record, &mut self.texts, &mut self.key);
-                    let value = &self.key[key_words..];
-                    input[1..=value.len()].copy_from_slice(value);
-                    if value[0] != 0 {
-                        let distinct = &self.distinct[set];
-                        input[0] = distinct.hash_key(&self.key);
-                        distinct.prefetch_hash(input[0]);
-                    }
+                    input[..part.words()].copy_from_slice(&self.key[key_words..]);
                     self.key.truncate(key_words);
                 }
             }
@@ -342,13 +343,10 @@ impl Groups {
                 Kind::IntExtreme { max, .. } if input[0] == 1 => {
                     keep_int(state, input[1] as i64, max);
                 }
-                Kind::Distinct { part, set } if input[1] != 0 => {
-                    self.value_key.clear();
-                    self.value_key.extend_from_slice(key);
-                    self.value_key.extend_from_slice(&input[1..=part.words()]);
-                    if self.distinct[set].entry_hashed(&self.value_key, input[0]).1 {
-                        state[0] += 1;
-                    }
+                Kind::Distinct { part, set } if input[0] != 0 => {
+                    let value = &input[..part.words()];
+                    let values = &mut self.distinct[set];
+                    add_distinct(state, key, value, values, &mut self.value_key);
                 }
                 _ => {}
             }
@@ -412,8 +410,11 @@ impl Groups {
                 Kind::Distinct { part, set } => {
                     let key_words = grouping.key_words;
                     part.encode(record, &mut self.texts, &mut self.key);
-                    if self.key[key_words] != 0 && self.distinct[set].entry(&self.key).1 {
-                        self.table.record_mut(group)[aggregate.at] += 1;
+                    let (key, value) = self.key.split_at(key_words);
+                    if value[0] != 0 {
+                        let state = &mut self.table.record_mut(group)[aggregate.at..];
+                        let values = &mut self.distinct[set];
+                        add_distinct(state, key, value, values, &mut self.value_key);
                     }
                     self.key.truncate(key_words);
                 }
@@ -444,37 +445,45 @@ impl Groups {
                 part.remap(&mut key[*at..], &texts);
             }
         };
+        let mut value = Vec::new();
+        let mut scratch = Vec::new();
         theirs.drain(|record| {
             remap_key(&mut key, record);
             let group = self.table.entry(&key).0;
             let state = self.table.record_mut(group);
             for aggregate in &grouping.aggregates {
                 let at = aggregate.at;
-                merge_state(
-                    aggregate.kind,
-                    &mut state[at..],
-                    &record[at..],
-                    &texts,
-                    &self.texts,
-                );
+                let (mine, theirs) = (&mut state[at..], &record[at..]);
+                merge_state(aggregate.kind, mine, theirs, &texts, &self.texts);
+                // Their values kept in the group, added to ours one by one.
+                if let Kind::Distinct { part, set } = aggregate.kind {
+                    let words = part.words();
+                    let kept = (theirs[0] as usize).min(INLINE / words);
+                    for their_value in theirs[1..1 + kept * words].chunks_exact(words) {
+                        value.clear();
+                        value.extend_from_slice(their_value);
+                        part.remap(&mut value, &texts);
+                        let values = &mut self.distinct[set];
+                        add_distinct(mine, &key, &value, values, &mut scratch);
+                    }
+                }
             }
         });
-        // Their distinct values, each counted once more in its group if new
-        // here.
+        // Their values kept in their tables.
         let mut their_distinct = their_distinct.into_iter();
         for aggregate in &grouping.aggregates {
             let Kind::Distinct { part, set } = aggregate.kind else {
                 continue;
             };
             let values = their_distinct.next().expect("one table per count_distinct");
-            values.drain(|value| {
-                remap_key(&mut key, value);
-                key.extend_from_slice(&value[key_words..]);
-                part.remap(&mut key[key_words..], &texts);
-                if self.distinct[set].entry(&key).1 {
-                    let group = self.table.entry(&key[..key_words]).0;
-                    self.table.record_mut(group)[aggregate.at] += 1;
-                }
+            values.drain(|their_value| {
+                remap_key(&mut key, their_value);
+                value.clear();
+                value.extend_from_slice(&their_value[key_words..]);
+                part.remap(&mut value, &texts);
+                let group = self.table.entry(&key).0;
+                let state = &mut self.table.record_mut(group)[aggregate.at..];
+                add_distinct(state, &key, &value, &mut self.distinct[set], &mut scratch);
             });
         }
     }
@@ -550,6 +559,42 @@ fn select<const N: usize>(table: Table, limit: usize, view: &View) -> Vec<(u128,
         selection.push(words);
     });
     selection.finish()
+}
+
+/// Adds a value (its words; not NULL) to the distinct values of the group
+/// of `key`, whose `count_distinct` state is `state`: kept in the group
+/// while there is room, else in `table` under the group's key and the
+/// value. A value is in one place only: the group's values are looked at
+/// first, and the table only once they are full.
+fn add_distinct(
+    state: &mut [u64],
+    key: &[u64],
+    value: &[u64],
+    table: &mut Table,
+    scratch: &mut Vec<u64>,
+) {
+    let words = value.len();
+    let room = INLINE / words;
+    let count = state[0] as usize;
+    let kept = &mut state[1..1 + room * words];
+    if kept
+        .chunks_exact(words)
+        .take(count.min(room))
+        .any(|v| v == value)
+    {
+        return;
+    }
+    if count < room {
+        kept[count * words..(count + 1) * words].copy_from_slice(value);
+        state[0] += 1;
+        return;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(key);
+    scratch.extend_from_slice(value);
+    if table.entry(scratch).1 {
+        state[0] += 1;
+    }
 }
 
 /// Whether `ordering` (of a value against the best so far) makes the value
@@ -1057,6 +1102,9 @@ mod tests {
              max(action) as hi, count_distinct(srcaddr) as d, count(action) as c by eni",
             "all time | stats count_distinct(eni) as e, max(bytes) as m by srcaddr, action",
             "all time | stats count_distinct(action) as d, min(eni) as e",
+            // Over the values kept in a group (1 of bigint, 3 of addresses).
+            "all time | stats count_distinct(bytes) as b, count_distinct(srcaddr) as s by action",
+            "all time | stats count_distinct(bytes) as b, count_distinct(srcaddr) as s",
             "all time | top 2 srcaddr by bytes",
         ];
         for query in queries {
