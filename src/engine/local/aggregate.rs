@@ -423,8 +423,7 @@ impl Groups {
     }
 
     /// Adds another worker's groups to these, freeing theirs as it goes.
-    pub fn merge(&mut self, mut other: Groups, grouping: &Grouping) {
-        self.flush(grouping);
+    fn merge(&mut self, mut other: Groups, grouping: &Grouping) {
         other.flush(grouping);
         let Groups {
             table: theirs,
@@ -432,118 +431,263 @@ impl Groups {
             distinct: their_distinct,
             ..
         } = other;
-        let texts: Vec<usize> = (0..their_texts.len())
-            .map(|id| self.texts.intern(their_texts.get(id)))
-            .collect();
+        let texts = self.texts.intern_all(&their_texts);
         drop(their_texts);
         let key_words = grouping.key_words;
-        let mut key = Vec::with_capacity(key_words + 2);
-        let remap_key = |key: &mut Vec<u64>, record: &[u64]| {
-            key.clear();
-            key.extend_from_slice(&record[..key_words]);
-            for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
-                part.remap(&mut key[*at..], &texts);
-            }
-        };
-        let mut value = Vec::new();
+        let mut record = vec![0; grouping.width];
         let mut scratch = Vec::new();
-        theirs.drain(|record| {
-            remap_key(&mut key, record);
-            let group = self.table.entry(&key).0;
+        theirs.drain(|theirs| {
+            record.copy_from_slice(theirs);
+            translate(&mut record, grouping, &texts);
+            let key = &record[..key_words];
+            let group = self.table.entry(key).0;
             let state = self.table.record_mut(group);
             for aggregate in &grouping.aggregates {
                 let at = aggregate.at;
                 let (mine, theirs) = (&mut state[at..], &record[at..]);
-                merge_state(aggregate.kind, mine, theirs, &texts, &self.texts);
+                merge_state(aggregate.kind, mine, theirs, &self.texts);
                 // Their values kept in the group, added to ours one by one.
                 if let Kind::Distinct { part, set } = aggregate.kind {
                     let words = part.words();
                     let kept = (theirs[0] as usize).min(INLINE / words);
-                    for their_value in theirs[1..1 + kept * words].chunks_exact(words) {
-                        value.clear();
-                        value.extend_from_slice(their_value);
-                        part.remap(&mut value, &texts);
+                    for value in theirs[1..1 + kept * words].chunks_exact(words) {
                         let values = &mut self.distinct[set];
-                        add_distinct(mine, &key, &value, values, &mut scratch);
+                        add_distinct(mine, key, value, values, &mut scratch);
                     }
                 }
             }
         });
         // Their values kept in their tables.
         let mut their_distinct = their_distinct.into_iter();
+        let mut key = Vec::with_capacity(key_words + 2);
         for aggregate in &grouping.aggregates {
             let Kind::Distinct { part, set } = aggregate.kind else {
                 continue;
             };
             let values = their_distinct.next().expect("one table per count_distinct");
             values.drain(|their_value| {
-                remap_key(&mut key, their_value);
-                value.clear();
-                value.extend_from_slice(&their_value[key_words..]);
-                part.remap(&mut value, &texts);
-                let group = self.table.entry(&key).0;
+                key.clear();
+                key.extend_from_slice(their_value);
+                for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
+                    part.remap(&mut key[*at..], &texts);
+                }
+                part.remap(&mut key[key_words..], &texts);
+                let (key, value) = key.split_at(key_words);
+                let group = self.table.entry(key).0;
                 let state = &mut self.table.record_mut(group)[aggregate.at..];
-                add_distinct(state, &key, &value, &mut self.distinct[set], &mut scratch);
+                add_distinct(state, key, value, &mut self.distinct[set], &mut scratch);
             });
         }
     }
 
-    /// The groups to print and their order: the first `limit` in `order`.
-    /// For a query with no `by`, exactly one group. Fails if a sum left
+    /// The groups of all workers merged, and the first `limit` in `order`
+    /// (for a query with no `by`, exactly one group). Fails if a sum left
     /// bigint in any group, as the SQL does.
-    pub fn finish(
-        mut self,
+    ///
+    /// The work is split by the halves of the tables' parts, on two threads
+    /// unless `threads` is 1: each merges the second worker's half into the
+    /// first's (a key with text translated to our ids may hash into the
+    /// other half: it is passed on), and then sorts its half; the writer
+    /// interleaves the two. Further workers, and the groups of
+    /// `count_distinct` queries (whose values live in tables of their own),
+    /// are merged first, one by one.
+    pub fn combine(
+        states: Vec<Groups>,
         grouping: &Grouping,
         order: &[OrderKey],
         limit: Option<u64>,
+        threads: usize,
     ) -> Result<Finished, LocalError> {
-        self.flush(grouping);
+        let mut states = states.into_iter();
+        let mut merged = states.next().unwrap_or_else(|| Groups::new(grouping));
+        merged.flush(grouping);
+        let mut second = None;
+        for other in states {
+            if second.is_none() && merged.distinct.is_empty() {
+                second = Some(other);
+            } else {
+                merged.merge(other, grouping);
+            }
+        }
         if grouping.parts.is_empty() {
-            self.the_group();
+            merged.the_group();
         }
-        for aggregate in &grouping.aggregates {
-            if let Kind::Sum(_) = aggregate.kind {
-                let fits = self
-                    .table
-                    .records()
-                    .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
-                if !fits {
-                    return Err(LocalError::Overflow {
-                        column: aggregate.name.clone(),
-                    });
-                }
-            }
+        let Groups {
+            table: mut lower,
+            texts: mut my_texts,
+            ..
+        } = merged;
+        let mut upper = lower.split_half();
+        let (mut theirs, mut texts) = (None, Vec::new());
+        if let Some(mut other) = second {
+            other.flush(grouping);
+            texts = my_texts.intern_all(&other.texts);
+            let their_upper = other.table.split_half();
+            theirs = Some((other.table, their_upper));
         }
+        let (their_lower, their_upper) = theirs.unzip();
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        let Groups { table, texts, .. } = self;
-        let view = View {
-            grouping,
-            texts: &texts,
-            order,
-        };
-        let rows = match grouping.width {
-            ..=2 => Sorted::Two(select(table, limit, &view)),
-            3..=4 => Sorted::Four(select(table, limit, &view)),
-            5..=8 => Sorted::Eight(select(table, limit, &view)),
-            width => {
-                let mut records = Vec::with_capacity(table.len() * width);
-                table.drain(|record| records.extend_from_slice(record));
-                let dense = Dense {
-                    view: &view,
-                    records: &records,
-                    width,
-                };
-                let mut selection = rows::Selection::new(&dense, limit, records.len() / width);
-                (0..(records.len() / width) as u64).for_each(|i| selection.push(i));
-                let order = selection.finish();
-                Sorted::Wide { records, order }
-            }
+        let halves = {
+            let parallel = threads > 1;
+            let my_texts = &my_texts;
+            let merge = |mine: &mut Table, theirs: Option<Table>| {
+                let mut passed = Vec::new();
+                if let Some(theirs) = theirs {
+                    merge_half(mine, theirs, grouping, &texts, my_texts, &mut passed);
+                }
+                passed
+            };
+            let (to_upper, to_lower) = both(
+                parallel,
+                || merge(&mut lower, their_lower),
+                || merge(&mut upper, their_upper),
+            );
+            let view = View {
+                grouping,
+                texts: my_texts,
+                order,
+            };
+            let finish = |mut mine: Table, passed: Vec<u64>| {
+                merge_records(&mut mine, &passed, grouping, my_texts);
+                drop(passed);
+                check_sums(&mine, grouping)?;
+                Ok(sort(mine, grouping, limit, &view))
+            };
+            let (lower, upper) = both(
+                parallel,
+                || finish(lower, to_lower),
+                || finish(upper, to_upper),
+            );
+            vec![lower?, upper?]
         };
         Ok(Finished {
             grouping: grouping.clone(),
-            texts,
-            rows,
+            order: order.to_vec(),
+            texts: my_texts,
+            halves,
+            limit,
         })
+    }
+}
+
+/// Runs `a` and `b`, on two threads if `parallel`.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let b = scope.spawn(b);
+        let a = a();
+        (a, b.join().expect("a merging thread panicked"))
+    })
+}
+
+/// Rewrites their text ids in a record of theirs (keys, `min`/`max` of
+/// strings, kept distinct values) to ours.
+fn translate(record: &mut [u64], grouping: &Grouping, texts: &[usize]) {
+    for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
+        part.remap(&mut record[*at..], texts);
+    }
+    for aggregate in &grouping.aggregates {
+        let state = &mut record[aggregate.at..];
+        match aggregate.kind {
+            Kind::TextExtreme { .. } if state[0] != 0 => {
+                state[0] = 1 + texts[state[0] as usize - 1] as u64;
+            }
+            Kind::Distinct { part, .. } => {
+                let words = part.words();
+                let kept = (state[0] as usize).min(INLINE / words);
+                for value in state[1..1 + kept * words].chunks_exact_mut(words) {
+                    part.remap(value, texts);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Adds their groups of one half to ours (a query without
+/// `count_distinct`); those whose translated key belongs to the other half
+/// are appended to `passed`.
+fn merge_half(
+    mine: &mut Table,
+    theirs: Table,
+    grouping: &Grouping,
+    texts: &[usize],
+    my_texts: &Interner,
+    passed: &mut Vec<u64>,
+) {
+    let key_words = grouping.key_words;
+    let mut record = vec![0; grouping.width];
+    theirs.drain(|theirs| {
+        record.copy_from_slice(theirs);
+        translate(&mut record, grouping, texts);
+        let hash = mine.hash_key(&record[..key_words]);
+        if !mine.owns(hash) {
+            passed.extend_from_slice(&record);
+            return;
+        }
+        let group = mine.entry_hashed(&record[..key_words], hash).0;
+        let state = mine.record_mut(group);
+        for aggregate in &grouping.aggregates {
+            let at = aggregate.at;
+            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
+        }
+    });
+}
+
+/// Adds groups (in our text ids, back to back) to ours.
+fn merge_records(mine: &mut Table, records: &[u64], grouping: &Grouping, my_texts: &Interner) {
+    for record in records.chunks_exact(grouping.width) {
+        let group = mine.entry(&record[..grouping.key_words]).0;
+        let state = mine.record_mut(group);
+        for aggregate in &grouping.aggregates {
+            let at = aggregate.at;
+            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
+        }
+    }
+}
+
+/// Fails if a sum left bigint in a group, as the SQL does.
+fn check_sums(table: &Table, grouping: &Grouping) -> Result<(), LocalError> {
+    for aggregate in &grouping.aggregates {
+        if let Kind::Sum(_) = aggregate.kind {
+            let fits = table
+                .records()
+                .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
+            if !fits {
+                return Err(LocalError::Overflow {
+                    column: aggregate.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first `limit` groups of a table in the view's order.
+fn sort(table: Table, grouping: &Grouping, limit: usize, view: &View) -> Sorted {
+    match grouping.width {
+        ..=2 => Sorted::Two(select(table, limit, view)),
+        3..=4 => Sorted::Four(select(table, limit, view)),
+        5..=8 => Sorted::Eight(select(table, limit, view)),
+        width => {
+            let mut records = Vec::with_capacity(table.len() * width);
+            table.drain(|record| records.extend_from_slice(record));
+            let dense = Dense {
+                view,
+                records: &records,
+                width,
+            };
+            let mut selection = rows::Selection::new(&dense, limit, records.len() / width);
+            (0..(records.len() / width) as u64).for_each(|i| selection.push(i));
+            let order = selection.finish();
+            Sorted::Wide { records, order }
+        }
     }
 }
 
@@ -636,9 +780,9 @@ fn store_sum(words: &mut [u64], total: i128, seen: bool) {
     words[1] = (((total >> 64) as i64) << 1) as u64 | u64::from(seen);
 }
 
-/// Folds another worker's state of one aggregate into ours; `texts` maps
-/// their text ids to ours. Distinct counts are left to the value merge.
-fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my_texts: &Interner) {
+/// Folds another worker's state of one aggregate into ours, its text ids
+/// already ours. Distinct counts are left to the value merge.
+fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
     match kind {
         Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],
         Kind::Sum(_) => {
@@ -656,13 +800,15 @@ fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my
         }
         Kind::TextExtreme { max, .. } => {
             if theirs[0] != 0 {
-                let id = texts[theirs[0] as usize - 1];
                 let better = match mine[0] {
                     0 => true,
-                    best => wins(my_texts.get(id).cmp(my_texts.get(best as usize - 1)), max),
+                    best => {
+                        let (theirs, best) = (theirs[0] as usize - 1, best as usize - 1);
+                        wins(my_texts.get(theirs).cmp(my_texts.get(best)), max)
+                    }
                 };
                 if better {
-                    mine[0] = 1 + id as u64;
+                    mine[0] = theirs[0];
                 }
             }
         }
@@ -907,8 +1053,11 @@ fn ipv4_text_order(bits: u32) -> u32 {
 /// The groups a query prints, in order.
 pub(crate) struct Finished {
     grouping: Grouping,
+    order: Vec<OrderKey>,
     texts: Interner,
-    rows: Sorted,
+    /// Each half of the groups, sorted.
+    halves: Vec<Sorted>,
+    limit: usize,
 }
 
 /// Sorted groups, copied into arrays of the smallest size that holds them
@@ -923,9 +1072,9 @@ enum Sorted {
     },
 }
 
-impl Finished {
-    pub fn len(&self) -> usize {
-        match &self.rows {
+impl Sorted {
+    fn len(&self) -> usize {
+        match self {
             Sorted::Two(rows) => rows.len(),
             Sorted::Four(rows) => rows.len(),
             Sorted::Eight(rows) => rows.len(),
@@ -933,29 +1082,62 @@ impl Finished {
         }
     }
 
-    /// Writes the rows to `sink`.
+    /// The `i`th group's record (for the arrays, with the padding).
+    fn record(&self, i: usize, width: usize) -> &[u64] {
+        match self {
+            Sorted::Two(rows) => &rows[i].1,
+            Sorted::Four(rows) => &rows[i].1,
+            Sorted::Eight(rows) => &rows[i].1,
+            Sorted::Wide { records, order } => {
+                let at = order[i].1 as usize * width;
+                &records[at..at + width]
+            }
+        }
+    }
+}
+
+impl Finished {
+    pub fn len(&self) -> usize {
+        self.halves
+            .iter()
+            .map(Sorted::len)
+            .sum::<usize>()
+            .min(self.limit)
+    }
+
+    /// Writes the rows to `sink`, taking the next of the halves' groups
+    /// in order each time.
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let view = View {
+            grouping: &self.grouping,
+            texts: &self.texts,
+            order: &self.order,
+        };
         let mut writer = RowWriter {
-            view: View {
-                grouping: &self.grouping,
-                texts: &self.texts,
-                order: &[],
-            },
+            view: View { order: &[], ..view },
             text: String::new(),
             values: Vec::with_capacity(self.grouping.outputs.len()),
         };
-        match &self.rows {
-            Sorted::Two(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
-            Sorted::Four(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
-            Sorted::Eight(rows) => rows.iter().try_for_each(|(_, r)| writer.write(r, sink)),
-            Sorted::Wide { records, order } => {
-                let width = self.grouping.width;
-                order.iter().try_for_each(|(_, i)| {
-                    let at = *i as usize * width;
-                    writer.write(&records[at..at + width], sink)
-                })
+        let width = self.grouping.width;
+        let mut next = vec![0; self.halves.len()];
+        for _ in 0..self.len() {
+            let mut best: Option<(usize, &[u64])> = None;
+            for (half, sorted) in self.halves.iter().enumerate() {
+                if next[half] == sorted.len() {
+                    continue;
+                }
+                let record = sorted.record(next[half], width);
+                if best.is_none_or(|(_, b)| view.compare(record, b).is_lt()) {
+                    best = Some((half, record));
+                }
             }
+            let Some((half, record)) = best else {
+                break;
+            };
+            next[half] += 1;
+            writer.write(record, sink)?;
         }
+        Ok(())
     }
 }
 
@@ -1032,9 +1214,9 @@ mod tests {
 
     const HEADER: &[u8] = b"interface-id srcaddr dstport action bytes";
 
-    /// Groups of `lines` (after HEADER), one worker per piece, merged in
-    /// order, as rows.
-    fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
+    /// Groups of `lines` (after HEADER), one worker per piece, combined on
+    /// `threads`, as rows.
+    fn grouped_on(query: &str, pieces: &[&[&str]], threads: usize) -> Vec<Vec<Cell>> {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
         let ctx = CheckContext {
@@ -1048,7 +1230,7 @@ mod tests {
         let keys = query.output.group_by.clone().unwrap();
         let grouping = Grouping::new(&query.output, &keys, &mut slots);
         let columns = FileColumns::from_header(HEADER, &slots).unwrap();
-        let mut merged: Option<Groups> = None;
+        let mut states = Vec::new();
         for piece in pieces {
             let mut groups = Groups::new(&grouping);
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
@@ -1056,10 +1238,7 @@ mod tests {
                 groups.add(&grouping, r);
                 Flow::Continue
             });
-            match &mut merged {
-                Some(m) => m.merge(groups, &grouping),
-                None => merged = Some(groups),
-            }
+            states.push(groups);
         }
         // Unsorted groups come sorted by their keys (scan::Prepared).
         let mut order = query.output.order.clone();
@@ -1071,13 +1250,17 @@ mod tests {
                 })
                 .collect();
         }
-        let finished = merged
-            .unwrap()
-            .finish(&grouping, &order, query.output.limit)
-            .unwrap();
+        let finished =
+            Groups::combine(states, &grouping, &order, query.output.limit, threads).unwrap();
         let mut sink = Collect(Vec::new());
         finished.write(&mut sink).unwrap();
         sink.0
+    }
+
+    fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
+        let rows = grouped_on(query, pieces, 2);
+        assert_eq!(grouped_on(query, pieces, 1), rows, "{query} on 1 thread");
+        rows
     }
 
     #[test]
