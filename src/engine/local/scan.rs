@@ -107,7 +107,7 @@ pub(crate) struct Found {
 /// The rows of a query: records as rows, or groups that write their own.
 pub(crate) enum Answer {
     Rows(Vec<Row>),
-    Groups(Finished),
+    Groups(Box<Finished>),
 }
 
 impl Answer {
@@ -207,7 +207,7 @@ pub(crate) fn scan(
             .collect();
         let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
         return Ok(Found {
-            answer: Answer::Groups(finished),
+            answer: Answer::Groups(Box::new(finished)),
             files_scanned: shared.files_scanned.into_inner(),
             bytes_scanned: shared.bytes_scanned.into_inner(),
             records_read: shared.records_read.into_inner(),
