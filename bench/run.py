@@ -691,7 +691,8 @@ def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
         duck, flowq = engines[DUCKDB], engines[FLOWQ_RUN]
         d, f = statistics.median(duck.runs), statistics.median(flowq.runs)
         fetch = statistics.median(engines[DUCKDB_FETCH].runs)
-        line = (f"| `{query.flowq}` | {duck.rows_out} | {d:.3f} | {fetch:.3f} "
+        shown_query = query.flowq.replace("|", "\\|")
+        line = (f"| `{shown_query}` | {duck.rows_out} | {d:.3f} | {fetch:.3f} "
                 f"| {mb(duck.peak_kb)} |")
         checks = [flowq.check]
         if args.baseline:
