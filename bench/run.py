@@ -478,12 +478,15 @@ AGG_QUERIES = [
              "ORDER BY ports DESC NULLS LAST, srcaddr ASC NULLS LAST LIMIT 10"),
 ]
 
-# One DuckDB per query, in a process of its own so that its peak RSS is the
-# query's (getrusage is per process). The statement is timed in-process.
+# One DuckDB per query and mode, in a process of its own so that its peak RSS
+# is the query's (getrusage is per process). The statement is timed
+# in-process: "copy" writes the result as CSV with COPY ... TO (the same work
+# as flowq's), "fetch" is execute().fetchall() as in issue 11 (Python objects
+# for every row, which costs DuckDB much on large results).
 DUCK_WORKER = r"""
 import json, resource, sys, time
 import duckdb
-view, sql, out = json.loads(sys.argv[1])
+view, sql, out, mode = json.loads(sys.argv[1])
 con = duckdb.connect()
 con.execute("SET threads = 2")
 con.execute("SET enable_progress_bar = false")
@@ -493,16 +496,19 @@ rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print("@" + json.dumps({"baseline_kb": rss()}), flush=True)
 for line in sys.stdin:
     began = time.perf_counter()
-    con.execute(copy)
+    if mode == "copy":
+        con.execute(copy)
+    else:
+        con.execute(sql).fetchall()
     print("@" + json.dumps({"seconds": time.perf_counter() - began, "peak_kb": rss()}), flush=True)
 """
 
 
 class DuckWorker:
-    def __init__(self, view, sql, out):
+    def __init__(self, view, sql, out, mode="copy"):
         self.out = out
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", DUCK_WORKER, json.dumps([view, sql, str(out)])],
+            [sys.executable, "-c", DUCK_WORKER, json.dumps([view, sql, str(out), mode])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.baseline_kb = self.reply()["baseline_kb"]
 
@@ -582,6 +588,8 @@ def check_results(rows):
         if row.engine == DUCKDB:
             reference = csv_rows(row.out)
             row.check, row.rows_out = "reference", len(reference)
+        elif row.engine == DUCKDB_FETCH:
+            row.check = "timed only"
         else:
             got = csv_rows(row.out)
             row.rows_out = len(got)
@@ -606,8 +614,10 @@ def aggregations_suite(args, duckdb):
     rows, workers = [], []
     for i, q in enumerate(AGG_QUERIES):
         duck = DuckWorker(view, q.sql, work / f"{i}-duckdb.csv")
-        workers.append(duck)
+        fetch = DuckWorker(view, q.sql, None, mode="fetch")
+        workers += [duck, fetch]
         rows.append(AggRow(q, DUCKDB, duck, duck.out))
+        rows.append(AggRow(q, DUCKDB_FETCH, fetch, None))
         if args.baseline:
             out = work / f"{i}-baseline.csv"
             rows.append(AggRow(q, "flowq baseline", FlowqRun(args.baseline, q.flowq, out), out))
@@ -642,6 +652,9 @@ def aggregations_suite(args, duckdb):
     work.rmdir()
 
 
+DUCKDB_FETCH = "DuckDB fetchall"
+
+
 def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
     mb = lambda kb: f"{kb / 1024:.0f}"
     lines = ["Machine and run:", ""]
@@ -655,32 +668,40 @@ def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
         + ", ".join(load.split()[0] for load in loads[1:]),
         f"- peak RSS in MB; DuckDB's includes its Python process "
         f"({mb(duck_baseline_kb)} MB after connecting)",
+        "- DuckDB COPY: `COPY (SQL) TO 'file.csv'` timed in-process, the same work as "
+        "flowq's (every row written as CSV); DuckDB fetch: `execute(SQL).fetchall()` "
+        "as in issue 11, which also builds a Python tuple per row",
         "",
     ]
     by_query = {}
     for row in rows:
         by_query.setdefault(row.query.name, {})[row.engine] = row
     scan = statistics.median(by_query[AGG_QUERIES[0].name][FLOWQ_RUN].runs)
-    header = "| query | rows out | DuckDB s | DuckDB MB |"
-    rule = "|---|---:|---:|---:|"
+    header = "| query | rows out | DuckDB COPY s | DuckDB fetch s | DuckDB MB |"
+    rule = "|---|---:|---:|---:|---:|"
     if args.baseline:
         header += " flowq before s | before MB | before: DuckDB/flowq |"
         rule += "---:|---:|---:|"
-    header += " flowq s | flowq MB | DuckDB/flowq (target ≥ 3) | flowq / scan | result |"
-    rule += "---:|---:|---:|---:|---|"
+    header += (" flowq s | flowq MB | COPY/flowq (target ≥ 3) | fetch/flowq (target ≥ 3) "
+               "| flowq / scan | result |")
+    rule += "---:|---:|---:|---:|---:|---|"
     lines += [header, rule]
     for query in AGG_QUERIES:
         engines = by_query[query.name]
         duck, flowq = engines[DUCKDB], engines[FLOWQ_RUN]
         d, f = statistics.median(duck.runs), statistics.median(flowq.runs)
-        line = (f"| `{query.flowq}` | {duck.rows_out} | {d:.3f} | {mb(duck.peak_kb)} |")
+        fetch = statistics.median(engines[DUCKDB_FETCH].runs)
+        shown_query = query.flowq.replace("|", "\\|")
+        line = (f"| `{shown_query}` | {duck.rows_out} | {d:.3f} | {fetch:.3f} "
+                f"| {mb(duck.peak_kb)} |")
         checks = [flowq.check]
         if args.baseline:
             base = engines["flowq baseline"]
             b = statistics.median(base.runs)
             line += f" {b:.3f} | {mb(base.peak_kb)} | {d / b:.1f}x |"
             checks.append(f"before: {base.check}")
-        line += f" {f:.3f} | {mb(flowq.peak_kb)} | {d / f:.1f}x | {f / scan:.2f} | {', '.join(checks)} |"
+        line += (f" {f:.3f} | {mb(flowq.peak_kb)} | {d / f:.1f}x | {fetch / f:.1f}x "
+                 f"| {f / scan:.2f} | {', '.join(checks)} |")
         lines.append(line)
     return "\n".join(lines) + "\n"
 

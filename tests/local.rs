@@ -720,7 +720,18 @@ fn grouped_results_equal_a_plain_reference_on_many_files_and_threads() {
         "-",
     ];
     const ACTIONS: &[&str] = &["ACCEPT", "REJECT", "-"];
-    const PORTS: &[&str] = &["22", "443", "0", "65535", "-", "x", "2147483648"];
+    // Ports in 0..65536 are grouped in an array, others in the table.
+    const PORTS: &[&str] = &[
+        "22",
+        "443",
+        "0",
+        "65535",
+        "-",
+        "x",
+        "2147483648",
+        "70000",
+        "-1",
+    ];
     const BYTES: &[&str] = &["0", "100", "-5", "1500", "-", "7", "x"];
     let mut rng = Rng(11);
     let mut records = Vec::new();
@@ -740,6 +751,9 @@ fn grouped_results_equal_a_plain_reference_on_many_files_and_threads() {
     }
     let mut groups: BTreeMap<_, Reference> = BTreeMap::new();
     let mut by_source: BTreeMap<_, Option<i64>> = BTreeMap::new();
+    // (NULL last, port) -> (count, sum, max) of bytes.
+    type PortTotals = (i64, Option<i64>, Option<i64>);
+    let mut by_port: BTreeMap<(bool, i64), PortTotals> = BTreeMap::new();
     for (src, action, port, bytes) in &records {
         let acc = groups.entry((text_key(src), text_key(action))).or_default();
         let bytes = int_value(bytes, false);
@@ -760,6 +774,15 @@ fn grouped_results_equal_a_plain_reference_on_many_files_and_threads() {
         let total = by_source.entry(text_key(src)).or_default();
         if let Some(b) = bytes {
             *total = Some(total.unwrap_or(0) + b);
+        }
+        let port = int_value(port, true);
+        let acc = by_port
+            .entry((port.is_none(), port.unwrap_or(0)))
+            .or_default();
+        acc.0 += 1;
+        if let Some(b) = bytes {
+            acc.1 = Some(acc.1.unwrap_or(0) + b);
+            acc.2 = Some(acc.2.map_or(b, |m| m.max(b)));
         }
     }
     // Ordered by the keys, as unsorted groups are.
@@ -797,7 +820,25 @@ fn grouped_results_equal_a_plain_reference_on_many_files_and_threads() {
         .iter()
         .map(|row| [&row[..4], &row[5..]].concat())
         .collect();
+    let ports: Vec<Vec<Cell>> = by_port
+        .iter()
+        .map(|((null, port), (n, sum, max))| {
+            vec![
+                if *null { Cell::Null } else { int(*port) },
+                int(*n),
+                sum.map_or(Cell::Null, int),
+                max.map_or(Cell::Null, int),
+            ]
+        })
+        .collect();
+    let by_dport =
+        "last 2h | stats count() as n, sum(bytes) as b, max(bytes) as hi by dport | limit 100000";
     for threads in [1, 4] {
+        assert_eq!(
+            run_threads(&f, by_dport, threads),
+            ports,
+            "{threads} threads"
+        );
         assert_eq!(
             run_threads(&f, query, threads),
             expected,

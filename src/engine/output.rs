@@ -699,8 +699,21 @@ impl RowSink for TableSink<'_> {
 
 struct CsvSink<'a> {
     out: Box<dyn Write + 'a>,
-    /// The row being formatted, written whole.
+    /// Rows formatted and not yet written.
     line: String,
+}
+
+/// Formatted rows are written in pieces of at least this many bytes: a
+/// million rows through an 8 KiB `BufWriter` were 5,000 system calls.
+const WRITE_PIECE: usize = 64 << 10;
+
+/// Writes `pending` out once it holds a piece.
+fn write_piece(out: &mut dyn Write, pending: &mut String) -> io::Result<()> {
+    if pending.len() >= WRITE_PIECE {
+        out.write_all(pending.as_bytes())?;
+        pending.clear();
+    }
+    Ok(())
 }
 
 fn needs_quotes(s: &str) -> bool {
@@ -740,7 +753,6 @@ impl RowSink for CsvSink<'_> {
     }
 
     fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
-        self.line.clear();
         for (i, cell) in row.enumerate() {
             if i > 0 {
                 self.line.push(',');
@@ -751,10 +763,12 @@ impl RowSink for CsvSink<'_> {
             }
         }
         self.line.push_str("\r\n");
-        self.out.write_all(self.line.as_bytes())
+        write_piece(&mut self.out, &mut self.line)
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(self.line.as_bytes())?;
+        self.line.clear();
         self.out.flush()
     }
 }
@@ -768,7 +782,7 @@ struct JsonSink<'a> {
     rows: usize,
     /// JSON Lines (one object per line) rather than one array.
     lines: bool,
-    /// The row being formatted, written whole.
+    /// Rows formatted and not yet written.
     line: String,
 }
 
@@ -795,7 +809,6 @@ impl RowSink for JsonSink<'_> {
     }
 
     fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
-        self.line.clear();
         if !self.lines {
             self.line
                 .push_str(if self.rows == 0 { "\n" } else { ",\n" });
@@ -813,10 +826,12 @@ impl RowSink for JsonSink<'_> {
             self.line.push('\n');
         }
         self.rows += 1;
-        self.out.write_all(self.line.as_bytes())
+        write_piece(&mut self.out, &mut self.line)
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(self.line.as_bytes())?;
+        self.line.clear();
         if !self.lines {
             writeln!(self.out, "{}]", if self.rows == 0 { "" } else { "\n" })?;
         }
@@ -895,6 +910,25 @@ mod tests {
             render(Format::Csv, &rows()),
             "srcaddr,bytes\r\n10.0.0.1,1500\r\n,\r\n\"a,\"\"b\"\"\n\",2.5\r\n"
         );
+    }
+
+    #[test]
+    fn many_rows_come_out_whole_and_in_order() {
+        // Far more than one written piece of CSV and of JSON Lines.
+        let rows: Vec<Vec<Cell>> = (0..20_000)
+            .map(|i| vec![Cell::Text(format!("10.0.{i}.1")), Cell::Int(i * 7)])
+            .collect();
+        let csv: String = (0..20_000)
+            .map(|i| format!("10.0.{i}.1,{}\r\n", i * 7))
+            .collect();
+        assert_eq!(
+            render(Format::Csv, &rows),
+            format!("srcaddr,bytes\r\n{csv}")
+        );
+        let jsonl: String = (0..20_000)
+            .map(|i| format!("{{\"srcaddr\":\"10.0.{i}.1\",\"bytes\":{}}}\n", i * 7))
+            .collect();
+        assert_eq!(render(Format::Jsonl, &rows), jsonl);
     }
 
     #[test]

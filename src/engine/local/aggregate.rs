@@ -83,28 +83,35 @@ enum Kind {
     IntExtreme { column: ColumnRef, max: bool },
     /// `min`/`max` of a string column: `[0, or 1 + text id]`.
     TextExtreme { slot: usize, max: bool },
-    /// `count_distinct`: `[distinct values]`; the values are the keys of
-    /// the aggregate's own table, `[group, value words]`.
+    /// `count_distinct`: `[distinct values, the first values]`: as many
+    /// values as fit in [`INLINE`] words are kept in the group itself, the
+    /// rest in the aggregate's own table, keyed by the group's key and the
+    /// value. A group of a few distinct values (most groups, over many
+    /// groups) then needs no lookup beyond its own.
     Distinct { part: KeyPart, set: usize },
 }
+
+/// Words of a `count_distinct` state that hold values.
+const INLINE: usize = 3;
 
 impl Kind {
     fn words(self) -> usize {
         match self {
             Kind::Sum(_) | Kind::IntExtreme { .. } => 2,
             Kind::Avg(_) => 3,
+            Kind::Distinct { .. } => 1 + INLINE,
             _ => 1,
         }
     }
 
     /// Words of its input in a staged record: whether a value was there
-    /// and the value, or a distinct value and its hash.
+    /// and the value, or a distinct value.
     fn input_words(self) -> usize {
         match self {
             Kind::Rows | Kind::TextExtreme { .. } => 0,
             Kind::Values(_) => 1,
             Kind::Sum(_) | Kind::Avg(_) | Kind::IntExtreme { .. } => 2,
-            Kind::Distinct { part, .. } => 1 + part.words(),
+            Kind::Distinct { part, .. } => part.words(),
         }
     }
 }
@@ -304,15 +311,9 @@ impl Groups {
                         None => input[0] = 0,
                     }
                 }
-                Kind::Distinct { part, set } => {
+                Kind::Distinct { part, .. } => {
                     part.encode(record, &mut self.texts, &mut self.key);
-                    let value = &self.key[key_words..];
-                    input[1..=value.len()].copy_from_slice(value);
-                    if value[0] != 0 {
-                        let distinct = &self.distinct[set];
-                        input[0] = distinct.hash_key(&self.key);
-                        distinct.prefetch_hash(input[0]);
-                    }
+                    input[..part.words()].copy_from_slice(&self.key[key_words..]);
                     self.key.truncate(key_words);
                 }
             }
@@ -342,13 +343,10 @@ impl Groups {
                 Kind::IntExtreme { max, .. } if input[0] == 1 => {
                     keep_int(state, input[1] as i64, max);
                 }
-                Kind::Distinct { part, set } if input[1] != 0 => {
-                    self.value_key.clear();
-                    self.value_key.extend_from_slice(key);
-                    self.value_key.extend_from_slice(&input[1..=part.words()]);
-                    if self.distinct[set].entry_hashed(&self.value_key, input[0]).1 {
-                        state[0] += 1;
-                    }
+                Kind::Distinct { part, set } if input[0] != 0 => {
+                    let value = &input[..part.words()];
+                    let values = &mut self.distinct[set];
+                    add_distinct(state, key, value, values, &mut self.value_key);
                 }
                 _ => {}
             }
@@ -412,8 +410,11 @@ impl Groups {
                 Kind::Distinct { part, set } => {
                     let key_words = grouping.key_words;
                     part.encode(record, &mut self.texts, &mut self.key);
-                    if self.key[key_words] != 0 && self.distinct[set].entry(&self.key).1 {
-                        self.table.record_mut(group)[aggregate.at] += 1;
+                    let (key, value) = self.key.split_at(key_words);
+                    if value[0] != 0 {
+                        let state = &mut self.table.record_mut(group)[aggregate.at..];
+                        let values = &mut self.distinct[set];
+                        add_distinct(state, key, value, values, &mut self.value_key);
                     }
                     self.key.truncate(key_words);
                 }
@@ -422,8 +423,7 @@ impl Groups {
     }
 
     /// Adds another worker's groups to these, freeing theirs as it goes.
-    pub fn merge(&mut self, mut other: Groups, grouping: &Grouping) {
-        self.flush(grouping);
+    fn merge(&mut self, mut other: Groups, grouping: &Grouping) {
         other.flush(grouping);
         let Groups {
             table: theirs,
@@ -431,97 +431,313 @@ impl Groups {
             distinct: their_distinct,
             ..
         } = other;
-        let texts: Vec<usize> = (0..their_texts.len())
-            .map(|id| self.texts.intern(their_texts.get(id)))
-            .collect();
+        let texts = self.texts.intern_all(&their_texts);
         drop(their_texts);
         let key_words = grouping.key_words;
-        let mut key = Vec::with_capacity(key_words + 2);
-        let remap_key = |key: &mut Vec<u64>, record: &[u64]| {
-            key.clear();
-            key.extend_from_slice(&record[..key_words]);
-            for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
-                part.remap(&mut key[*at..], &texts);
-            }
-        };
-        theirs.drain(|record| {
-            remap_key(&mut key, record);
-            let group = self.table.entry(&key).0;
+        let mut record = vec![0; grouping.width];
+        let mut scratch = Vec::new();
+        theirs.drain(|theirs| {
+            record.copy_from_slice(theirs);
+            translate(&mut record, grouping, &texts);
+            let key = &record[..key_words];
+            let group = self.table.entry(key).0;
             let state = self.table.record_mut(group);
             for aggregate in &grouping.aggregates {
                 let at = aggregate.at;
-                merge_state(
-                    aggregate.kind,
-                    &mut state[at..],
-                    &record[at..],
-                    &texts,
-                    &self.texts,
-                );
+                let (mine, theirs) = (&mut state[at..], &record[at..]);
+                merge_state(aggregate.kind, mine, theirs, &self.texts);
+                // Their values kept in the group, added to ours one by one.
+                if let Kind::Distinct { part, set } = aggregate.kind {
+                    let words = part.words();
+                    let kept = (theirs[0] as usize).min(INLINE / words);
+                    for value in theirs[1..1 + kept * words].chunks_exact(words) {
+                        let values = &mut self.distinct[set];
+                        add_distinct(mine, key, value, values, &mut scratch);
+                    }
+                }
             }
         });
-        // Their distinct values, each counted once more in its group if new
-        // here.
+        // Their values kept in their tables.
         let mut their_distinct = their_distinct.into_iter();
+        let mut key = Vec::with_capacity(key_words + 2);
         for aggregate in &grouping.aggregates {
             let Kind::Distinct { part, set } = aggregate.kind else {
                 continue;
             };
             let values = their_distinct.next().expect("one table per count_distinct");
-            values.drain(|value| {
-                remap_key(&mut key, value);
-                key.extend_from_slice(&value[key_words..]);
-                part.remap(&mut key[key_words..], &texts);
-                if self.distinct[set].entry(&key).1 {
-                    let group = self.table.entry(&key[..key_words]).0;
-                    self.table.record_mut(group)[aggregate.at] += 1;
+            values.drain(|their_value| {
+                key.clear();
+                key.extend_from_slice(their_value);
+                for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
+                    part.remap(&mut key[*at..], &texts);
                 }
+                part.remap(&mut key[key_words..], &texts);
+                let (key, value) = key.split_at(key_words);
+                let group = self.table.entry(key).0;
+                let state = &mut self.table.record_mut(group)[aggregate.at..];
+                add_distinct(state, key, value, &mut self.distinct[set], &mut scratch);
             });
         }
     }
 
-    /// The groups to print and their order: the first `limit` in `order`.
-    /// For a query with no `by`, exactly one group. Fails if a sum left
+    /// The groups of all workers merged, and the first `limit` in `order`
+    /// (for a query with no `by`, exactly one group). Fails if a sum left
     /// bigint in any group, as the SQL does.
-    pub fn finish(
-        mut self,
+    ///
+    /// The work is split by the halves of the tables' parts, on two threads
+    /// unless `threads` is 1: each merges the second worker's half into the
+    /// first's (a key with text translated to our ids may hash into the
+    /// other half: it is passed on), and then sorts its half; the writer
+    /// interleaves the two. Further workers, and the groups of
+    /// `count_distinct` queries (whose values live in tables of their own),
+    /// are merged first, one by one.
+    pub fn combine(
+        states: Vec<Groups>,
         grouping: &Grouping,
         order: &[OrderKey],
         limit: Option<u64>,
+        threads: usize,
     ) -> Result<Finished, LocalError> {
-        self.flush(grouping);
-        if grouping.parts.is_empty() {
-            self.the_group();
-        }
-        for aggregate in &grouping.aggregates {
-            if let Kind::Sum(_) = aggregate.kind {
-                let fits = self
-                    .table
-                    .records()
-                    .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
-                if !fits {
-                    return Err(LocalError::Overflow {
-                        column: aggregate.name.clone(),
-                    });
-                }
+        let mut states = states.into_iter();
+        let mut merged = states.next().unwrap_or_else(|| Groups::new(grouping));
+        merged.flush(grouping);
+        let mut second = None;
+        for other in states {
+            if second.is_none() && merged.distinct.is_empty() {
+                second = Some(other);
+            } else {
+                merged.merge(other, grouping);
             }
         }
+        if grouping.parts.is_empty() {
+            merged.the_group();
+        }
+        let Groups {
+            table: mut lower,
+            texts: mut my_texts,
+            ..
+        } = merged;
+        let mut upper = lower.split_half();
+        let (mut theirs, mut texts) = (None, Vec::new());
+        if let Some(mut other) = second {
+            other.flush(grouping);
+            texts = my_texts.intern_all(&other.texts);
+            let their_upper = other.table.split_half();
+            theirs = Some((other.table, their_upper));
+        }
+        let (their_lower, their_upper) = theirs.unzip();
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        let view = View {
-            grouping,
-            groups: &self,
-            order,
+        let halves = {
+            let parallel = threads > 1;
+            let my_texts = &my_texts;
+            let merge = |mine: &mut Table, theirs: Option<Table>| {
+                let mut passed = Vec::new();
+                if let Some(theirs) = theirs {
+                    merge_half(mine, theirs, grouping, &texts, my_texts, &mut passed);
+                }
+                passed
+            };
+            let (to_upper, to_lower) = both(
+                parallel,
+                || merge(&mut lower, their_lower),
+                || merge(&mut upper, their_upper),
+            );
+            let view = View {
+                grouping,
+                texts: my_texts,
+                order,
+            };
+            let finish = |mut mine: Table, passed: Vec<u64>| {
+                merge_records(&mut mine, &passed, grouping, my_texts);
+                drop(passed);
+                check_sums(&mine, grouping)?;
+                Ok(sort(mine, grouping, limit, &view))
+            };
+            let (lower, upper) = both(
+                parallel,
+                || finish(lower, to_lower),
+                || finish(upper, to_upper),
+            );
+            vec![lower?, upper?]
         };
-        let ids = rows::first_in_order(
-            self.table.len(),
-            self.table.records().map(|(id, _)| id),
-            limit,
-            &view,
-        );
         Ok(Finished {
             grouping: grouping.clone(),
-            groups: self,
-            ids,
+            order: order.to_vec(),
+            texts: my_texts,
+            halves,
+            limit,
         })
+    }
+}
+
+/// Runs `a` and `b`, on two threads if `parallel`.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let b = scope.spawn(b);
+        let a = a();
+        (a, b.join().expect("a merging thread panicked"))
+    })
+}
+
+/// Rewrites their text ids in a record of theirs (keys, `min`/`max` of
+/// strings, kept distinct values) to ours.
+fn translate(record: &mut [u64], grouping: &Grouping, texts: &[usize]) {
+    for (part, at) in grouping.parts.iter().zip(&grouping.part_at) {
+        part.remap(&mut record[*at..], texts);
+    }
+    for aggregate in &grouping.aggregates {
+        let state = &mut record[aggregate.at..];
+        match aggregate.kind {
+            Kind::TextExtreme { .. } if state[0] != 0 => {
+                state[0] = 1 + texts[state[0] as usize - 1] as u64;
+            }
+            Kind::Distinct { part, .. } => {
+                let words = part.words();
+                let kept = (state[0] as usize).min(INLINE / words);
+                for value in state[1..1 + kept * words].chunks_exact_mut(words) {
+                    part.remap(value, texts);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Adds their groups of one half to ours (a query without
+/// `count_distinct`); those whose translated key belongs to the other half
+/// are appended to `passed`.
+fn merge_half(
+    mine: &mut Table,
+    theirs: Table,
+    grouping: &Grouping,
+    texts: &[usize],
+    my_texts: &Interner,
+    passed: &mut Vec<u64>,
+) {
+    let key_words = grouping.key_words;
+    let mut record = vec![0; grouping.width];
+    theirs.drain(|theirs| {
+        record.copy_from_slice(theirs);
+        translate(&mut record, grouping, texts);
+        let hash = mine.hash_key(&record[..key_words]);
+        if !mine.owns(hash) {
+            passed.extend_from_slice(&record);
+            return;
+        }
+        let group = mine.entry_hashed(&record[..key_words], hash).0;
+        let state = mine.record_mut(group);
+        for aggregate in &grouping.aggregates {
+            let at = aggregate.at;
+            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
+        }
+    });
+}
+
+/// Adds groups (in our text ids, back to back) to ours.
+fn merge_records(mine: &mut Table, records: &[u64], grouping: &Grouping, my_texts: &Interner) {
+    for record in records.chunks_exact(grouping.width) {
+        let group = mine.entry(&record[..grouping.key_words]).0;
+        let state = mine.record_mut(group);
+        for aggregate in &grouping.aggregates {
+            let at = aggregate.at;
+            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
+        }
+    }
+}
+
+/// Fails if a sum left bigint in a group, as the SQL does.
+fn check_sums(table: &Table, grouping: &Grouping) -> Result<(), LocalError> {
+    for aggregate in &grouping.aggregates {
+        if let Kind::Sum(_) = aggregate.kind {
+            let fits = table
+                .records()
+                .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
+            if !fits {
+                return Err(LocalError::Overflow {
+                    column: aggregate.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first `limit` groups of a table in the view's order.
+fn sort(table: Table, grouping: &Grouping, limit: usize, view: &View) -> Sorted {
+    match grouping.width {
+        ..=2 => Sorted::Two(select(table, limit, view)),
+        3..=4 => Sorted::Four(select(table, limit, view)),
+        5..=8 => Sorted::Eight(select(table, limit, view)),
+        width => {
+            let mut records = Vec::with_capacity(table.len() * width);
+            table.drain(|record| records.extend_from_slice(record));
+            let dense = Dense {
+                view,
+                records: &records,
+                width,
+            };
+            let mut selection = rows::Selection::new(&dense, limit, records.len() / width);
+            (0..(records.len() / width) as u64).for_each(|i| selection.push(i));
+            let order = selection.finish();
+            Sorted::Wide { records, order }
+        }
+    }
+}
+
+/// The first `limit` groups in order, each copied out of the table (which
+/// is freed part by part meanwhile) into an array of `N` words: sorting
+/// and writing them then read memory in order, where reading records by
+/// their slots would miss the cache (and the TLB) at every group.
+fn select<const N: usize>(table: Table, limit: usize, view: &View) -> Vec<(u128, [u64; N])> {
+    let mut selection = rows::Selection::new(view, limit, table.len());
+    table.drain(|record| {
+        let mut words = [0; N];
+        words[..record.len()].copy_from_slice(record);
+        selection.push(words);
+    });
+    selection.finish()
+}
+
+/// Adds a value (its words; not NULL) to the distinct values of the group
+/// of `key`, whose `count_distinct` state is `state`: kept in the group
+/// while there is room, else in `table` under the group's key and the
+/// value. A value is in one place only: the group's values are looked at
+/// first, and the table only once they are full.
+fn add_distinct(
+    state: &mut [u64],
+    key: &[u64],
+    value: &[u64],
+    table: &mut Table,
+    scratch: &mut Vec<u64>,
+) {
+    let words = value.len();
+    let room = INLINE / words;
+    let count = state[0] as usize;
+    let kept = &mut state[1..1 + room * words];
+    if kept
+        .chunks_exact(words)
+        .take(count.min(room))
+        .any(|v| v == value)
+    {
+        return;
+    }
+    if count < room {
+        kept[count * words..(count + 1) * words].copy_from_slice(value);
+        state[0] += 1;
+        return;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(key);
+    scratch.extend_from_slice(value);
+    if table.entry(scratch).1 {
+        state[0] += 1;
     }
 }
 
@@ -564,9 +780,9 @@ fn store_sum(words: &mut [u64], total: i128, seen: bool) {
     words[1] = (((total >> 64) as i64) << 1) as u64 | u64::from(seen);
 }
 
-/// Folds another worker's state of one aggregate into ours; `texts` maps
-/// their text ids to ours. Distinct counts are left to the value merge.
-fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my_texts: &Interner) {
+/// Folds another worker's state of one aggregate into ours, its text ids
+/// already ours. Distinct counts are left to the value merge.
+fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
     match kind {
         Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],
         Kind::Sum(_) => {
@@ -584,13 +800,15 @@ fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], texts: &[usize], my
         }
         Kind::TextExtreme { max, .. } => {
             if theirs[0] != 0 {
-                let id = texts[theirs[0] as usize - 1];
                 let better = match mine[0] {
                     0 => true,
-                    best => wins(my_texts.get(id).cmp(my_texts.get(best as usize - 1)), max),
+                    best => {
+                        let (theirs, best) = (theirs[0] as usize - 1, best as usize - 1);
+                        wins(my_texts.get(theirs).cmp(my_texts.get(best)), max)
+                    }
                 };
                 if better {
-                    mine[0] = 1 + id as u64;
+                    mine[0] = theirs[0];
                 }
             }
         }
@@ -610,24 +828,23 @@ enum Value<'a> {
     Text(&'a [u8]),
 }
 
-/// The merged groups, as the order and the output read them.
+/// How the order and the output read a group's record.
 struct View<'a> {
     grouping: &'a Grouping,
-    groups: &'a Groups,
+    texts: &'a Interner,
     order: &'a [OrderKey],
 }
 
 impl<'a> View<'a> {
-    fn value(&self, column: usize, id: u64) -> Value<'a> {
+    fn value(&self, column: usize, record: &[u64]) -> Value<'a> {
         let grouping = self.grouping;
-        let record = self.groups.table.record(id);
         match grouping.outputs[column] {
             Source::Key(part) => {
                 match grouping.parts[part].decode(grouping.part_words(part, record)) {
                     Decoded::Null => Value::Null,
                     Decoded::Int(v) => Value::Int(v),
                     Decoded::Ipv4(bits) => Value::Ipv4(bits),
-                    Decoded::Text(id) => Value::Text(self.groups.texts.get(id)),
+                    Decoded::Text(id) => Value::Text(self.texts.get(id)),
                 }
             }
             Source::Aggregate(i) => {
@@ -648,9 +865,7 @@ impl<'a> View<'a> {
                     Kind::IntExtreme { .. } if state[1] == 0 => Value::Null,
                     Kind::IntExtreme { .. } => Value::Int(state[0] as i64),
                     Kind::TextExtreme { .. } if state[0] == 0 => Value::Null,
-                    Kind::TextExtreme { .. } => {
-                        Value::Text(self.groups.texts.get(state[0] as usize - 1))
-                    }
+                    Kind::TextExtreme { .. } => Value::Text(self.texts.get(state[0] as usize - 1)),
                 }
             }
         }
@@ -663,11 +878,11 @@ impl<'a> View<'a> {
     /// one, or 17 when it is longer than that; all of an IPv4 address.
     /// Numbers of values are never 0 or all ones, so NULL (all ones) stays
     /// last in both directions.
-    fn prefix_at(&self, level: usize, id: u64) -> (u128, bool) {
+    fn prefix_at(&self, level: usize, record: &[u64]) -> (u128, bool) {
         let Some(key) = self.order.get(level) else {
             return (0, true);
         };
-        let (ascending, exact) = match self.value(key.column, id) {
+        let (ascending, exact) = match self.value(key.column, record) {
             Value::Null => return (u128::MAX, true),
             Value::Int(v) => (u128::from((v as u64) ^ (1 << 63)) << 64 | 1, true),
             Value::Float(f) => {
@@ -691,7 +906,7 @@ impl<'a> View<'a> {
 
     /// `ORDER BY` on the output columns, each `NULLS LAST` whatever its
     /// direction; strings by their bytes.
-    fn compare(&self, a: u64, b: u64) -> Ordering {
+    fn compare(&self, a: &[u64], b: &[u64]) -> Ordering {
         for key in self.order {
             let ordering = match (self.value(key.column, a), self.value(key.column, b)) {
                 (Value::Null, Value::Null) => Ordering::Equal,
@@ -717,21 +932,45 @@ fn text_prefix(text: &[u8]) -> (u128, bool) {
     (u128::from_be_bytes(bytes), exact)
 }
 
-impl rows::SortKeys for View<'_> {
+impl<const N: usize> rows::SortKeys<[u64; N]> for View<'_> {
     fn levels(&self) -> usize {
         self.order.len()
     }
 
-    fn prefix(&self, level: usize, id: u64) -> (u128, bool) {
-        self.prefix_at(level, id)
+    fn prefix(&self, level: usize, record: &[u64; N]) -> (u128, bool) {
+        self.prefix_at(level, record)
     }
 
-    fn compare(&self, a: u64, b: u64) -> Ordering {
+    fn compare(&self, a: &[u64; N], b: &[u64; N]) -> Ordering {
         View::compare(self, a, b)
     }
+}
 
-    fn prefetch(&self, id: u64) {
-        self.groups.table.prefetch(id);
+/// Groups of more than 8 words, back to back, sorted by their index.
+struct Dense<'a> {
+    view: &'a View<'a>,
+    records: &'a [u64],
+    width: usize,
+}
+
+impl Dense<'_> {
+    fn record(&self, index: u64) -> &[u64] {
+        let at = index as usize * self.width;
+        &self.records[at..at + self.width]
+    }
+}
+
+impl rows::SortKeys<u64> for Dense<'_> {
+    fn levels(&self) -> usize {
+        self.view.order.len()
+    }
+
+    fn prefix(&self, level: usize, index: &u64) -> (u128, bool) {
+        self.view.prefix_at(level, self.record(*index))
+    }
+
+    fn compare(&self, a: &u64, b: &u64) -> Ordering {
+        self.view.compare(self.record(*a), self.record(*b))
     }
 }
 
@@ -794,63 +1033,134 @@ fn ipv4_text_order(bits: u32) -> u32 {
 
 // ------------------------------------------------------------------ output
 
-/// The merged groups of a query and the ones it prints, in order.
+/// The groups a query prints, in order.
 pub(crate) struct Finished {
     grouping: Grouping,
-    groups: Groups,
-    ids: Vec<u64>,
+    order: Vec<OrderKey>,
+    texts: Interner,
+    /// Each half of the groups, sorted.
+    halves: Vec<Sorted>,
+    limit: usize,
+}
+
+/// Sorted groups, copied into arrays of the smallest size that holds them
+/// (the number beside each is of no further use).
+enum Sorted {
+    Two(Vec<(u128, [u64; 2])>),
+    Four(Vec<(u128, [u64; 4])>),
+    Eight(Vec<(u128, [u64; 8])>),
+    Wide {
+        records: Vec<u64>,
+        order: Vec<(u128, u64)>,
+    },
+}
+
+impl Sorted {
+    fn len(&self) -> usize {
+        match self {
+            Sorted::Two(rows) => rows.len(),
+            Sorted::Four(rows) => rows.len(),
+            Sorted::Eight(rows) => rows.len(),
+            Sorted::Wide { order, .. } => order.len(),
+        }
+    }
+
+    /// The `i`th group's record (for the arrays, with the padding).
+    fn record(&self, i: usize, width: usize) -> &[u64] {
+        match self {
+            Sorted::Two(rows) => &rows[i].1,
+            Sorted::Four(rows) => &rows[i].1,
+            Sorted::Eight(rows) => &rows[i].1,
+            Sorted::Wide { records, order } => {
+                let at = order[i].1 as usize * width;
+                &records[at..at + width]
+            }
+        }
+    }
 }
 
 impl Finished {
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.halves
+            .iter()
+            .map(Sorted::len)
+            .sum::<usize>()
+            .min(self.limit)
     }
 
-    /// Writes the rows to `sink`, formatting each value into one reused
-    /// buffer: no allocation per row.
+    /// Writes the rows to `sink`, taking the next of the halves' groups
+    /// in order each time.
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
         let view = View {
             grouping: &self.grouping,
-            groups: &self.groups,
-            order: &[],
+            texts: &self.texts,
+            order: &self.order,
         };
-        let columns = self.grouping.outputs.len();
-        let mut text = String::new();
-        // Each column's value, texts as ranges of `text`.
-        let mut values: Vec<Pending> = Vec::with_capacity(columns);
-        // Rows are in sort order, records in hash order: fetch a few ahead.
-        const AHEAD: usize = 8;
-        for (i, &id) in self.ids.iter().enumerate() {
-            if let Some(&ahead) = self.ids.get(i + AHEAD) {
-                self.groups.table.prefetch(ahead);
+        let mut writer = RowWriter {
+            view: View { order: &[], ..view },
+            text: String::new(),
+            values: Vec::with_capacity(self.grouping.outputs.len()),
+        };
+        let width = self.grouping.width;
+        let mut next = vec![0; self.halves.len()];
+        for _ in 0..self.len() {
+            let mut best: Option<(usize, &[u64])> = None;
+            for (half, sorted) in self.halves.iter().enumerate() {
+                if next[half] == sorted.len() {
+                    continue;
+                }
+                let record = sorted.record(next[half], width);
+                if best.is_none_or(|(_, b)| view.compare(record, b).is_lt()) {
+                    best = Some((half, record));
+                }
             }
-            text.clear();
-            values.clear();
-            for column in 0..columns {
-                let start = text.len();
-                values.push(match view.value(column, id) {
-                    Value::Null => Pending::Null,
-                    Value::Int(v) => Pending::Int(v),
-                    Value::Float(f) => Pending::Float(f),
-                    Value::Ipv4(bits) => {
-                        text.push_str(Ipv4Text::new(bits).as_str());
-                        Pending::Text(start, text.len())
-                    }
-                    Value::Text(bytes) => {
-                        // Not UTF-8 is printed with replacement characters.
-                        text.push_str(&String::from_utf8_lossy(bytes));
-                        Pending::Text(start, text.len())
-                    }
-                });
-            }
-            sink.row_refs(&mut values.iter().map(|value| match *value {
-                Pending::Null => CellRef::Null,
-                Pending::Int(v) => CellRef::Int(v),
-                Pending::Float(f) => CellRef::Float(f),
-                Pending::Text(start, end) => CellRef::Text(&text[start..end]),
-            }))?;
+            let Some((half, record)) = best else {
+                break;
+            };
+            next[half] += 1;
+            writer.write(record, sink)?;
         }
         Ok(())
+    }
+}
+
+/// Formats groups as rows into buffers it reuses: no allocation per row.
+struct RowWriter<'a> {
+    view: View<'a>,
+    text: String,
+    /// Each column's value, texts as ranges of `text`.
+    values: Vec<Pending>,
+}
+
+impl RowWriter<'_> {
+    fn write(&mut self, record: &[u64], sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let text = &mut self.text;
+        text.clear();
+        self.values.clear();
+        for column in 0..self.view.grouping.outputs.len() {
+            let start = text.len();
+            self.values.push(match self.view.value(column, record) {
+                Value::Null => Pending::Null,
+                Value::Int(v) => Pending::Int(v),
+                Value::Float(f) => Pending::Float(f),
+                Value::Ipv4(bits) => {
+                    text.push_str(Ipv4Text::new(bits).as_str());
+                    Pending::Text(start, text.len())
+                }
+                Value::Text(bytes) => {
+                    // Not UTF-8 is printed with replacement characters.
+                    text.push_str(&String::from_utf8_lossy(bytes));
+                    Pending::Text(start, text.len())
+                }
+            });
+        }
+        let text = &self.text;
+        sink.row_refs(&mut self.values.iter().map(|value| match *value {
+            Pending::Null => CellRef::Null,
+            Pending::Int(v) => CellRef::Int(v),
+            Pending::Float(f) => CellRef::Float(f),
+            Pending::Text(start, end) => CellRef::Text(&text[start..end]),
+        }))
     }
 }
 
@@ -888,9 +1198,9 @@ mod tests {
 
     const HEADER: &[u8] = b"interface-id srcaddr dstport action bytes";
 
-    /// Groups of `lines` (after HEADER), one worker per piece, merged in
-    /// order, as rows.
-    fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
+    /// Groups of `lines` (after HEADER), one worker per piece, combined on
+    /// `threads`, as rows.
+    fn grouped_on(query: &str, pieces: &[&[&str]], threads: usize) -> Vec<Vec<Cell>> {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
         let ctx = CheckContext {
@@ -904,7 +1214,7 @@ mod tests {
         let keys = query.output.group_by.clone().unwrap();
         let grouping = Grouping::new(&query.output, &keys, &mut slots);
         let columns = FileColumns::from_header(HEADER, &slots).unwrap();
-        let mut merged: Option<Groups> = None;
+        let mut states = Vec::new();
         for piece in pieces {
             let mut groups = Groups::new(&grouping);
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
@@ -912,10 +1222,7 @@ mod tests {
                 groups.add(&grouping, r);
                 Flow::Continue
             });
-            match &mut merged {
-                Some(m) => m.merge(groups, &grouping),
-                None => merged = Some(groups),
-            }
+            states.push(groups);
         }
         // Unsorted groups come sorted by their keys (scan::Prepared).
         let mut order = query.output.order.clone();
@@ -927,13 +1234,17 @@ mod tests {
                 })
                 .collect();
         }
-        let finished = merged
-            .unwrap()
-            .finish(&grouping, &order, query.output.limit)
-            .unwrap();
+        let finished =
+            Groups::combine(states, &grouping, &order, query.output.limit, threads).unwrap();
         let mut sink = Collect(Vec::new());
         finished.write(&mut sink).unwrap();
         sink.0
+    }
+
+    fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
+        let rows = grouped_on(query, pieces, 2);
+        assert_eq!(grouped_on(query, pieces, 1), rows, "{query} on 1 thread");
+        rows
     }
 
     #[test]
@@ -958,6 +1269,9 @@ mod tests {
              max(action) as hi, count_distinct(srcaddr) as d, count(action) as c by eni",
             "all time | stats count_distinct(eni) as e, max(bytes) as m by srcaddr, action",
             "all time | stats count_distinct(action) as d, min(eni) as e",
+            // Over the values kept in a group (1 of bigint, 3 of addresses).
+            "all time | stats count_distinct(bytes) as b, count_distinct(srcaddr) as s by action",
+            "all time | stats count_distinct(bytes) as b, count_distinct(srcaddr) as s",
             "all time | top 2 srcaddr by bytes",
         ];
         for query in queries {

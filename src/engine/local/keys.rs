@@ -331,6 +331,13 @@ impl Interner {
         text_of(&self.bytes, &self.ends, id)
     }
 
+    /// Interns every text of `other`: for each of its ids, ours.
+    pub fn intern_all(&mut self, other: &Interner) -> Vec<usize> {
+        (0..other.len())
+            .map(|id| self.intern(other.get(id)))
+            .collect()
+    }
+
     #[inline]
     pub fn intern(&mut self, text: &[u8]) -> usize {
         let hash = self.hasher.hash_one(text);
@@ -374,7 +381,9 @@ const SLOT_BITS: u32 = 48;
 pub(crate) struct Table {
     key_words: usize,
     width: usize,
-    len: usize,
+    /// The parts this table holds: all of them, or a half split off
+    /// ([`Table::split_half`]), starting at this one.
+    first: usize,
     parts: Vec<Part>,
     hasher: Hasher,
 }
@@ -404,7 +413,7 @@ impl Table {
         Table {
             key_words,
             width,
-            len: 0,
+            first: 0,
             parts: (0..1 << PART_BITS)
                 .map(|_| Part::new(FIRST_SLOTS, width))
                 .collect(),
@@ -413,7 +422,32 @@ impl Table {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.parts.iter().map(|p| p.len).sum()
+    }
+
+    /// Moves the upper half of this table's parts into a table of their
+    /// own, so that two threads can work on the two halves.
+    pub fn split_half(&mut self) -> Table {
+        let upper = self.parts.split_off(self.parts.len() / 2);
+        Table {
+            key_words: self.key_words,
+            width: self.width,
+            first: self.first + self.parts.len(),
+            parts: upper,
+            hasher: self.hasher.clone(),
+        }
+    }
+
+    /// The part where keys of this hash live, in a whole table.
+    #[inline]
+    fn part_of(hash: u64) -> usize {
+        (hash >> (64 - PART_BITS)) as usize
+    }
+
+    /// Whether keys of this hash belong in this table's parts.
+    #[inline]
+    pub fn owns(&self, hash: u64) -> bool {
+        (self.first..self.first + self.parts.len()).contains(&Table::part_of(hash))
     }
 
     fn place(&self, id: u64) -> (usize, usize) {
@@ -421,20 +455,10 @@ impl Table {
         ((id >> SLOT_BITS) as usize, slot * self.width)
     }
 
+    #[cfg(test)]
     pub fn record(&self, id: u64) -> &[u64] {
         let (part, at) = self.place(id);
         &self.parts[part].words[at..at + self.width]
-    }
-
-    /// Asks the CPU to fetch a record that will be read soon, so that a
-    /// pass over records in an order unrelated to their slots (writing
-    /// sorted groups) does not wait on memory for each.
-    #[inline]
-    pub fn prefetch(&self, id: u64) {
-        let (part, at) = self.place(id);
-        if let Some(word) = self.parts[part].words.get(at) {
-            prefetch(word);
-        }
     }
 
     pub fn record_mut(&mut self, id: u64) -> &mut [u64] {
@@ -495,7 +519,12 @@ impl Table {
     /// hash starts, for an [`Table::entry_hashed`] a little later.
     #[inline]
     pub fn prefetch_hash(&self, hash: u64) {
-        let part = &self.parts[(hash >> (64 - PART_BITS)) as usize];
+        let Some(part) = self
+            .parts
+            .get(Table::part_of(hash).wrapping_sub(self.first))
+        else {
+            return;
+        };
         if let Some(word) = part.words.get((hash as usize & part.mask) * self.width) {
             prefetch(word);
         }
@@ -505,7 +534,8 @@ impl Table {
     #[inline]
     pub fn entry_hashed(&mut self, key: &[u64], hash: u64) -> (u64, bool) {
         debug_assert_eq!(key.len(), self.key_words);
-        let part_index = (hash >> (64 - PART_BITS)) as usize;
+        debug_assert!(self.owns(hash));
+        let part_index = Table::part_of(hash) - self.first;
         let (width, key_words) = (self.width, self.key_words);
         let part = &mut self.parts[part_index];
         let mask = part.mask;
@@ -522,7 +552,6 @@ impl Table {
             slot = (slot + 1) & mask;
         }
         part.len += 1;
-        self.len += 1;
         if part.len * 4 > (mask + 1) * 3 {
             self.grow(part_index);
             let part = &mut self.parts[part_index];

@@ -64,96 +64,103 @@ fn rank(cell: &Cell) -> u8 {
     }
 }
 
-/// How [`first_in_order`] sees the sort keys of its items.
-pub(crate) trait SortKeys {
+/// How a [`Selection`] sees the sort keys of its items.
+pub(crate) trait SortKeys<R> {
     /// The number of sort keys.
     fn levels(&self) -> usize;
     /// A number that orders items as sort key `level` does wherever two
     /// numbers differ, and whether it is exact: whether an equal number
     /// means an equal key.
-    fn prefix(&self, level: usize, id: u64) -> (u128, bool);
+    fn prefix(&self, level: usize, item: &R) -> (u128, bool);
     /// The whole order, every key; total over distinct items.
-    fn compare(&self, a: u64, b: u64) -> Ordering;
-    /// A hint that the item will be read soon.
-    fn prefetch(&self, id: u64);
+    fn compare(&self, a: &R, b: &R) -> Ordering;
 }
 
-/// Marks, in an item's id, a prefix that is not exact.
-const INEXACT: u64 = 1 << 63;
-/// Items whose keys are read ahead of use.
-const AHEAD: usize = 8;
-
-/// The first `limit` of `n` items (ids of groups, say, below 2^63) in the
-/// order of `keys`. A bounded selection: items gather until twice the
-/// limit, then only the best `limit` stay, and an item that sorts after
-/// the worst kept is not gathered; so `top 10` over a million groups holds
-/// a few thousand numbers and sorts ten. What is kept is sorted by the
-/// first key's number alone, and then each run of equal numbers by the
-/// next key's, and so on: the keys of an item are read in passes over the
-/// items (which can read ahead), not in the comparisons of a sort (which
-/// cannot). A run whose numbers are not exact falls back to `compare`.
-pub(crate) fn first_in_order(
-    n: usize,
-    items: impl Iterator<Item = u64>,
+/// The first `limit` of the items pushed (groups, say) in the order of
+/// `keys`. A bounded selection: items gather until twice the limit, then
+/// only the best `limit` stay, and an item that sorts after the worst kept
+/// is not gathered; so `top 10` over a million groups holds a few thousand
+/// and sorts ten. What is kept is sorted by the first key's number alone,
+/// then each run of equal numbers by the next key's, and so on: the
+/// comparisons of the sorts are of numbers, and `compare` is left for runs
+/// whose numbers are not exact (long strings).
+pub(crate) struct Selection<'k, R, K> {
+    keys: &'k K,
     limit: usize,
-    keys: &impl SortKeys,
-) -> Vec<u64> {
-    if limit == 0 {
-        return Vec::new();
-    }
-    let item = |level: usize, id: u64| {
-        let (prefix, exact) = keys.prefix(level, id);
-        (prefix, if exact { id } else { id | INEXACT })
-    };
-    let order = |a: &(u128, u64), b: &(u128, u64)| {
-        a.0.cmp(&b.0)
-            .then_with(|| keys.compare(a.1 & !INEXACT, b.1 & !INEXACT))
-    };
-    let cap = limit.saturating_mul(2).max(1024);
-    let mut kept: Vec<(u128, u64)> = Vec::with_capacity(n.min(cap));
-    let mut worst: Option<(u128, u64)> = None;
-    for id in items {
-        let item = item(0, id);
-        if worst.is_some_and(|w| order(&item, &w).is_ge()) {
-            continue;
-        }
-        kept.push(item);
-        if kept.len() >= cap {
-            kept.select_nth_unstable_by(limit - 1, order);
-            kept.truncate(limit);
-            worst = Some(kept[limit - 1]);
+    cap: usize,
+    kept: Vec<(u128, R)>,
+    worst: Option<(u128, R)>,
+}
+
+impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
+    /// `expected` is how many items will come (for the first allocation).
+    pub fn new(keys: &'k K, limit: usize, expected: usize) -> Self {
+        let cap = limit.saturating_mul(2).max(1024);
+        Selection {
+            keys,
+            limit,
+            cap,
+            kept: Vec::with_capacity(expected.min(cap)),
+            worst: None,
         }
     }
-    kept.sort_unstable_by_key(|item| item.0);
-    let mut runs = equal_runs(&kept, 0);
-    let mut level = 0;
-    while !runs.is_empty() {
-        let mut next = Vec::new();
-        for (start, end) in runs {
-            let run = &mut kept[start..end];
-            let exact = run.iter().all(|(_, id)| id & INEXACT == 0);
-            if !exact || level + 1 >= keys.levels() {
-                run.sort_unstable_by(|a, b| keys.compare(a.1 & !INEXACT, b.1 & !INEXACT));
-                continue;
+
+    fn order(&self, a: &(u128, R), b: &(u128, R)) -> Ordering {
+        a.0.cmp(&b.0).then_with(|| self.keys.compare(&a.1, &b.1))
+    }
+
+    pub fn push(&mut self, item: R) {
+        if self.limit == 0 {
+            return;
+        }
+        let item = (self.keys.prefix(0, &item).0, item);
+        if let Some(worst) = &self.worst {
+            if self.order(&item, worst).is_ge() {
+                return;
             }
-            for i in 0..run.len() {
-                if let Some(ahead) = run.get(i + AHEAD) {
-                    keys.prefetch(ahead.1 & !INEXACT);
+        }
+        self.kept.push(item);
+        if self.kept.len() >= self.cap {
+            let mut kept = std::mem::take(&mut self.kept);
+            kept.select_nth_unstable_by(self.limit - 1, |a, b| self.order(a, b));
+            kept.truncate(self.limit);
+            self.worst = Some(kept[self.limit - 1]);
+            self.kept = kept;
+        }
+    }
+
+    /// The items kept, in order, each with a number of no further use.
+    pub fn finish(self) -> Vec<(u128, R)> {
+        let keys = self.keys;
+        let mut kept = self.kept;
+        kept.sort_unstable_by_key(|item| item.0);
+        let mut runs = equal_runs(&kept, 0);
+        let mut level = 0;
+        while !runs.is_empty() {
+            let mut next = Vec::new();
+            for (start, end) in runs {
+                let run = &mut kept[start..end];
+                let exact = run.iter().all(|(_, item)| keys.prefix(level, item).1);
+                if !exact || level + 1 >= keys.levels() {
+                    run.sort_unstable_by(|a, b| keys.compare(&a.1, &b.1));
+                    continue;
                 }
-                run[i] = item(level + 1, run[i].1 & !INEXACT);
+                for item in run.iter_mut() {
+                    item.0 = keys.prefix(level + 1, &item.1).0;
+                }
+                run.sort_unstable_by_key(|item| item.0);
+                next.extend(equal_runs(run, start));
             }
-            run.sort_unstable_by_key(|item| item.0);
-            next.extend(equal_runs(run, start));
+            runs = next;
+            level += 1;
         }
-        runs = next;
-        level += 1;
+        kept.truncate(self.limit);
+        kept
     }
-    kept.truncate(limit);
-    kept.into_iter().map(|(_, id)| id & !INEXACT).collect()
 }
 
 /// The ranges (offset by `start`) of two or more items with equal numbers.
-fn equal_runs(items: &[(u128, u64)], start: usize) -> Vec<(usize, usize)> {
+fn equal_runs<R>(items: &[(u128, R)], start: usize) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let mut i = 0;
     while i < items.len() {
@@ -278,31 +285,32 @@ mod tests {
         (id * 7919) % 3001
     }
 
-    impl SortKeys for Keys {
+    impl SortKeys<u64> for Keys {
         fn levels(&self) -> usize {
             3
         }
-        fn prefix(&self, level: usize, id: u64) -> (u128, bool) {
-            let v = v(id);
+        fn prefix(&self, level: usize, id: &u64) -> (u128, bool) {
+            let v = v(*id);
             match level {
                 0 => (u128::from(v % 5), true),
                 1 => (u128::from(v % 7 / 2), v % 7 == 6),
                 _ => (u128::from(v), true),
             }
         }
-        fn compare(&self, a: u64, b: u64) -> Ordering {
-            let key = |id| (v(id) % 5, v(id) % 7, v(id));
+        fn compare(&self, a: &u64, b: &u64) -> Ordering {
+            let key = |id: &u64| (v(*id) % 5, v(*id) % 7, v(*id));
             key(a).cmp(&key(b))
         }
-        fn prefetch(&self, _: u64) {}
     }
 
     #[test]
-    fn the_first_in_order_are_those_of_a_full_sort() {
+    fn a_selection_is_the_start_of_a_full_sort() {
         let mut all: Vec<u64> = (0..3001).collect();
-        all.sort_by(|&a, &b| Keys.compare(a, b));
+        all.sort_by(|a, b| Keys.compare(a, b));
         for limit in [0, 1, 10, 1023, 1024, 1500, 3001, usize::MAX] {
-            let got = first_in_order(3001, 0..3001, limit, &Keys);
+            let mut selection = Selection::new(&Keys, limit, 3001);
+            (0..3001).for_each(|id| selection.push(id));
+            let got: Vec<u64> = selection.finish().into_iter().map(|(_, id)| id).collect();
             assert_eq!(got, all[..limit.min(3001)], "limit {limit}");
         }
     }

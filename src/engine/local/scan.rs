@@ -111,7 +111,7 @@ pub(crate) struct Found {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Answer {
     Rows(Vec<Row>),
-    Groups(Finished),
+    Groups(Box<Finished>),
 }
 
 impl Answer {
@@ -201,9 +201,25 @@ pub(crate) fn scan(
             return Err(error);
         }
     }
+    if let Shape::Groups(grouping) = &prepared.shape {
+        let groups = states
+            .into_iter()
+            .map(|state| match state {
+                State::Groups(groups) => groups,
+                _ => unreachable!("a grouped query has group state"),
+            })
+            .collect();
+        let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
+        return Ok(Found {
+            answer: Answer::Groups(Box::new(finished)),
+            files_scanned: shared.files_scanned.into_inner(),
+            bytes_scanned: shared.bytes_scanned.into_inner(),
+            records_read: shared.records_read.into_inner(),
+        });
+    }
     let mut merged = states.pop().unwrap_or_else(|| State::new(prepared));
     for state in states {
-        merged.merge(state, prepared);
+        merged.merge(state);
     }
     let answer = match merged {
         State::InOrder => {
@@ -222,12 +238,7 @@ pub(crate) fn scan(
             )
         }
         State::Top(top) => Answer::Rows(top.finish()),
-        State::Groups(groups) => {
-            let Shape::Groups(grouping) = &prepared.shape else {
-                unreachable!("groups come from a grouped query")
-            };
-            Answer::Groups(groups.finish(grouping, &prepared.order, prepared.limit)?)
-        }
+        State::Groups(_) => unreachable!("groups are combined above"),
     };
     Ok(Found {
         answer,
@@ -254,11 +265,9 @@ impl State {
         }
     }
 
-    fn merge(&mut self, other: State, prepared: &Prepared) {
-        match (self, other, &prepared.shape) {
-            (State::Top(a), State::Top(b), _) => a.merge(b),
-            (State::Groups(a), State::Groups(b), Shape::Groups(grouping)) => a.merge(b, grouping),
-            _ => {}
+    fn merge(&mut self, other: State) {
+        if let (State::Top(a), State::Top(b)) = (self, other) {
+            a.merge(b);
         }
     }
 }
