@@ -287,6 +287,7 @@ fn params_in(query: &ast::Query) -> BTreeMap<String, Span> {
         match &stage.kind {
             ast::StageKind::Limit(v) => visit(v),
             ast::StageKind::Top { n, .. } => visit(n),
+            ast::StageKind::TimeChart { interval, .. } => visit(interval),
             _ => {}
         }
     }

@@ -371,6 +371,13 @@ pub enum StageKind {
         fields: Vec<Name>,
         metric: Option<Name>,
     },
+    /// `timechart <interval> <aggregates> [by <field>]`: the aggregates per
+    /// time bucket of the window, one series per value of `by`.
+    TimeChart {
+        interval: Value,
+        aggregates: Vec<Aggregate>,
+        by: Option<Name>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -120,6 +120,51 @@ pub struct Output {
     pub limit: Option<u64>,
     /// The limit is the source's `default_limit`, not one the query set.
     pub limit_is_default: bool,
+    /// Set for a `timechart` stage. `columns` are then `bucket`, the
+    /// series (when there is a `by`) and the aggregates; `group_by` names
+    /// the first one or two, and the rows are every bucket (of every
+    /// series), zero-filled, in bucket then series order.
+    pub timechart: Option<TimeChart>,
+}
+
+/// A `timechart` stage, resolved against the window. Buckets are keyed on
+/// the record's `start` and aligned to multiples of `interval` since the
+/// epoch (UTC); a record that started before the first bucket (it overlaps
+/// the window) counts in the first bucket. docs/language.md, "timechart".
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeChart {
+    /// Seconds, at least 1.
+    pub interval: i64,
+    /// The start of the first bucket, in epoch seconds: the window's start
+    /// rounded down to a multiple of `interval`.
+    pub first: i64,
+    /// How many buckets, at least 1 and at most
+    /// `limits::MAX_TIMECHART_BUCKETS`.
+    pub buckets: i64,
+    /// The `by` column: one series per value (as text), the largest
+    /// [`crate::lang::limits::MAX_TIMECHART_SERIES`] by the first
+    /// aggregate's total kept and the rest summed into [`OTHER_SERIES`].
+    pub series: Option<Column>,
+}
+
+/// The series that sums every series past the largest few.
+pub const OTHER_SERIES: &str = "other";
+
+impl TimeChart {
+    /// The start of the last bucket.
+    pub fn last(&self) -> i64 {
+        self.first + (self.buckets - 1) * self.interval
+    }
+
+    /// The bucket of a record that started at `start`, which is before the
+    /// window's end: records that started before the first bucket count
+    /// in the first one. In i128 so that no `start` can overflow.
+    pub fn bucket_of(&self, start: i64) -> i64 {
+        let offset = i128::from(start.max(self.first)) - i128::from(self.first);
+        let index = offset / i128::from(self.interval);
+        let bucket = i128::from(self.first) + index * i128::from(self.interval);
+        i64::try_from(bucket).unwrap_or(i64::MAX)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -21,3 +21,13 @@ pub const MAX_NESTING: usize = 256;
 /// member of a set. A query is at most 64 KiB, but a set parameter used in
 /// many places is copied into each of them.
 pub const MAX_PARAM_VALUES: usize = 100_000;
+
+/// The most buckets a `timechart` may have (window / interval): Trino and
+/// Athena refuse a `sequence` of more than 10,000 values, and a chart of
+/// more buckets than that is wider than any terminal anyway.
+pub const MAX_TIMECHART_BUCKETS: i64 = 10_000;
+
+/// The most series a `timechart ... by` shows: the largest by the first
+/// aggregate's total over the window (ties by the value's text), the rest
+/// summed into one series named `other`.
+pub const MAX_TIMECHART_SERIES: usize = 10;

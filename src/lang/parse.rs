@@ -18,7 +18,15 @@ use crate::suggest;
 struct Grammar;
 
 /// The stage names, for messages.
-pub const STAGES: [&str; 6] = ["stats", "sort", "limit", "fields", "count", "top"];
+pub const STAGES: [&str; 7] = [
+    "stats",
+    "timechart",
+    "sort",
+    "limit",
+    "fields",
+    "count",
+    "top",
+];
 
 /// Parses a whole query.
 pub fn parse(text: &str) -> Result<Query, Diagnostic> {
@@ -655,6 +663,22 @@ fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
                 .map(|by| name(by.into_inner().nth(1).expect("top by has a field")));
             StageKind::Top { n, fields, metric }
         }
+        Rule::timechart => {
+            let interval = build_value(inner.next().expect("timechart has an interval"))?;
+            let mut aggregates = Vec::new();
+            let mut by = None;
+            for part in inner {
+                match part.as_rule() {
+                    Rule::aggregate => aggregates.push(build_aggregate(part)),
+                    _ => by = part.into_inner().nth(1).map(name),
+                }
+            }
+            StageKind::TimeChart {
+                interval,
+                aggregates,
+                by,
+            }
+        }
         Rule::unknown_stage => return Err(unknown_stage(span, text)),
         rule => unreachable!("stage rule {rule:?}"),
     };
@@ -688,6 +712,10 @@ fn unknown_stage(span: Span, text: &str) -> Diagnostic {
 fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Diagnostic {
     let rest = &text[start..end];
     let (needs, example) = match stage {
+        "timechart" => (
+            "an interval and an aggregate",
+            "e.g. 'timechart 5m count() by action' or 'timechart 1h sum(bytes)'",
+        ),
         "stats" => (
             "an aggregate",
             "e.g. 'stats count() by dport' or 'stats sum(bytes) as bytes by srcaddr'",
@@ -716,7 +744,7 @@ fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Dia
 /// SQL habits in a stage's arguments (`rest`, at `start` in the text):
 /// `count(*)`, an unknown aggregate, a quoted field name.
 fn known_argument_mistake(stage: &str, start: usize, rest: &str) -> Option<Diagnostic> {
-    if stage == "stats" {
+    if stage == "stats" || stage == "timechart" {
         if let Some(d) = calls_in(rest)
             .into_iter()
             .find_map(|call| bad_aggregate(call, start, rest))
@@ -877,6 +905,7 @@ fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::kw_stats
+            | Rule::kw_timechart
             | Rule::kw_sort
             | Rule::kw_limit
             | Rule::kw_fields

@@ -171,6 +171,18 @@ pub fn stage(s: &Stage) -> String {
             }
             out
         }
+        StageKind::TimeChart {
+            interval,
+            aggregates,
+            by,
+        } => {
+            let aggs: Vec<String> = aggregates.iter().map(aggregate).collect();
+            let mut out = format!("timechart {} {}", value(interval), aggs.join(", "));
+            if let Some(by) = by {
+                out.push_str(&format!(" by {}", by.text));
+            }
+            out
+        }
     }
 }
 

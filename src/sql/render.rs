@@ -19,8 +19,10 @@ use ipnet::IpNet;
 
 use crate::lang::ast::{AggFn, CmpOp};
 use crate::lang::ir::{
-    holds_mapped_v4, is_exact_v4, CheckedQuery, Column, Filter, OutputValue, Test,
+    holds_mapped_v4, is_exact_v4, CheckedQuery, Column, Filter, OutputValue, Test, TimeChart,
+    OTHER_SERIES,
 };
+use crate::lang::limits::MAX_TIMECHART_SERIES;
 use crate::schema::{Field, FieldType};
 use crate::sql::partition::{self, PartValue, PartitionPredicate};
 use crate::table::Table;
@@ -71,6 +73,9 @@ impl std::fmt::Display for TooLong {
 
 /// The SQL of a checked query against a table.
 pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
+    if let Some(chart) = &query.output.timechart {
+        return within_limit(timechart(query, chart, table));
+    }
     let mut sql = String::new();
     select(&mut sql, query);
     let _ = write!(
@@ -87,10 +92,151 @@ pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
     }
     group_order_limit(&mut sql, query);
     sql.push('\n');
+    within_limit(sql)
+}
+
+fn within_limit(sql: String) -> Result<String, TooLong> {
     if sql.len() > MAX_QUERY_BYTES {
         return Err(TooLong { bytes: sql.len() });
     }
     Ok(sql)
+}
+
+/// A timechart: the records grouped by bucket (and series), the series
+/// past the largest few folded into `other`, then every bucket of the
+/// window (for every series) from `sequence`, left-joined to the groups
+/// so that an empty bucket reads 0. Aggregates are counts and sums, so
+/// the fold and the zeros are sums too. docs/language.md, "timechart".
+fn timechart(query: &CheckedQuery, chart: &TimeChart, table: &Table) -> String {
+    let columns = &query.output.columns;
+    let aggregates = &columns[if chart.series.is_some() { 2 } else { 1 }..];
+    let int = |n: i64| literal(Literal::Int(n));
+    let first = int(chart.first);
+    let step = int(chart.interval);
+    let inner: Vec<String> = (0..aggregates.len())
+        .map(|i| ident(&format!("a{i}")))
+        .collect();
+    let mut sql = String::from("WITH ");
+    let bucket = ident("bucket");
+    let series = ident("series");
+    let _ = write!(
+        sql,
+        "{} AS (\nSELECT\n  {first} + (greatest({}, {first}) - {first}) / {step} * {step} AS {bucket}",
+        ident("grouped"),
+        ident("start"),
+    );
+    if let Some(by) = chart.series {
+        let _ = write!(sql, ",\n  CAST({} AS VARCHAR) AS {series}", column(by));
+    }
+    for (a, name) in aggregates.iter().zip(&inner) {
+        let _ = write!(sql, ",\n  {} AS {name}", output_value(a.value));
+    }
+    let _ = write!(
+        sql,
+        "\nFROM {}.{}",
+        ident(&table.database),
+        ident(&table.name)
+    );
+    for (i, condition) in conditions(query, table).iter().enumerate() {
+        let keyword = if i == 0 { "\nWHERE " } else { "\n  AND " };
+        sql.push_str(keyword);
+        sql.push_str(condition);
+    }
+    let keys = if chart.series.is_some() { "1, 2" } else { "1" };
+    let _ = write!(sql, "\nGROUP BY {keys}\n),\n");
+    let groups = if chart.series.is_some() {
+        fold_series(&mut sql, &inner);
+        ident("folded")
+    } else {
+        ident("grouped")
+    };
+    let _ = write!(
+        sql,
+        "{} AS (\nSELECT {bucket} FROM UNNEST(sequence({first}, {}, {step})) AS {}({bucket})\n)",
+        ident("buckets"),
+        int(chart.last()),
+        ident("t"),
+    );
+    let _ = write!(sql, "\nSELECT\n  {}.{bucket}", ident("b"));
+    if chart.series.is_some() {
+        let _ = write!(
+            sql,
+            ",\n  {}.{series} AS {}",
+            ident("s"),
+            ident(&columns[1].name)
+        );
+    }
+    for (a, name) in aggregates.iter().zip(&inner) {
+        let _ = write!(
+            sql,
+            ",\n  COALESCE({}.{name}, 0) AS {}",
+            ident("g"),
+            ident(&a.name)
+        );
+    }
+    let _ = write!(sql, "\nFROM {} AS {}", ident("buckets"), ident("b"));
+    if chart.series.is_some() {
+        let _ = write!(
+            sql,
+            "\nCROSS JOIN {} AS {}\nLEFT JOIN {groups} AS {} ON {}.{bucket} = {}.{bucket} AND {}.{series} IS NOT DISTINCT FROM {}.{series}",
+            ident("chart_series"),
+            ident("s"),
+            ident("g"),
+            ident("g"),
+            ident("b"),
+            ident("g"),
+            ident("s"),
+        );
+        let _ = write!(sql, "\nORDER BY 1 ASC, 2 ASC NULLS LAST\n");
+    } else {
+        let _ = write!(
+            sql,
+            "\nLEFT JOIN {groups} AS {} ON {}.{bucket} = {}.{bucket}",
+            ident("g"),
+            ident("g"),
+            ident("b"),
+        );
+        let _ = write!(sql, "\nORDER BY 1 ASC\n");
+    }
+    sql
+}
+
+/// The CTEs that rank the series by the first aggregate's total (ties by
+/// the series' text, NULL last), keep the largest
+/// `limits::MAX_TIMECHART_SERIES` and sum the rest into `other`; and the
+/// list of series the chart shows.
+fn fold_series(sql: &mut String, inner: &[String]) {
+    let bucket = ident("bucket");
+    let series = ident("series");
+    let rank = ident("rank");
+    let (g, r) = (ident("g"), ident("r"));
+    let _ = write!(
+        sql,
+        "{} AS (\nSELECT {series}, row_number() OVER (ORDER BY COALESCE(sum({}), 0) DESC, {series} ASC NULLS LAST) AS {rank}\nFROM {}\nGROUP BY {series}\n),\n",
+        ident("ranked"),
+        inner[0],
+        ident("grouped"),
+    );
+    let sums: Vec<String> = inner
+        .iter()
+        .map(|name| format!(",\n  sum({g}.{name}) AS {name}"))
+        .collect();
+    let _ = write!(
+        sql,
+        "{} AS (\nSELECT\n  {g}.{bucket},\n  CASE WHEN {r}.{rank} <= {} THEN {g}.{series} ELSE {} END AS {series}{}\nFROM {} AS {g}\nJOIN {} AS {r} ON {g}.{series} IS NOT DISTINCT FROM {r}.{series}\nGROUP BY 1, 2\n),\n",
+        ident("folded"),
+        literal(Literal::Int(MAX_TIMECHART_SERIES as i64)),
+        literal(Literal::Text(OTHER_SERIES)),
+        sums.concat(),
+        ident("grouped"),
+        ident("ranked"),
+    );
+    let _ = write!(
+        sql,
+        "{} AS (\nSELECT DISTINCT {series} FROM {}\n),\n",
+        ident("chart_series"),
+        ident("folded"),
+    );
 }
 
 fn select(sql: &mut String, query: &CheckedQuery) {

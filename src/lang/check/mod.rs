@@ -39,7 +39,7 @@ pub fn check(query: &ast::Query, ctx: &CheckContext) -> Result<CheckedQuery, Vec
     };
     let filter = query.filter.as_ref().and_then(|e| checker.expr(e));
     let window = checker.window(query.window.as_ref());
-    let output = checker.output(&query.stages);
+    let output = checker.output(&query.stages, window.as_ref());
     match (window, output) {
         (Some(window), Some(output)) if checker.errors.is_empty() => Ok(CheckedQuery {
             filter,

@@ -5,7 +5,9 @@ use super::*;
 use crate::lang::ast::{self, AggFn, StageKind, Value};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ir::*;
+use crate::lang::limits::MAX_TIMECHART_BUCKETS;
 use crate::schema::{self};
+use crate::units::{format_duration, parse_duration};
 
 /// The stages in a normal form: at most one projection, then sort, then
 /// limit; shorthands (`count`, `top`) imply a sort and a limit that an
@@ -17,16 +19,40 @@ struct Pipeline {
     implied_limit: Option<u64>,
     sort: Option<Vec<ast::SortKey>>,
     limit: Option<u64>,
+    timechart: Option<TimeChart>,
 }
 
 impl Checker<'_> {
-    pub(super) fn output(&mut self, stages: &[ast::Stage]) -> Option<Output> {
+    pub(super) fn output(
+        &mut self,
+        stages: &[ast::Stage],
+        window: Option<&ResolvedWindow>,
+    ) -> Option<Output> {
         let mut pipeline = Pipeline::default();
         for stage in stages {
-            if let Err(d) = self.stage(stage, &mut pipeline) {
+            if let Err(d) = self.stage(stage, window, &mut pipeline) {
                 self.errors.push(d);
                 return None;
             }
+        }
+        if let Some(chart) = pipeline.timechart.take() {
+            let (columns, group_by) = pipeline.projection.take().expect("a timechart projects");
+            let order = group_by
+                .iter()
+                .flatten()
+                .map(|&column| OrderKey {
+                    column,
+                    descending: false,
+                })
+                .collect();
+            return Some(Output {
+                columns,
+                group_by,
+                order,
+                limit: None,
+                limit_is_default: false,
+                timechart: Some(chart),
+            });
         }
         let (columns, group_by) = match pipeline.projection.take() {
             Some(p) => p,
@@ -49,6 +75,7 @@ impl Checker<'_> {
             order,
             limit,
             limit_is_default,
+            timechart: None,
         })
     }
 
@@ -64,8 +91,20 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn stage(&mut self, stage: &ast::Stage, p: &mut Pipeline) -> Result<(), Diagnostic> {
+    fn stage(
+        &mut self,
+        stage: &ast::Stage,
+        window: Option<&ResolvedWindow>,
+        p: &mut Pipeline,
+    ) -> Result<(), Diagnostic> {
         let shaping = !matches!(stage.kind, StageKind::Sort(_) | StageKind::Limit(_));
+        if !shaping && p.timechart.is_some() {
+            return Err(Diagnostic::error(
+                stage.span,
+                "a timechart returns every bucket in time order; it takes no sort or limit",
+            )
+            .with_help("remove this stage, or use 'stats' to sort and limit groups"));
+        }
         if shaping {
             if p.projection.is_some() {
                 return Err(Diagnostic::error(
@@ -125,6 +164,16 @@ impl Checker<'_> {
                 let spans: Vec<ast::Span> = names.iter().map(|n| n.span).collect();
                 p.projection = Some((unique(columns, &spans)?, None));
             }
+            StageKind::TimeChart {
+                interval,
+                aggregates,
+                by,
+            } => {
+                let (chart, columns, group_by) =
+                    self.timechart(stage.span, interval, aggregates, by.as_ref(), window)?;
+                p.projection = Some((columns, Some(group_by)));
+                p.timechart = Some(chart);
+            }
             StageKind::Sort(keys) => {
                 if p.sort.is_some() {
                     return Err(Diagnostic::error(stage.span, "sort is given twice")
@@ -143,6 +192,92 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A timechart's buckets, from the window, and its columns: `bucket`,
+    /// the series, the aggregates (count and sum only: they add up across
+    /// buckets and into `other`, and an empty bucket's value is 0).
+    fn timechart(
+        &mut self,
+        span: ast::Span,
+        interval: &Value,
+        aggregates: &[ast::Aggregate],
+        by: Option<&ast::Name>,
+        window: Option<&ResolvedWindow>,
+    ) -> Result<(TimeChart, Vec<OutputColumn>, Vec<usize>), Diagnostic> {
+        let interval_value = self.one_value(interval, "timechart")?;
+        let seconds = parse_duration(text_of(&interval_value), true).map_err(|e| {
+            Diagnostic::error(interval_value.span, e)
+                .with_help("give the bucket as a duration, e.g. 'timechart 5m count()'")
+        })?;
+        if seconds <= 0 {
+            return Err(Diagnostic::error(
+                interval_value.span,
+                "a timechart's interval must be at least 1s",
+            ));
+        }
+        let start_field = self.in_format(
+            schema::field_named("start").expect("known field"),
+            span,
+            "timechart",
+        )?;
+        let (t0, t1) = match window.map(|w| (w.start, w.end)) {
+            Some((Some(t0), Some(t1))) => (t0.unix(), t1.unix()),
+            Some(_) => {
+                return Err(Diagnostic::error(
+                    span,
+                    "a timechart needs a window with a start and an end",
+                )
+                .with_help("give a window, e.g. 'last 6h' or 'on 2026-11-27'"))
+            }
+            // The window is wrong and has its own error.
+            None => return Err(Diagnostic::error(span, "a timechart needs a valid window")),
+        };
+        let chart = buckets(t0, t1, seconds).map_err(|count| {
+            let needed = ((t1 - t0 + MAX_TIMECHART_BUCKETS - 1) / MAX_TIMECHART_BUCKETS).max(1);
+            let needed = ROUND_INTERVALS
+                .into_iter()
+                .find(|&round| round >= needed)
+                .unwrap_or(needed);
+            Diagnostic::error(
+                interval_value.span,
+                format!(
+                    "a {} timechart over this window gives {count} buckets; the most is {MAX_TIMECHART_BUCKETS}",
+                    format_duration(seconds)
+                ),
+            )
+            .with_help(format!(
+                "use an interval of at least {}, or a shorter window",
+                format_duration(needed)
+            ))
+        })?;
+        let mut columns = vec![OutputColumn {
+            name: "bucket".into(),
+            value: OutputValue::Column(Column::Field(start_field)),
+        }];
+        let mut spans = vec![span];
+        let series = by.map(|n| self.column(n)).transpose()?;
+        if let (Some(column), Some(name)) = (series, by) {
+            columns.push(OutputColumn {
+                name: column.name().into(),
+                value: OutputValue::Column(column),
+            });
+            spans.push(name.span);
+        }
+        let group_by = (0..columns.len()).collect();
+        for a in aggregates {
+            if !matches!(a.function, AggFn::Count | AggFn::Sum) {
+                return Err(Diagnostic::error(
+                    a.span,
+                    format!("a timechart takes count() and sum(field), not {}()", a.function.name()),
+                )
+                .with_help("buckets and the 'other' series add up, which only counts and sums do; use 'stats' for the others"));
+            }
+            columns.push(self.aggregate(a)?);
+            spans.push(a.span);
+        }
+        let columns = unique(columns, &spans)?;
+        Ok((TimeChart { series, ..chart }, columns, group_by))
     }
 
     fn grouped(
@@ -329,4 +464,28 @@ fn unique(
         }
     }
     Ok(columns)
+}
+
+/// Intervals to suggest when the one given makes too many buckets.
+const ROUND_INTERVALS: [i64; 14] = [
+    60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200,
+    31_536_000,
+];
+
+/// The buckets of `[t0, t1)` for an interval of `seconds`, aligned to
+/// multiples of it since the epoch; or how many there would be, past the
+/// limit.
+fn buckets(t0: i64, t1: i64, seconds: i64) -> Result<TimeChart, i64> {
+    let first = t0.div_euclid(seconds) * seconds;
+    let last = (t1 - 1).max(t0).div_euclid(seconds) * seconds;
+    let count = (last - first) / seconds + 1;
+    if count > MAX_TIMECHART_BUCKETS {
+        return Err(count);
+    }
+    Ok(TimeChart {
+        interval: seconds,
+        first,
+        buckets: count,
+        series: None,
+    })
 }
