@@ -817,6 +817,33 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
     cases
 }
 
+/// Timechart queries: windows wider than the data (zero-filled buckets on
+/// both sides), intervals that do not divide the hour, series with more
+/// values than are kept (`other`), a NULL series (NODATA records have no
+/// port), a `by` that matches nothing and an all-zero chart.
+const TIMECHART_QUERIES: [&str; 9] = [
+    "last 6h | timechart 10m count() by dstport",
+    "reject last 5h | timechart 1h count(), sum(bytes) as bytes by action",
+    "last 3h | timechart 7m sum(packets)",
+    "between 2026-10-31T23:00:00Z and 2026-11-01T01:00:00Z | timechart 15m count() by srcaddr",
+    "last 6h | timechart 1h sum(bytes), count() by srcport",
+    "status nodata or status skipdata last 6h | timechart 30m count() by dstport",
+    "dport 1 last 2h | timechart 30m count()",
+    "dport 1 last 2h | timechart 30m count() by protocol",
+    "since 2026-10-31T21:59:59Z until 2026-11-01T00:00:01Z | timechart 1h count() by interface-id",
+];
+
+fn timechart_cases() -> Vec<Case> {
+    TIMECHART_QUERIES
+        .iter()
+        .map(|query| Case {
+            label: "timechart".into(),
+            query: query.to_string(),
+            params: Params::default(),
+        })
+        .collect()
+}
+
 fn generated_cases(values: &Values, table: &Table, rng: &mut Rng) -> Vec<Case> {
     let mut cases = Vec::new();
     let mut refused = Vec::new();
@@ -863,6 +890,14 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
             continue;
         }
         outcome.searches_run.push(case.label.clone());
+        record(
+            &mut outcome,
+            scheme,
+            &case,
+            compare(&client, prepared, &case),
+        );
+    }
+    for case in timechart_cases() {
         record(
             &mut outcome,
             scheme,

@@ -24,6 +24,7 @@ mod reader;
 mod record;
 mod rows;
 mod scan;
+mod timechart;
 
 use std::fmt;
 use std::io;
@@ -33,7 +34,7 @@ use std::time::Instant;
 
 use crate::engine::output::{ColumnInfo, RowSink};
 use crate::engine::shape::{Engine, EngineError, EngineKind, FileCounts, Progress, RunReport};
-use crate::lang::ir::CheckedQuery;
+use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::schema::LogFormat;
 use crate::table::{Partitioning, Scheme, Table, DEFAULT_LATENESS};
 
@@ -227,6 +228,9 @@ fn run_within(
     sink: &mut dyn RowSink,
     progress: Option<&Progress>,
 ) -> Result<ScanStats, LocalError> {
+    if let Some(chart) = &query.output.timechart {
+        return run_timechart(query, chart, source, max_scan, sink, progress);
+    }
     let pruning = layout::Pruning::new(query, source.lateness);
     let plan = layout::plan(&source.path, &pruning)?;
     if let Some(parquet) = plan.parquet.first() {
@@ -281,6 +285,41 @@ fn run_within(
         records_read: found.records_read,
         rows_out: found.answer.len() as u64,
     })
+}
+
+/// A timechart: the scan groups by `start` (and series), then
+/// `timechart.rs` makes the buckets.
+fn run_timechart(
+    query: &CheckedQuery,
+    chart: &TimeChart,
+    source: &LocalSource,
+    max_scan: Option<u64>,
+    sink: &mut dyn RowSink,
+    progress: Option<&Progress>,
+) -> Result<ScanStats, LocalError> {
+    let grouping = timechart::grouping_query(query, chart);
+    let mut groups = timechart::Groups::default();
+    let mut stats = run_within(&grouping, source, max_scan, &mut groups, progress)?;
+    let rows = timechart::rows(query, chart, groups)
+        .map_err(|timechart::Overflow(column)| LocalError::Overflow { column })?;
+    let columns: Vec<ColumnInfo> = query
+        .output
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ColumnInfo {
+            name: c.name.clone(),
+            // The series is text: `other` stands beside the values.
+            numeric: c.value.is_numeric() && !(i == 1 && chart.series.is_some()),
+        })
+        .collect();
+    sink.begin(&columns).map_err(LocalError::Output)?;
+    for row in &rows {
+        sink.row(row).map_err(LocalError::Output)?;
+    }
+    sink.finish().map_err(LocalError::Output)?;
+    stats.rows_out = rows.len() as u64;
+    Ok(stats)
 }
 
 /// The local engine over one source: a folder laid out like the bucket,
