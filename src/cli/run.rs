@@ -12,11 +12,12 @@ use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
 use crate::cli::commands::{resolve, QueryOptions, Target};
 use crate::cli::failure::{exit, Failure};
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
+use crate::engine::chart::{terminal_width, ChartSink, ChartStyle};
 use crate::engine::local::{LocalEngine, LocalSource};
 use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
 use crate::engine::{Engine, EngineError, EngineKind, Progress, RunReport};
-use crate::lang::ir::CheckedQuery;
+use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::units;
 
 /// How `flowq run` prints and limits its rows, and what it may scan.
@@ -61,6 +62,11 @@ pub fn run(
         if limit == 0 {
             return Err(Failure::usage("--limit takes a number above zero"));
         }
+        if checked.output.timechart.is_some() {
+            return Err(Failure::usage(
+                "--limit does not apply to a timechart, which returns every bucket; remove --limit, or use a shorter window or a larger interval",
+            ));
+        }
         checked.output.limit = Some(limit);
         checked.output.limit_is_default = false;
     }
@@ -91,9 +97,14 @@ pub fn run(
             EngineName::Local => OnInterrupt::Exit,
             EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
         };
-        let report = write_rows(run.format, run.output.as_deref(), on_interrupt, |sink| {
-            engine.run(&checked, sink, &progress)
-        });
+        let chart = checked.output.timechart.as_ref();
+        let report = write_rows(
+            run.format,
+            run.output.as_deref(),
+            chart,
+            on_interrupt,
+            |sink| engine.run(&checked, sink, &progress),
+        );
         if let Some(line) = line {
             line.stop();
         }
@@ -184,15 +195,29 @@ pub fn trino_config(settings: &TrinoSettings, schema: &str) -> crate::engine::tr
 /// Lets `run` write rows through a sink to `--output` or standard output.
 /// `--output` is replaced only if `run` succeeded: a failed query leaves
 /// the old file as it was.
+/// A timechart in the table format on a terminal is drawn as a chart
+/// (`engine/chart.rs`); anywhere else its rows are written as they are.
 pub fn write_rows(
     format: Format,
     output: Option<&Path>,
+    chart: Option<&TimeChart>,
     on_interrupt: OnInterrupt,
     run: impl FnOnce(&mut dyn RowSink) -> Result<RunReport, EngineError>,
 ) -> Result<RunReport, Failure> {
     let Some(path) = output else {
         let stdout = io::stdout();
-        let mut sink = output::sink(format, Box::new(BufWriter::new(stdout.lock())));
+        let terminal = stdout.is_terminal();
+        let out = Box::new(BufWriter::new(stdout.lock()));
+        let mut sink: Box<dyn RowSink> = match chart {
+            Some(chart) if format == Format::Table && terminal => {
+                let style = ChartStyle {
+                    width: terminal_width(std::env::var("COLUMNS").ok().as_deref()),
+                    colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                };
+                Box::new(ChartSink::new(out, chart, style))
+            }
+            _ => output::sink(format, out),
+        };
         return run(sink.as_mut()).map_err(Failure::engine);
     };
     let output_failed = |e: io::Error| Failure::failed(format!("--output: {e}"));

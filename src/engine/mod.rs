@@ -6,9 +6,11 @@
 //! - [`athena`]: Amazon Athena, through aws-sdk-athena;
 //! - [`trino`]: a Trino server, through its client protocol;
 //! - [`output`]: the row sinks (table, CSV, JSON, JSON Lines) they all
-//!   write through.
+//!   write through;
+//! - [`chart`]: the sink that draws a timechart on a terminal.
 
 pub mod athena;
+pub mod chart;
 pub mod local;
 pub mod output;
 pub mod shape;
