@@ -305,3 +305,61 @@ fn demo_writes_a_sample_once_and_runs_the_shipped_searches_on_it() {
     );
     assert_eq!(stdout(&again).replace(" (reused)", ""), text);
 }
+
+#[test]
+fn a_timechart_piped_prints_its_rows_and_refuses_limit() {
+    let dir = empty_dir("timechart");
+    let o = flowq(
+        &dir,
+        &[
+            "sample",
+            "--out",
+            "logs",
+            "--start",
+            "2026-11-27T01:00:00Z",
+            "--end",
+            NOW,
+            "--flows-per-minute",
+            "5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let query = "last 3h | timechart 1h count() by action";
+    let csv = flowq(
+        &dir,
+        &[
+            "run", "--source", "logs", "--now", NOW, "--format", "csv", query,
+        ],
+    );
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let lines: Vec<&str> = text.lines().collect();
+    // 00:00 to 03:00: the first hour has no records and is still there.
+    assert_eq!(lines[0], "bucket,action,count");
+    assert_eq!(lines[1], "1795737600,ACCEPT,0");
+    assert_eq!(lines[2], "1795737600,REJECT,0");
+    // NODATA records have no action: their series is NULL, sorted last.
+    assert_eq!(lines[3], "1795737600,,0");
+    assert_eq!(lines.len(), 1 + 3 * 3, "{text}");
+    assert!(lines[4..].iter().all(|l| !l.ends_with(",0")), "{text}");
+    // Not a terminal: the table format prints rows, not a chart.
+    let table = flowq(&dir, &["run", "--source", "logs", "--now", NOW, query]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    assert!(
+        stdout(&table).starts_with("bucket      action  count\n"),
+        "{}",
+        stdout(&table)
+    );
+    let limited = flowq(
+        &dir,
+        &[
+            "run", "--source", "logs", "--now", NOW, "--limit", "2", query,
+        ],
+    );
+    assert_eq!(limited.status.code(), Some(2));
+    assert!(
+        stderr(&limited).contains("--limit does not apply to a timechart"),
+        "{}",
+        stderr(&limited)
+    );
+}

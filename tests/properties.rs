@@ -107,22 +107,35 @@ fn names() -> impl Strategy<Value = Vec<Name>> {
 }
 
 fn stage() -> impl Strategy<Value = Stage> {
-    let aggregate = (
-        prop::sample::select(AggFn::ALL.to_vec()),
-        prop::option::of(name()),
-        prop::option::of(ident()),
-    )
-        .prop_map(|(function, argument, alias)| Aggregate {
-            function,
-            argument,
-            alias,
-            span: span(),
-        });
+    let aggregate = || {
+        (
+            prop::sample::select(AggFn::ALL.to_vec()),
+            prop::option::of(name()),
+            prop::option::of(ident()),
+        )
+            .prop_map(|(function, argument, alias)| Aggregate {
+                function,
+                argument,
+                alias,
+                span: span(),
+            })
+    };
     let sort_key =
         (name(), any::<bool>()).prop_map(|(field, descending)| SortKey { field, descending });
+    let chart = (
+        scalar(),
+        prop::collection::vec(aggregate(), 1..3),
+        prop::option::of(name()),
+    )
+        .prop_map(|(interval, aggregates, by)| StageKind::TimeChart {
+            interval,
+            aggregates,
+            by,
+        });
     let kind = prop_oneof![
+        chart,
         (
-            prop::collection::vec(aggregate, 1..3),
+            prop::collection::vec(aggregate(), 1..3),
             prop::collection::vec(name(), 0..3)
         )
             .prop_map(|(aggregates, by)| StageKind::Stats { aggregates, by }),
