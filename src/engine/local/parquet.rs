@@ -105,7 +105,6 @@ fn read_file(
     let sources = find_columns(metadata.file_metadata().schema_descr(), slots)
         .map_err(|detail| corrupt(entry, detail))?;
     let mut batch = Batch::new(slots.len());
-    let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
     for (index, group) in metadata.row_groups().iter().enumerate() {
         if stop() {
             break;
@@ -125,7 +124,6 @@ fn read_file(
             group,
             &sources,
             &mut batch,
-            (account, region),
             stop,
             on_record,
         )?;
@@ -326,10 +324,10 @@ fn read_group(
     group: &RowGroupMetaData,
     sources: &[Option<Source>],
     batch: &mut Batch,
-    (account, region): (Option<&str>, Option<&str>),
     stop: &dyn Fn() -> bool,
     on_record: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<Flow, LocalError> {
+    let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
     let mut readers: Vec<(usize, Source, i16, Reader)> = Vec::new();
     for (slot, source) in sources.iter().enumerate() {
         let Some(source) = *source else { continue };
