@@ -9,6 +9,8 @@
 //!    partition range, account and region, before reading anything;
 //! 2. [`reader`]: inflate (`.log.gz`, multi-member) or read (`.log`) a file
 //!    in chunks and hand out its lines, never holding a whole file;
+//!    [`parquet`] reads a `.log.parquet` file's needed columns instead,
+//!    row group by row group, into the same records;
 //! 3. [`record`]: map a file's header to the query's columns and split a
 //!    line into just the fields the query needs, without allocating;
 //! 4. [`eval`]: the filter and window, with SQL's three-valued logic;
