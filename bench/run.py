@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The local-engine benchmarks of issues 5 and 11 (docs/benchmarks.md says how to read them).
 
-Usage: bench/run.py [--suite filters|aggregations|all] [--reps N] [--no-write]
+Usage: bench/run.py [--suite filters|aggregations|parquet|all] [--reps N] [--no-write]
                     [--flowq PATH] [--baseline PATH]
 
 Suite `filters` (issue 5) generates about 1 GB (uncompressed) of sample flow logs once with the release
@@ -31,6 +31,11 @@ statement).
 Grouped queries write every group (an explicit limit above their count), as
 CSV: flowq to a file, DuckDB with COPY ... TO a file; both files must hold
 the same rows in the same order.
+
+Suite `parquet` (issue 13) writes the same records as the `filters` suite as
+Parquet (`flowq sample --file-format parquet`, GZIP, as AWS writes them) into
+.cache/bench/, and times flowq and DuckDB's read_parquet (2 threads) on the
+same 4 queries, the results checked against DuckDB's.
 
 Run it from anywhere; it uses the project's .venv (tests/run creates it) and
 installs bench/requirements.txt into it. Binaries are looked up in
@@ -74,6 +79,9 @@ DATA = ROOT / ".cache" / "bench" / (
     f"{SAMPLE['regions'].count(',') + 1}-{SAMPLE['flows-per-minute']}fpm-"
     f"{SAMPLE['start']}-seed{SAMPLE['seed']}"
 )
+
+# The same records as Parquet files (the parquet suite).
+DATA_PARQUET = DATA.with_name(DATA.name + "-parquet")
 
 # The query window, `on 2026-11-26`, as the compiler renders it.
 T0, T1 = 1795651200, 1795737600
@@ -144,7 +152,7 @@ QUERIES = [
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--suite", choices=["filters", "aggregations", "all"], default="all",
+    parser.add_argument("--suite", choices=["filters", "aggregations", "parquet", "all"], default="all",
                         help="which benchmark to run (default all)")
     parser.add_argument("--reps", type=int, default=5, help="timed runs per row (default 5)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
@@ -165,6 +173,58 @@ def main():
         filters_suite(args, duckdb)
     if args.suite in ("aggregations", "all"):
         aggregations_suite(args, duckdb)
+    if args.suite in ("parquet", "all"):
+        parquet_suite(args, duckdb)
+
+
+def parquet_suite(args, duckdb):
+    """flowq and DuckDB's read_parquet on the filters suite's queries over
+    the same records written as Parquet."""
+    summary = ensure_sample(DATA_PARQUET, ["--file-format", "parquet"])
+    files = sorted(str(p) for p in DATA_PARQUET.rglob("*.log.parquet"))
+    facts = machine_facts(duckdb.__version__, args.flowq)
+    print(f"bench: {len(files)} Parquet files, {summary}", file=sys.stderr)
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    files_sql = "[" + ", ".join(sql_string(f) for f in files) + "]"
+    con.execute(f"CREATE VIEW logs AS SELECT * FROM read_parquet({files_sql})")
+    rows = []
+    for q in QUERIES:
+        expected = [tuple(r) for r in con.execute(q.sql).fetchall()]
+        rows.append(Row(q.name, DUCKDB_PARQUET, lambda q=q: con.execute(q.sql).fetchall(),
+                        check="reference"))
+        flowq = [str(args.flowq), "run", "--format", "csv", "--source", str(DATA_PARQUET), q.flowq]
+        check = compare_flowq(run(flowq).stdout, expected)
+        rows.append(Row(q.name, FLOWQ_RUN, lambda flowq=flowq: run(flowq), check=check))
+    time_rows(rows, args.reps)
+    facts["load average after"] = load_average()
+    report = render_parquet(facts, summary, rows, args.reps)
+    print(report)
+    if not args.no_write:
+        write_doc(report, "bench-parquet")
+        print(f"bench: wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+
+
+def render_parquet(facts, summary, rows, reps):
+    lines = ["Machine and run:", ""]
+    lines += [f"- {key}: {value}" for key, value in facts.items()]
+    lines += [
+        f"- data: {summary}",
+        f"- timings: median and fastest of {reps} runs after a warm-up run, "
+        "taken in rounds over all rows",
+        "",
+        "| query | engine | median s | fastest s | result |",
+        "|---|---|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(f"| {row.query} | {row.engine} | {row.median():.3f} | {min(row.runs):.3f} "
+                     f"| {row.check} |")
+    lines += ["", "| query | flowq / DuckDB read_parquet (target ≤ 0.33) |", "|---|---:|"]
+    for query in QUERIES:
+        engines = {row.engine: row for row in rows if row.query == query.name}
+        ratio = engines[FLOWQ_RUN].median() / engines[DUCKDB_PARQUET].median()
+        lines.append(f"| {query.name} | {ratio:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def filters_suite(args, duckdb):
@@ -264,14 +324,15 @@ def build():
     )
 
 
-def ensure_sample():
+def ensure_sample(data=DATA, extra=()):
     """Writes the sample once; a marker file beside it says it is complete."""
-    marker = DATA.with_name(DATA.name + ".json")
+    marker = data.with_name(data.name + ".json")
     if marker.exists():
         return json.loads(marker.read_text())["summary"]
-    command = [str(FLOWQ), "sample", "--out", str(DATA)]
+    command = [str(FLOWQ), "sample", "--out", str(data)]
     for flag, value in SAMPLE.items():
         command += [f"--{flag}", value]
+    command += list(extra)
     print("bench: generating " + " ".join(command[1:]), file=sys.stderr)
     began = time.perf_counter()
     result = run(command)
@@ -307,6 +368,7 @@ def sql_string(text):
 
 
 DUCKDB = "DuckDB (2 threads, in-process)"
+DUCKDB_PARQUET = "DuckDB read_parquet (2 threads, in-process)"
 FLOWQ_RUN = "flowq run"
 
 

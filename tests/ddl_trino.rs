@@ -87,3 +87,24 @@ fn partition_columns_come_last_in_scheme_order() {
         "partitioned_by = ARRAY['year', 'month', 'day', 'hour', 'aws_account', 'aws_region']"
     ));
 }
+
+/// A Parquet source: `format = 'PARQUET'`, no text properties, and
+/// `protocol` an integer as the files store it (reference §1.4).
+#[test]
+fn parquet_tables_are_stored_as_parquet() {
+    let parquet = Table {
+        file_format: flowq::table::FileFormat::Parquet,
+        ..table(Scheme::HiveHourly, true)
+    };
+    let sql = create_table(&parquet, &location(true)).unwrap();
+    assert!(sql.contains("  format = 'PARQUET',\n"), "{sql}");
+    assert!(
+        !sql.contains("TEXTFILE") && !sql.contains("skip_header"),
+        "{sql}"
+    );
+    assert!(sql.contains("\"protocol\" integer,"), "{sql}");
+    assert!(sql.contains("\"packets\" bigint,"), "{sql}");
+    common::snapshots_in("ddl_trino").bind(|| {
+        insta::assert_snapshot!("hive-hourly-account-region-parquet", sql);
+    });
+}

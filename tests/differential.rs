@@ -32,9 +32,9 @@ use flowq::engine::output::Cell;
 use flowq::engine::trino::{Client, Rows};
 use flowq::lang::check::CheckContext;
 use flowq::lang::ir::{CheckedQuery, Params};
-use flowq::sample::{self, FormatVersion, Layout};
+use flowq::sample::{self, FileFormat as SampleFormat, FormatVersion, Layout};
 use flowq::sql::ddl_trino::{self, Location};
-use flowq::table::{Partitioning, Scheme, Table};
+use flowq::table::{FileFormat, Partitioning, Scheme, Table};
 
 /// The sample: 22:00 to 02:00 UTC across the midnight of a month's end.
 const DATA_START: &str = "2026-10-31T22:00:00Z";
@@ -60,6 +60,8 @@ struct Setup {
     scheme: Scheme,
     version: FormatVersion,
     partition_columns: bool,
+    /// The files: gzip text, or Parquet (the table `STORED AS PARQUET`).
+    parquet: bool,
 }
 
 /// The mix covers: projected account and region columns (and, with the
@@ -71,31 +73,61 @@ const SETUPS: [Setup; 6] = [
         scheme: Scheme::Date,
         version: FormatVersion::V5,
         partition_columns: false,
+        parquet: false,
     },
     Setup {
         scheme: Scheme::Day,
         version: FormatVersion::V5,
         partition_columns: true,
+        parquet: false,
     },
     Setup {
         scheme: Scheme::DateHour,
         version: FormatVersion::V2,
         partition_columns: true,
+        parquet: false,
     },
     Setup {
         scheme: Scheme::Hive,
         version: FormatVersion::V5,
         partition_columns: true,
+        parquet: false,
     },
     Setup {
         scheme: Scheme::HiveHourly,
         version: FormatVersion::V5,
         partition_columns: false,
+        parquet: false,
     },
     Setup {
         scheme: Scheme::None,
         version: FormatVersion::V5,
         partition_columns: false,
+        parquet: false,
+    },
+];
+
+/// Parquet tables (issue 13): over one folder and over `AWSLogs/` with
+/// partition columns, daily and hourly, Hive and default layouts, v2 (no
+/// v3-v5 columns in the files) and v5.
+const PARQUET_SETUPS: [Setup; 3] = [
+    Setup {
+        scheme: Scheme::Day,
+        version: FormatVersion::V5,
+        partition_columns: false,
+        parquet: true,
+    },
+    Setup {
+        scheme: Scheme::DateHour,
+        version: FormatVersion::V2,
+        partition_columns: true,
+        parquet: true,
+    },
+    Setup {
+        scheme: Scheme::HiveHourly,
+        version: FormatVersion::V5,
+        partition_columns: true,
+        parquet: true,
     },
 ];
 
@@ -144,7 +176,8 @@ impl Fixture {
 
     fn prepare(&mut self, setup: Setup) -> Prepared {
         let scheme = setup.scheme;
-        let out = self.root.join(scheme.name());
+        let suffix = if setup.parquet { "_parquet" } else { "" };
+        let out = self.root.join(format!("{}{suffix}", scheme.name()));
         let hive = matches!(scheme, Scheme::Hive | Scheme::HiveHourly);
         let options = sample::Options {
             flows_per_minute: FLOWS_PER_MINUTE,
@@ -155,9 +188,25 @@ impl Fixture {
             version: setup.version,
             seed: 6,
             threads: 1,
+            file_format: if setup.parquet {
+                SampleFormat::Parquet
+            } else {
+                SampleFormat::Text
+            },
             ..sample::Options::new(&out, t(DATA_START), t(DATA_END))
         };
         sample::generate(&options).unwrap();
+        // The values generated predicates pick from are read from the
+        // same records as text, written beside the table's folder.
+        let text_out = self.root.join(format!("{}{suffix}_values", scheme.name()));
+        if setup.parquet {
+            let as_text = sample::Options {
+                out: text_out.clone(),
+                file_format: SampleFormat::Text,
+                ..options.clone()
+            };
+            sample::generate(&as_text).unwrap();
+        }
         let account_folder = |account: &str, region: &str| {
             if hive {
                 format!(
@@ -180,10 +229,15 @@ impl Fixture {
         }
         let table = Table {
             database: self.schema.clone(),
-            name: format!("flows_{}", scheme.name().replace('-', "_")),
+            name: format!("flows_{}{suffix}", scheme.name().replace('-', "_")),
             format: setup.version.format(),
             partitioning,
             default_limit: DEFAULT_LIMIT,
+            file_format: if setup.parquet {
+                FileFormat::Parquet
+            } else {
+                FileFormat::Text
+            },
             ..Table::default()
         };
         let relative = folder.strip_prefix(&self.trino.files).unwrap();
@@ -205,9 +259,14 @@ impl Fixture {
                 run_sql(&client, &call);
             }
         }
+        let values = if setup.parquet {
+            Values::read(&text_out.join(&below))
+        } else {
+            Values::read(&folder)
+        };
         Prepared {
             table,
-            values: Values::read(&folder),
+            values,
             folder,
         }
     }
@@ -932,15 +991,27 @@ fn record(outcome: &mut Outcome, scheme: Scheme, case: &Case, result: Result<usi
 #[test]
 fn trino_and_the_local_engine_agree_on_every_scheme() {
     let Some(trino) = trino() else { return };
+    agree(trino, &SETUPS, 6000);
+}
+
+/// The same over tables of Parquet files: Trino's Parquet reader against
+/// the local engine's.
+#[test]
+fn trino_and_the_local_engine_agree_on_parquet_tables() {
+    let Some(trino) = trino() else { return };
+    agree(trino, &PARQUET_SETUPS, 6100);
+}
+
+fn agree(trino: Trino, setups: &[Setup], seed: u64) {
     let started = std::time::Instant::now();
     let mut fixture = Fixture::new(trino);
-    let prepared: Vec<Prepared> = SETUPS.iter().map(|&s| fixture.prepare(s)).collect();
+    let prepared: Vec<Prepared> = setups.iter().map(|&s| fixture.prepare(s)).collect();
     let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
         let fixture = &fixture;
         let handles: Vec<_> = prepared
             .iter()
             .enumerate()
-            .map(|(i, p)| scope.spawn(move || check_scheme(fixture, p, 6000 + i as u64)))
+            .map(|(i, p)| scope.spawn(move || check_scheme(fixture, p, seed + i as u64)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });

@@ -1240,7 +1240,7 @@ fn damaged_files_fail_with_their_path() {
 }
 
 #[test]
-fn parquet_in_the_window_is_refused_and_a_missing_source_named() {
+fn a_file_named_log_parquet_that_is_not_parquet_fails_and_a_missing_source_is_named() {
     let f = Folder::new("parquet");
     f.write_bytes(
         &format!("{DAY}/111111111111_vpcflowlogs_eu-west-1_fl-p_20261127T0200Z_p.log.parquet"),

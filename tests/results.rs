@@ -23,7 +23,7 @@ use flowq::engine::output::{self, Format};
 use flowq::engine::{Engine, Progress};
 use flowq::lang::diagnostic::{self, SourceText};
 use flowq::lang::ir::Params;
-use flowq::sample::{self, FormatVersion, Layout, Options};
+use flowq::sample::{self, FileFormat, FormatVersion, Layout, Options};
 
 const SAMPLE_START: &str = "2026-11-26T23:00:00Z";
 const SAMPLE_END: &str = "2026-11-27T01:00:00Z";
@@ -142,6 +142,88 @@ fn every_query_gives_reviewed_rows() {
         });
     });
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The same two flow logs as [`sample_folder`], written as Parquet (in
+/// small row groups, so their statistics prune), and a third folder that
+/// mixes them: the first flow log as text, the second as Parquet.
+fn parquet_folders() -> &'static (PathBuf, PathBuf) {
+    static FOLDERS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    FOLDERS.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let (parquet, mixed) = (base.join("results-parquet"), base.join("results-mixed"));
+        for root in [&parquet, &mixed] {
+            if root.exists() {
+                std::fs::remove_dir_all(root).unwrap();
+            }
+        }
+        let start = flowq::time::parse_now(SAMPLE_START).unwrap().unix();
+        let end = flowq::time::parse_now(SAMPLE_END).unwrap().unix();
+        let default_layout = |root: &Path| Options {
+            flows_per_minute: FLOWS_PER_MINUTE,
+            accounts: vec!["111122223333".into()],
+            regions: vec!["us-east-1".into()],
+            seed: 7,
+            ..Options::new(root, start, end)
+        };
+        let hive_layout = |root: &Path| Options {
+            accounts: vec!["444455556666".into()],
+            regions: vec!["eu-west-1".into()],
+            layout: Layout::Hive,
+            hourly: true,
+            version: FormatVersion::V5,
+            seed: 8,
+            file_format: FileFormat::Parquet,
+            row_group_rows: 7,
+            ..default_layout(root)
+        };
+        let as_parquet = Options {
+            file_format: FileFormat::Parquet,
+            row_group_rows: 7,
+            ..default_layout(&parquet)
+        };
+        for options in [
+            as_parquet,
+            hive_layout(&parquet),
+            default_layout(&mixed),
+            hive_layout(&mixed),
+        ] {
+            sample::generate(&options).unwrap();
+        }
+        (parquet, mixed)
+    })
+}
+
+/// Every query of the corpus gives the same rows over the same records
+/// written as Parquet, or as text and Parquet mixed, as over text.
+#[test]
+fn parquet_files_give_the_same_rows_as_text() {
+    let text = &sample_folder().root;
+    let (parquet, mixed) = parquet_folders();
+    let mut queries: Vec<PathBuf> = std::fs::read_dir("tests/results")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "flowq"))
+        .collect();
+    queries.sort();
+    assert!(queries.len() > 20, "the corpus is there");
+    let mut differ = Vec::new();
+    for path in &queries {
+        let query = std::fs::read_to_string(path).unwrap();
+        let expected = run_to_csv(&query, text, 2);
+        for folder in [parquet, mixed] {
+            if run_to_csv(&query, folder, 2) != expected {
+                differ.push(format!("{} on {}", path.display(), folder.display()));
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "differ from text:\n{}",
+        differ.join("\n")
+    );
+    let csv = run_to_csv("all time | count", parquet, 2);
+    assert_eq!(csv, format!("flows\r\n{}\r\n", sample_folder().records));
 }
 
 /// The corpus's aggregates are only as good as the folder is complete:

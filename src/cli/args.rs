@@ -15,7 +15,7 @@ use crate::cli::run as run_command;
 use crate::cli::values;
 use crate::engine::output::Format;
 use crate::lang::diagnostic::Located;
-use crate::sample::{FormatVersion, Layout};
+use crate::sample::{FileFormat, FormatVersion, Layout};
 use crate::table::Scheme;
 use crate::time::Instant;
 
@@ -305,6 +305,14 @@ struct SampleArgs {
     #[arg(long, value_name = "V", value_enum, default_value_t = FormatVersion::V2)]
     format_version: FormatVersion,
 
+    /// text: gzipped text files (.log.gz); parquet: GZIP Parquet files (.log.parquet), as the service's FileFormat option
+    #[arg(long, value_name = "F", value_enum, default_value_t = FileFormat::Text)]
+    file_format: FileFormat,
+
+    /// Rows per Parquet row group, at most (with --file-format parquet)
+    #[arg(long, value_name = "N", default_value_t = crate::sample::ROW_GROUP_ROWS)]
+    row_group_rows: usize,
+
     /// The same seed writes the same bytes
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -473,6 +481,8 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
         layout: args.layout,
         hourly: args.hourly,
         version: args.format_version,
+        file_format: args.file_format,
+        row_group_rows: args.row_group_rows,
         seed: args.seed,
         ..crate::sample::Options::new(args.out, args.start.unix(), args.end.unix())
     };

@@ -517,8 +517,12 @@ pub fn sample(options: &crate::sample::Options) -> Result<String, Failure> {
     options.validate().map_err(Failure::usage)?;
     let summary = crate::sample::generate(options)
         .map_err(|e| Failure::failed(format!("writing {}: {e}", options.out.display())))?;
+    let stored = match options.file_format {
+        crate::sample::FileFormat::Text => "gzip",
+        crate::sample::FileFormat::Parquet => "Parquet",
+    };
     Ok(format!(
-        "flowq sample: wrote {} files, {} records, {} ({} gzip) under {}",
+        "flowq sample: wrote {} files, {} records, {} ({} {stored}) under {}",
         summary.files,
         summary.records,
         units::format_bytes(summary.bytes),

@@ -275,6 +275,17 @@ fn local_summary(report: &RunReport) -> String {
             units::format_bytes(files.bytes_skipped)
         ),
     ];
+    if files.row_groups_skipped > 0 {
+        parts.push(format!(
+            "skipped {} of {} by their statistics",
+            plural(
+                files.row_groups_skipped,
+                "Parquet row group",
+                "Parquet row groups"
+            ),
+            files.row_groups_read + files.row_groups_skipped
+        ));
+    }
     if files.unread > 0 {
         parts.push(format!(
             "{} not needed once the limit was reached",

@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap::ValueEnum;
 
 use crate::engine::output::Format;
-use crate::sample::{FormatVersion, Layout};
+use crate::sample::{FileFormat, FormatVersion, Layout};
 use crate::table::Scheme;
 
 // The library keeps its own list of each set (`ALL`, `name`), which the
@@ -37,6 +37,16 @@ impl ValueEnum for Format {
 impl ValueEnum for Layout {
     fn value_variants<'a>() -> &'a [Self] {
         &Layout::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+impl ValueEnum for FileFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &FileFormat::ALL
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -106,6 +116,7 @@ mod tests {
         round_trips::<Format>(&["table", "csv", "json", "jsonl"]);
         round_trips::<Layout>(&["default", "hive"]);
         round_trips::<FormatVersion>(&["2", "5"]);
+        round_trips::<FileFormat>(&["text", "parquet"]);
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct FileCounts {
     pub repeats: u64,
     /// Symlinks that lead nowhere.
     pub broken_links: u64,
+    /// Parquet row groups read, and skipped unread because their min/max
+    /// statistics rule out every row.
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
 }
 
 /// Why a run did not succeed, and how: the command line maps `kind` to an

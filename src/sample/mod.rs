@@ -18,15 +18,17 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 mod options;
+mod parquet;
 mod rng;
 mod text;
 mod traffic;
 
 use options::Jobs;
 pub use options::{
-    FormatVersion, Layout, Options, FILE_INTERVAL, MAX_AGGREGATION, MAX_DELIVERY_LAG, MAX_FILES,
-    V5_FORMAT,
+    FileFormat, FormatVersion, Layout, Options, FILE_INTERVAL, MAX_AGGREGATION, MAX_DELIVERY_LAG,
+    MAX_FILES, V5_FORMAT,
 };
+pub use parquet::ROW_GROUP_ROWS;
 use rng::{mix, Rng};
 use text::{write_record, Slot};
 use traffic::{draw_record, streams, Stream};
@@ -36,8 +38,9 @@ use traffic::{draw_record, streams, Stream};
 pub struct Summary {
     pub files: u64,
     pub records: u64,
-    /// Uncompressed bytes, header lines included.
+    /// Uncompressed bytes of the records as text, header lines included.
     pub bytes: u64,
+    /// Bytes written to disk (gzip text, or Parquet).
     pub gzip_bytes: u64,
 }
 
@@ -72,10 +75,12 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         .iter()
         .map(|f| Slot::named(f.name))
         .collect();
+    let fields: Vec<&crate::schema::Field> = options.version.format().fields().to_vec();
     let writer = FileWriter {
         options,
         header: &header,
         slots: &slots,
+        fields: &fields,
     };
     let next = AtomicU64::new(0);
     let total = Mutex::new(Ok(Summary::default()));
@@ -99,6 +104,7 @@ struct FileWriter<'a> {
     options: &'a Options,
     header: &'a str,
     slots: &'a [Slot],
+    fields: &'a [&'static crate::schema::Field],
 }
 
 /// Records are flushed to the compressor in chunks of about this size.
@@ -134,7 +140,11 @@ impl FileWriter<'_> {
             hash,
             self.options.layout,
             self.options.hourly,
+            self.options.file_format,
         ));
+        if self.options.file_format == FileFormat::Parquet {
+            return self.write_parquet(stream, file_time, &path, &mut rng, buffer);
+        }
         let mut file: Option<GzEncoder<BufWriter<File>>> = None;
         let mut summary = Summary::default();
         buffer.clear();
@@ -168,6 +178,48 @@ impl FileWriter<'_> {
     }
 }
 
+impl FileWriter<'_> {
+    /// [`FileWriter::write_file`] as Parquet: the same records drawn the
+    /// same way, written as text lines first and then by columns.
+    fn write_parquet(
+        &self,
+        stream: &Stream,
+        file_time: i64,
+        path: &Path,
+        rng: &mut Rng,
+        buffer: &mut Vec<u8>,
+    ) -> io::Result<Summary> {
+        let mut summary = Summary::default();
+        buffer.clear();
+        let candidates = u64::from(self.options.flows_per_minute) * (FILE_INTERVAL as u64 / 60);
+        let version = self.options.version.number();
+        for _ in 0..candidates {
+            let Some(record) = draw_record(stream, file_time, self.options, rng) else {
+                continue;
+            };
+            write_record(buffer, self.slots, stream, version, &record);
+            summary.records += 1;
+        }
+        if summary.records == 0 {
+            return Ok(Summary::default());
+        }
+        summary.bytes = (self.header.len() + 1 + buffer.len()) as u64;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        parquet::write(
+            path,
+            self.fields,
+            buffer,
+            self.options.row_group_rows,
+            parquet::gzip(),
+        )?;
+        summary.gzip_bytes = fs::metadata(path)?.len();
+        summary.files = 1;
+        Ok(summary)
+    }
+}
+
 fn open<'f>(
     file: &'f mut Option<GzEncoder<BufWriter<File>>>,
     path: &Path,
@@ -184,7 +236,14 @@ fn open<'f>(
 
 /// The object key of a file, relative to the bucket prefix (reference §2):
 /// the folders are the file's delivery time, not its records' start.
-fn object_key(stream: &Stream, file_time: i64, hash: u32, layout: Layout, hourly: bool) -> PathBuf {
+fn object_key(
+    stream: &Stream,
+    file_time: i64,
+    hash: u32,
+    layout: Layout,
+    hourly: bool,
+    file_format: FileFormat,
+) -> PathBuf {
     let (year, month, day, hour, minute) = crate::time::utc_fields(file_time);
     let (account, region) = (&stream.account, &stream.region);
     let mut key = match layout {
@@ -205,8 +264,9 @@ fn object_key(stream: &Stream, file_time: i64, hash: u32, layout: Layout, hourly
     }
     write!(
         key,
-        "{account}_vpcflowlogs_{region}_{flow_log}_{year:04}{month:02}{day:02}T{hour:02}{minute:02}Z_{hash:08x}.log.gz",
+        "{account}_vpcflowlogs_{region}_{flow_log}_{year:04}{month:02}{day:02}T{hour:02}{minute:02}Z_{hash:08x}.{extension}",
         flow_log = stream.flow_log_id,
+        extension = file_format.extension(),
     )
     .expect("writing to a String");
     PathBuf::from(key)

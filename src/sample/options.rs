@@ -54,6 +54,35 @@ impl Layout {
     }
 }
 
+/// How each file is stored (the flow log's `FileFormat`, reference §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Space-separated text with a header line, gzipped: `.log.gz`.
+    Text,
+    /// Parquet, GZIP-compressed: `.log.parquet`.
+    Parquet,
+}
+
+impl FileFormat {
+    pub const ALL: [FileFormat; 2] = [FileFormat::Text, FileFormat::Parquet];
+
+    /// The name `--file-format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Text => "text",
+            FileFormat::Parquet => "parquet",
+        }
+    }
+
+    /// What an object's name ends with.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Text => "log.gz",
+            FileFormat::Parquet => "log.parquet",
+        }
+    }
+}
+
 /// Which fields the records carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormatVersion {
@@ -112,6 +141,9 @@ pub struct Options {
     pub layout: Layout,
     pub hourly: bool,
     pub version: FormatVersion,
+    pub file_format: FileFormat,
+    /// Rows per Parquet row group, at most.
+    pub row_group_rows: usize,
     pub seed: u64,
     /// Files written at once; 0 means one per core.
     pub threads: usize,
@@ -130,6 +162,8 @@ impl Options {
             layout: Layout::Default,
             hourly: false,
             version: FormatVersion::V2,
+            file_format: FileFormat::Text,
+            row_group_rows: super::parquet::ROW_GROUP_ROWS,
             seed: 1,
             threads: 0,
         }
@@ -143,6 +177,9 @@ impl Options {
                 crate::time::format_rfc3339(self.end),
                 crate::time::format_rfc3339(self.start)
             ));
+        }
+        if self.row_group_rows == 0 {
+            return Err("--row-group-rows must be at least 1".into());
         }
         if self.flows_per_minute == 0 {
             return Err("--flows-per-minute must be at least 1".into());

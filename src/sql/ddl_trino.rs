@@ -89,7 +89,7 @@ pub fn create_table(table: &Table, location: &Location) -> Result<String, DdlErr
         .format
         .fields()
         .iter()
-        .map(|f| format!("{} {}", ident(f.column), column_type(f)))
+        .map(|f| format!("{} {}", ident(f.column), column_type(f, table.file_format)))
         .collect();
     let partitions = partition_columns(table, location);
     columns.extend(partitions.iter().map(PartitionColumn::definition));
@@ -106,12 +106,16 @@ pub fn create_table(table: &Table, location: &Location) -> Result<String, DdlErr
     );
     sql.push_str(&indented(&columns, "  ", ",\n"));
     sql.push_str("\n)\nWITH (\n");
-    let mut properties = vec![
-        "format = 'TEXTFILE'".to_string(),
-        format!("textfile_field_separator = {}", text(" ")),
-        "skip_header_line_count = 1".to_string(),
-        format!("external_location = {}", text(root(location))),
-    ];
+    let mut properties = match table.file_format {
+        FileFormat::Text => vec![
+            "format = 'TEXTFILE'".to_string(),
+            format!("textfile_field_separator = {}", text(" ")),
+            "skip_header_line_count = 1".to_string(),
+        ],
+        // Columns are matched by name, as Athena does (reference §3.1).
+        FileFormat::Parquet => vec!["format = 'PARQUET'".to_string()],
+    };
+    properties.push(format!("external_location = {}", text(root(location))));
     if !partitions.is_empty() {
         let names: Vec<String> = partitions.iter().map(|p| text(&p.name)).collect();
         properties.push(format!("partitioned_by = ARRAY[{}]", names.join(", ")));
@@ -201,11 +205,6 @@ pub fn for_source(source: &DdlSource) -> Result<String, DdlError> {
 
 fn check(table: &Table, location: &Location) -> Result<(), DdlError> {
     table.validate().map_err(DdlError)?;
-    if table.file_format != FileFormat::Text {
-        return Err(DdlError(
-            "Trino DDL is written for text flow logs only so far; Parquet tables are not supported yet".into(),
-        ));
-    }
     // Trino matches `${column}` in the location template against the
     // lowercased column name; Athena allows only these characters in
     // names anyway (reference §3.1).
@@ -266,9 +265,12 @@ fn indented(lines: &[String], indent: &str, separator: &str) -> String {
 }
 
 /// Column types as the AWS text DDL gives them (reference §1.4).
-fn column_type(field: &Field) -> &'static str {
+fn column_type(field: &Field, format: FileFormat) -> &'static str {
     match field.ty {
         FieldType::Int => "integer",
+        // The Parquet files store protocol as INT32 (reference §1.4, §6.5),
+        // as sql/ddl.rs declares it for Athena.
+        FieldType::BigInt if format == FileFormat::Parquet && field.parquet_int32 => "integer",
         FieldType::BigInt => "bigint",
         FieldType::Text | FieldType::Address => "varchar",
     }

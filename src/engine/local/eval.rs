@@ -63,6 +63,62 @@ pub(crate) enum IntTest {
     Compare(CmpOp, i64),
 }
 
+/// What a Parquet row group's statistics say of a slot's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SlotStats {
+    Unknown,
+    /// Every value is NULL (or the file lacks the column).
+    AllNull,
+    /// The non-NULL values lie in `[lo, hi]`.
+    Range(i64, i64),
+}
+
+impl Pred {
+    /// False only when no record whose slots fit `stats` can make the
+    /// predicate true: a row group so described is skipped unread. Tests
+    /// on NULL are never true, so an all-NULL column rules out any test
+    /// on it; `not` is not looked into (it would need the opposite bound).
+    pub fn may_match(&self, stats: &dyn Fn(usize) -> SlotStats) -> bool {
+        match self {
+            Pred::And(parts) => parts.iter().all(|p| p.may_match(stats)),
+            Pred::Or(parts) => parts.iter().any(|p| p.may_match(stats)),
+            Pred::Not(_) | Pred::Partition { .. } => true,
+            Pred::Text { slot, .. } | Pred::Address { slot, .. } => {
+                stats(*slot) != SlotStats::AllNull
+            }
+            Pred::Flags { column, .. } => match column {
+                ColumnRef::Int { slot, .. } => stats(*slot) != SlotStats::AllNull,
+                _ => true,
+            },
+            Pred::Int { column, test } => match column {
+                ColumnRef::Int { slot, .. } => match stats(*slot) {
+                    SlotStats::Unknown => true,
+                    SlotStats::AllNull => false,
+                    SlotStats::Range(lo, hi) => test.may_hold(lo, hi),
+                },
+                _ => true,
+            },
+        }
+    }
+}
+
+impl IntTest {
+    /// Whether some value in `[lo, hi]` passes.
+    fn may_hold(&self, lo: i64, hi: i64) -> bool {
+        match self {
+            IntTest::In(ranges) => ranges.iter().any(|(a, b)| *a <= hi && lo <= *b),
+            IntTest::Compare(op, v) => match op {
+                CmpOp::Eq => lo <= *v && *v <= hi,
+                CmpOp::Ne => !(lo == *v && hi == *v),
+                CmpOp::Lt => lo < *v,
+                CmpOp::Le => lo <= *v,
+                CmpOp::Gt => hi > *v,
+                CmpOp::Ge => hi >= *v,
+            },
+        }
+    }
+}
+
 /// The WHERE clause of a query: the window's `"end" >= t0 AND "start" < t1`
 /// and the filter. `None` when every record matches.
 pub(crate) fn compile(query: &CheckedQuery, slots: &mut Slots) -> Option<Pred> {

@@ -35,6 +35,8 @@ use super::LocalError;
 pub(crate) enum Compression {
     Gzip,
     Plain,
+    /// A Parquet file (engine/local/parquet.rs), read by columns.
+    Parquet,
 }
 
 /// A file to read, with the account and region its path names (the values
@@ -58,8 +60,6 @@ pub(crate) struct Skipped {
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub files: Vec<FileEntry>,
-    /// Parquet flow-log files that pruning kept.
-    pub parquet: Vec<PathBuf>,
     pub skipped: Skipped,
     pub ignored: u64,
     /// Paths left out because they lead to a file or folder the walk had
@@ -262,10 +262,7 @@ fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan:
         return;
     }
     let compression = match kind {
-        FileKind::Parquet => {
-            plan.parquet.push(path.to_path_buf());
-            return;
-        }
+        FileKind::Parquet => Compression::Parquet,
         FileKind::Gzip => Compression::Gzip,
         FileKind::Plain => Compression::Plain,
     };
@@ -279,7 +276,7 @@ fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan:
 }
 
 /// Whether a file's name makes it a flow-log file the engine reads
-/// (`.log.gz`, `.log`) or knows (`.log.parquet`).
+/// (`.log.gz`, `.log`, `.log.parquet`).
 pub(crate) fn is_flow_log_name(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     FileKind::of(name).is_some()

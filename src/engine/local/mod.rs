@@ -9,6 +9,8 @@
 //!    partition range, account and region, before reading anything;
 //! 2. [`reader`]: inflate (`.log.gz`, multi-member) or read (`.log`) a file
 //!    in chunks and hand out its lines, never holding a whole file;
+//!    [`parquet`] reads a `.log.parquet` file's needed columns instead,
+//!    row group by row group, into the same records;
 //! 3. [`record`]: map a file's header to the query's columns and split a
 //!    line into just the fields the query needs, without allocating;
 //! 4. [`eval`]: the filter and window, with SQL's three-valued logic;
@@ -20,6 +22,7 @@ mod aggregate;
 mod eval;
 mod keys;
 mod layout;
+mod parquet;
 mod reader;
 mod record;
 mod rows;
@@ -95,6 +98,9 @@ pub struct ScanStats {
     pub broken_links: u64,
     /// Records (lines after the header) parsed.
     pub records_read: u64,
+    /// Parquet row groups read, and skipped by their min/max statistics.
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
     pub rows_out: u64,
 }
 
@@ -123,9 +129,11 @@ pub enum LocalError {
     LineTooLong {
         path: PathBuf,
     },
-    /// A Parquet flow-log file in the window: not read yet (a later issue).
+    /// A `.log.parquet` file is not valid Parquet, or its flow-log
+    /// columns are of types no flow log uses.
     Parquet {
         path: PathBuf,
+        detail: String,
     },
     /// The files in the window add up to more than `--max-scan`.
     ScanLimit {
@@ -166,9 +174,9 @@ impl fmt::Display for LocalError {
                 path.display(),
                 reader::MAX_LINE >> 20
             ),
-            LocalError::Parquet { path } => write!(
+            LocalError::Parquet { path, detail } => write!(
                 f,
-                "{}: Parquet flow-log files are not supported by the local engine yet (a later flowq release reads them); query them on Athena, or narrow the window to the text files",
+                "{}: not a readable Parquet flow-log file ({detail}); the file may be damaged or cut short, e.g. by an interrupted download",
                 path.display()
             ),
             LocalError::ScanLimit { files, bytes, limit } => write!(
@@ -233,11 +241,6 @@ fn run_within(
     }
     let pruning = layout::Pruning::new(query, source.lateness);
     let plan = layout::plan(&source.path, &pruning)?;
-    if let Some(parquet) = plan.parquet.first() {
-        return Err(LocalError::Parquet {
-            path: parquet.clone(),
-        });
-    }
     let to_read: u64 = plan.files.iter().map(|f| f.size).sum();
     if let Some(limit) = max_scan.filter(|limit| to_read > *limit) {
         return Err(LocalError::ScanLimit {
@@ -283,6 +286,8 @@ fn run_within(
         repeats: plan.repeats,
         broken_links: plan.broken_links,
         records_read: found.records_read,
+        row_groups_read: found.row_groups_read,
+        row_groups_skipped: found.row_groups_skipped,
         rows_out: found.answer.len() as u64,
     })
 }
@@ -347,7 +352,7 @@ impl Engine for LocalEngine {
         }
         if self.source.path.is_file() && !is_flow_log_file(&self.source.path) {
             return Err(EngineError::refused(format!(
-                "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz or *.log",
+                "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz, *.log or *.log.parquet",
                 self.source.path.display()
             )));
         }
@@ -397,6 +402,8 @@ fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
             ignored: stats.files_ignored,
             repeats: stats.repeats,
             broken_links: stats.broken_links,
+            row_groups_read: stats.row_groups_read,
+            row_groups_skipped: stats.row_groups_skipped,
         }),
         elapsed,
         ..RunReport::default()

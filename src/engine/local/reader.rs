@@ -46,6 +46,7 @@ pub(crate) fn for_each_chunk(
             chunks(input, &entry.path, true, stop, on_lines)
         }
         Compression::Plain => chunks(file, &entry.path, false, stop, on_lines),
+        Compression::Parquet => unreachable!("Parquet files are read by columns, not lines"),
     }
 }
 

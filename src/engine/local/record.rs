@@ -33,6 +33,11 @@ impl Slots {
         self.fields.len()
     }
 
+    /// The fields, in slot order.
+    pub fn fields(&self) -> &[&'static Field] {
+        &self.fields
+    }
+
     /// How the SQL reads a column.
     pub fn column(&mut self, column: Column) -> ColumnRef {
         match column {
@@ -127,13 +132,18 @@ impl FileColumns {
 }
 
 /// Byte range of a field in its line; `NONE` when the field is absent.
-type Range = (u32, u32);
-const NONE: Range = (u32::MAX, u32::MAX);
+pub(crate) type Range = (u32, u32);
+pub(crate) const NONE: Range = (u32::MAX, u32::MAX);
 
-/// A line split into the query's fields.
+/// A line split into the query's fields, or a row of a Parquet file
+/// (engine/local/parquet.rs): its strings copied into `line`, its integers
+/// already typed in `ints`.
 pub(crate) struct Record<'a> {
     line: &'a [u8],
     ranges: &'a [Range],
+    /// Per slot, the typed integer of a Parquet row (`None` is NULL);
+    /// empty for a text line, whose integers are parsed from `line`.
+    ints: &'a [Option<i64>],
     pub account: Option<&'a str>,
     pub region: Option<&'a str>,
 }
@@ -191,6 +201,7 @@ impl Splitter {
                 let record = Record {
                     line,
                     ranges: &self.ranges,
+                    ints: &[],
                     account,
                     region,
                 };
@@ -311,6 +322,24 @@ impl Iterator for Delimiters<'_> {
 }
 
 impl<'a> Record<'a> {
+    /// A Parquet row: `ranges` index `text`, `ints` holds every integer
+    /// slot (and any value for a text slot, which is never read there).
+    pub fn typed(
+        text: &'a [u8],
+        ranges: &'a [Range],
+        ints: &'a [Option<i64>],
+        account: Option<&'a str>,
+        region: Option<&'a str>,
+    ) -> Record<'a> {
+        Record {
+            line: text,
+            ranges,
+            ints,
+            account,
+            region,
+        }
+    }
+
     /// The field's bytes as written, `-` included; `None` when absent.
     pub fn raw(&self, slot: usize) -> Option<&'a [u8]> {
         let (start, end) = self.ranges[slot];
@@ -323,6 +352,11 @@ impl<'a> Record<'a> {
     }
 
     pub fn int(&self, slot: usize, int32: bool) -> Option<i64> {
+        if let Some(typed) = self.ints.get(slot) {
+            // An INT64 column read as an `int` field: out of range is NULL,
+            // as the text reader makes it.
+            return typed.filter(|v| !int32 || i32::try_from(*v).is_ok());
+        }
         parse_int(self.raw(slot)?, int32)
     }
 

@@ -21,7 +21,8 @@ use crate::lang::ir::{CheckedQuery, OrderKey};
 
 use super::aggregate::{Finished, Grouping, Groups};
 use super::eval::{self, Pred};
-use super::layout::FileEntry;
+use super::layout::{Compression, FileEntry};
+use super::parquet;
 use super::reader::{self, Flow};
 use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
 use super::rows::{cell, record_row, Row, TopRows};
@@ -103,6 +104,8 @@ pub(crate) struct Found {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub records_read: u64,
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
 }
 
 /// The rows of a query: records as rows, or groups that write their own.
@@ -143,6 +146,8 @@ struct Shared<'a> {
     files_scanned: AtomicU64,
     bytes_scanned: AtomicU64,
     records_read: AtomicU64,
+    row_groups_read: AtomicU64,
+    row_groups_skipped: AtomicU64,
     progress: Option<&'a Progress>,
     in_order: InOrder,
 }
@@ -181,6 +186,8 @@ pub(crate) fn scan(
         files_scanned: AtomicU64::new(0),
         bytes_scanned: AtomicU64::new(0),
         records_read: AtomicU64::new(0),
+        row_groups_read: AtomicU64::new(0),
+        row_groups_skipped: AtomicU64::new(0),
         progress,
         in_order: InOrder::default(),
     };
@@ -195,7 +202,8 @@ pub(crate) fn scan(
             .collect()
     });
     let cutoff = shared.cutoff.load(Ordering::SeqCst);
-    if let Some((index, error)) = shared.error.into_inner().expect("no worker panicked") {
+    let failure = shared.error.lock().expect("no worker panicked").take();
+    if let Some((index, error)) = failure {
         // A file past the limit did not matter to the result.
         if index < cutoff {
             return Err(error);
@@ -210,12 +218,7 @@ pub(crate) fn scan(
             })
             .collect();
         let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
-        return Ok(Found {
-            answer: Answer::Groups(Box::new(finished)),
-            files_scanned: shared.files_scanned.into_inner(),
-            bytes_scanned: shared.bytes_scanned.into_inner(),
-            records_read: shared.records_read.into_inner(),
-        });
+        return Ok(shared.found(Answer::Groups(Box::new(finished))));
     }
     let mut merged = states.pop().unwrap_or_else(|| State::new(prepared));
     for state in states {
@@ -223,11 +226,8 @@ pub(crate) fn scan(
     }
     let answer = match merged {
         State::InOrder => {
-            let state = shared
-                .in_order
-                .state
-                .into_inner()
-                .expect("no worker panicked");
+            let state =
+                std::mem::take(&mut *shared.in_order.state.lock().expect("no worker panicked"));
             Answer::Rows(
                 state
                     .done
@@ -240,12 +240,7 @@ pub(crate) fn scan(
         State::Top(top) => Answer::Rows(top.finish()),
         State::Groups(_) => unreachable!("groups are combined above"),
     };
-    Ok(Found {
-        answer,
-        files_scanned: shared.files_scanned.into_inner(),
-        bytes_scanned: shared.bytes_scanned.into_inner(),
-        records_read: shared.records_read.into_inner(),
-    })
+    Ok(shared.found(answer))
 }
 
 /// One worker's findings.
@@ -327,6 +322,17 @@ fn work(shared: &Shared) -> State {
 }
 
 impl Shared<'_> {
+    fn found(&self, answer: Answer) -> Found {
+        Found {
+            answer,
+            files_scanned: self.files_scanned.load(Ordering::SeqCst),
+            bytes_scanned: self.bytes_scanned.load(Ordering::SeqCst),
+            records_read: self.records_read.load(Ordering::SeqCst),
+            row_groups_read: self.row_groups_read.load(Ordering::SeqCst),
+            row_groups_skipped: self.row_groups_skipped.load(Ordering::SeqCst),
+        }
+    }
+
     fn wanted(&self, index: usize) -> bool {
         !self.failed.load(Ordering::Relaxed) && index < self.cutoff.load(Ordering::Relaxed)
     }
@@ -383,6 +389,9 @@ fn scan_file(
     shared
         .bytes_scanned
         .fetch_add(entry.size, Ordering::Relaxed);
+    if entry.compression == Compression::Parquet {
+        return scan_parquet(entry, shared, stop, on_match);
+    }
     let mut columns: Option<FileColumns> = None;
     let mut splitter = Splitter::new(&prepared.slots);
     let mut records: u64 = 0;
@@ -420,4 +429,41 @@ fn scan_file(
         progress.file_done(entry.size);
     }
     result
+}
+
+/// [`scan_file`] for a Parquet file: the same records, read by columns.
+fn scan_parquet(
+    entry: &FileEntry,
+    shared: &Shared,
+    stop: &dyn Fn() -> bool,
+    on_match: &mut dyn FnMut(&Record) -> Flow,
+) -> Result<(), LocalError> {
+    let prepared = shared.prepared;
+    let mut records: u64 = 0;
+    let result = parquet::for_each_record(
+        entry,
+        &prepared.slots,
+        prepared.filter.as_ref(),
+        stop,
+        &mut |record| {
+            records += 1;
+            if prepared.matches(record) {
+                on_match(record)
+            } else {
+                Flow::Continue
+            }
+        },
+    );
+    shared.records_read.fetch_add(records, Ordering::Relaxed);
+    if let Some(progress) = shared.progress {
+        progress.file_done(entry.size);
+    }
+    let groups = result?;
+    shared
+        .row_groups_read
+        .fetch_add(groups.read, Ordering::Relaxed);
+    shared
+        .row_groups_skipped
+        .fetch_add(groups.skipped, Ordering::Relaxed);
+    Ok(())
 }
