@@ -5,7 +5,7 @@
 
 mod common;
 
-use flowq::engine::chart::{draw, terminal_width, ChartStyle};
+use flowq::engine::chart::{draw, ChartStyle};
 use flowq::engine::output::{Cell, ColumnInfo};
 use flowq::lang::ir::{Column, TimeChart};
 use flowq::schema::field_named;
@@ -166,12 +166,4 @@ fn colour_is_only_drawn_when_asked() {
     };
     assert!(draw(&chart, &columns(&["bucket", "count"]), &rows, coloured).contains("\u{1b}["));
     assert!(!draw(&chart, &columns(&["bucket", "count"]), &rows, STYLE).contains('\u{1b}'));
-}
-
-#[test]
-fn the_width_comes_from_columns_or_is_80() {
-    assert_eq!(terminal_width(Some("132")), 132);
-    assert_eq!(terminal_width(Some("wide")), 80);
-    assert_eq!(terminal_width(Some("0")), 80);
-    assert_eq!(terminal_width(None), 80);
 }

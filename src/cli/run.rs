@@ -11,8 +11,9 @@ use std::time::Duration;
 use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
 use crate::cli::commands::{resolve, QueryOptions, Target};
 use crate::cli::failure::{exit, Failure};
+use crate::cli::terminal::chart_width;
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
-use crate::engine::chart::{terminal_width, ChartSink, ChartStyle};
+use crate::engine::chart::{ChartSink, ChartStyle};
 use crate::engine::local::{LocalEngine, LocalSource};
 use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
@@ -211,7 +212,7 @@ pub fn write_rows(
         let mut sink: Box<dyn RowSink> = match chart {
             Some(chart) if format == Format::Table && terminal => {
                 let style = ChartStyle {
-                    width: terminal_width(std::env::var("COLUMNS").ok().as_deref()),
+                    width: chart_width(),
                     colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
                 };
                 Box::new(ChartSink::new(out, chart, style))

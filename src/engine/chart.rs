@@ -384,11 +384,3 @@ fn paint(text: &str, colour: &str, on: bool) -> String {
         text.to_string()
     }
 }
-
-/// The width to draw at: `COLUMNS` when it is a number, else 80.
-pub fn terminal_width(columns_env: Option<&str>) -> usize {
-    columns_env
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&w| w > 0)
-        .unwrap_or(80)
-}
