@@ -24,7 +24,8 @@ use crate::units;
 /// How `flowq run` prints and limits its rows, and what it may scan.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    pub format: Format,
+    /// `--format`; None when not given (see [`output_format`]).
+    pub format: Option<Format>,
     /// Replaces the query's own limit.
     pub limit: Option<u64>,
     pub output: Option<PathBuf>,
@@ -99,8 +100,9 @@ pub fn run(
             EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
         };
         let chart = checked.output.timechart.as_ref();
+        let to_terminal = run.output.is_none() && io::stdout().is_terminal();
         let report = write_rows(
-            run.format,
+            output_format(run.format, chart.is_some(), to_terminal),
             run.output.as_deref(),
             chart,
             on_interrupt,
@@ -190,6 +192,17 @@ pub fn trino_config(settings: &TrinoSettings, schema: &str) -> crate::engine::tr
             format!("{}.ignore_absent_partitions", settings.catalog),
             "true".into(),
         )],
+    }
+}
+
+/// The format rows are written in: `--format` when given; else a
+/// timechart that is not drawn (piped, redirected or `--output`) is CSV,
+/// for a spreadsheet or a plotting tool; else the table.
+pub fn output_format(asked: Option<Format>, timechart: bool, to_terminal: bool) -> Format {
+    match asked {
+        Some(format) => format,
+        None if timechart && !to_terminal => Format::Csv,
+        None => Format::Table,
     }
 }
 
@@ -386,5 +399,27 @@ fn progress_text(progress: &Progress, elapsed: Duration) -> String {
             progress.files_done.load(Ordering::Relaxed),
             progress.files_total.load(Ordering::Relaxed)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::output_format;
+    use crate::engine::output::Format;
+
+    #[test]
+    fn an_undrawn_timechart_is_csv_unless_a_format_is_given() {
+        assert_eq!(output_format(None, true, false), Format::Csv);
+        assert_eq!(output_format(None, true, true), Format::Table);
+        assert_eq!(
+            output_format(Some(Format::Table), true, false),
+            Format::Table
+        );
+        assert_eq!(
+            output_format(Some(Format::Jsonl), true, true),
+            Format::Jsonl
+        );
+        assert_eq!(output_format(None, false, false), Format::Table);
+        assert_eq!(output_format(None, false, true), Format::Table);
     }
 }
