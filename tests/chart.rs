@@ -5,7 +5,7 @@
 
 mod common;
 
-use flowq::engine::chart::{draw, terminal_width, ChartStyle};
+use flowq::engine::chart::{draw, ChartStyle, MIN_WIDTH};
 use flowq::engine::output::{Cell, ColumnInfo};
 use flowq::lang::ir::{Column, TimeChart};
 use flowq::schema::field_named;
@@ -168,10 +168,45 @@ fn colour_is_only_drawn_when_asked() {
     assert!(!draw(&chart, &columns(&["bucket", "count"]), &rows, STYLE).contains('\u{1b}'));
 }
 
+/// Every line of a chart fits its width (from `MIN_WIDTH` up), however
+/// long the names, totals and metric, and however many buckets.
 #[test]
-fn the_width_comes_from_columns_or_is_80() {
-    assert_eq!(terminal_width(Some("132")), 132);
-    assert_eq!(terminal_width(Some("wide")), 80);
-    assert_eq!(terminal_width(Some("0")), 80);
-    assert_eq!(terminal_width(None), 80);
+fn no_line_is_wider_than_the_width() {
+    let huge = i64::MAX / 4;
+    for width in [MIN_WIDTH, 45, 50, 60, 80, 120, 200] {
+        let style = ChartStyle {
+            width,
+            colour: false,
+        };
+        for (interval, buckets) in [(60, 5), (60, 180), (600, 36), (3600, 720), (1, 10_000)] {
+            let single = chart(interval, buckets, None);
+            let values: Vec<i64> = (0..buckets).map(|i| huge / 10_000 * (i % 7)).collect();
+            let rows = one_series(&single, &values);
+            let cols = columns(&["bucket", "a_rather_long_aggregate_name"]);
+            fits(&draw(&single, &cols, &rows, style), width);
+            let by = chart(interval, buckets, Some("srcaddr"));
+            let mut rows = Vec::new();
+            for series in ["2001:db8:ffff:ffff:ffff:ffff:ffff:1", "10.0.0.1", "other"] {
+                for i in 0..buckets {
+                    rows.push(vec![
+                        Cell::Int(by.first + i * interval),
+                        Cell::Text(series.into()),
+                        Cell::Int(huge / 10_000),
+                    ]);
+                }
+            }
+            let cols = columns(&["bucket", "srcaddr", "a_rather_long_aggregate_name"]);
+            fits(&draw(&by, &cols, &rows, style), width);
+        }
+    }
+}
+
+fn fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "{} columns at width {width}: {line}\n{text}",
+            line.chars().count()
+        );
+    }
 }

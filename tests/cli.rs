@@ -307,7 +307,7 @@ fn demo_writes_a_sample_once_and_runs_the_shipped_searches_on_it() {
 }
 
 #[test]
-fn a_timechart_piped_prints_its_rows_and_refuses_limit() {
+fn a_timechart_piped_prints_csv_unless_told_and_refuses_limit() {
     let dir = empty_dir("timechart");
     let o = flowq(
         &dir,
@@ -342,13 +342,57 @@ fn a_timechart_piped_prints_its_rows_and_refuses_limit() {
     assert_eq!(lines[3], "1795737600,,0");
     assert_eq!(lines.len(), 1 + 3 * 3, "{text}");
     assert!(lines[4..].iter().all(|l| !l.ends_with(",0")), "{text}");
-    // Not a terminal: the table format prints rows, not a chart.
-    let table = flowq(&dir, &["run", "--source", "logs", "--now", NOW, query]);
+    // Piped without --format: CSV, the same rows as --format csv.
+    let piped = flowq(&dir, &["run", "--source", "logs", "--now", NOW, query]);
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert_eq!(stdout(&piped), text);
+    // --output without --format: CSV too.
+    let file = dir.join("chart.csv");
+    let saved = flowq(
+        &dir,
+        &[
+            "run",
+            "--source",
+            "logs",
+            "--now",
+            NOW,
+            "--output",
+            file.to_str().unwrap(),
+            query,
+        ],
+    );
+    assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    // An explicit --format table piped prints the table, not a chart.
+    let table = flowq(
+        &dir,
+        &[
+            "run", "--source", "logs", "--now", NOW, "--format", "table", query,
+        ],
+    );
     assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
     assert!(
         stdout(&table).starts_with("bucket      action  count\n"),
         "{}",
         stdout(&table)
+    );
+    // Any other query piped without --format is still a table.
+    let rows = flowq(
+        &dir,
+        &[
+            "run",
+            "--source",
+            "logs",
+            "--now",
+            NOW,
+            "last 3h | stats count() by action",
+        ],
+    );
+    assert_eq!(rows.status.code(), Some(0), "{}", stderr(&rows));
+    assert!(
+        stdout(&rows).starts_with("action  count\n"),
+        "{}",
+        stdout(&rows)
     );
     let limited = flowq(
         &dir,

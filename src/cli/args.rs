@@ -104,9 +104,9 @@ struct RunArgs {
     #[command(flatten)]
     options: OptionArgs,
 
-    /// Output format
-    #[arg(long, short = 'f', value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format [default: table; csv for a timechart piped or with --output]
+    #[arg(long, short = 'f', value_name = "FORMAT", value_enum)]
+    format: Option<Format>,
 
     /// Return at most N rows, replacing the query's limit
     #[arg(long, value_name = "N")]
@@ -618,7 +618,7 @@ mod tests {
         else {
             panic!("not run")
         };
-        assert_eq!(run.format, Format::Jsonl);
+        assert_eq!(run.format, Some(Format::Jsonl));
         assert_eq!(run.options.params, [("top".to_string(), "5".to_string())]);
         let sample = [
             "sample",

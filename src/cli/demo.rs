@@ -272,7 +272,7 @@ fn run_search(search: &Search, dir: &Path, logs: &Path, now: i64) -> Result<(), 
         ..QueryOptions::default()
     };
     let run = RunOptions {
-        format: Format::Table,
+        format: Some(Format::Table),
         limit: Some(ROWS),
         quiet: true,
         ..RunOptions::default()

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod demo;
 pub mod failure;
 pub mod run;
+pub mod terminal;
 mod values;
 
 pub use args::main;

@@ -11,8 +11,9 @@ use std::time::Duration;
 use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
 use crate::cli::commands::{resolve, QueryOptions, Target};
 use crate::cli::failure::{exit, Failure};
+use crate::cli::terminal::chart_width;
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
-use crate::engine::chart::{terminal_width, ChartSink, ChartStyle};
+use crate::engine::chart::{ChartSink, ChartStyle};
 use crate::engine::local::{LocalEngine, LocalSource};
 use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
@@ -23,7 +24,8 @@ use crate::units;
 /// How `flowq run` prints and limits its rows, and what it may scan.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    pub format: Format,
+    /// `--format`; None when not given (see [`output_format`]).
+    pub format: Option<Format>,
     /// Replaces the query's own limit.
     pub limit: Option<u64>,
     pub output: Option<PathBuf>,
@@ -98,8 +100,9 @@ pub fn run(
             EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
         };
         let chart = checked.output.timechart.as_ref();
+        let to_terminal = run.output.is_none() && io::stdout().is_terminal();
         let report = write_rows(
-            run.format,
+            output_format(run.format, chart.is_some(), to_terminal),
             run.output.as_deref(),
             chart,
             on_interrupt,
@@ -192,6 +195,17 @@ pub fn trino_config(settings: &TrinoSettings, schema: &str) -> crate::engine::tr
     }
 }
 
+/// The format rows are written in: `--format` when given; else a
+/// timechart that is not drawn (piped, redirected or `--output`) is CSV,
+/// for a spreadsheet or a plotting tool; else the table.
+pub fn output_format(asked: Option<Format>, timechart: bool, to_terminal: bool) -> Format {
+    match asked {
+        Some(format) => format,
+        None if timechart && !to_terminal => Format::Csv,
+        None => Format::Table,
+    }
+}
+
 /// Lets `run` write rows through a sink to `--output` or standard output.
 /// `--output` is replaced only if `run` succeeded: a failed query leaves
 /// the old file as it was.
@@ -211,7 +225,7 @@ pub fn write_rows(
         let mut sink: Box<dyn RowSink> = match chart {
             Some(chart) if format == Format::Table && terminal => {
                 let style = ChartStyle {
-                    width: terminal_width(std::env::var("COLUMNS").ok().as_deref()),
+                    width: chart_width(),
                     colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
                 };
                 Box::new(ChartSink::new(out, chart, style))
@@ -396,5 +410,27 @@ fn progress_text(progress: &Progress, elapsed: Duration) -> String {
             progress.files_done.load(Ordering::Relaxed),
             progress.files_total.load(Ordering::Relaxed)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::output_format;
+    use crate::engine::output::Format;
+
+    #[test]
+    fn an_undrawn_timechart_is_csv_unless_a_format_is_given() {
+        assert_eq!(output_format(None, true, false), Format::Csv);
+        assert_eq!(output_format(None, true, true), Format::Table);
+        assert_eq!(
+            output_format(Some(Format::Table), true, false),
+            Format::Table
+        );
+        assert_eq!(
+            output_format(Some(Format::Jsonl), true, true),
+            Format::Jsonl
+        );
+        assert_eq!(output_format(None, false, false), Format::Table);
+        assert_eq!(output_format(None, false, true), Format::Table);
     }
 }

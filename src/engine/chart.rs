@@ -117,19 +117,25 @@ pub fn draw(
     } else {
         0
     };
-    let axis_width = if by {
-        label_width + 1
-    } else {
-        lines
-            .iter()
-            .flat_map(|l| l.values.iter())
-            .max()
-            .map_or(1, |m| m.to_string().len())
-            + 2
-    };
-    let plot_width = width.saturating_sub(axis_width + total_width).max(10);
+    // Long names give way to the bars: at least 10 columns of plot.
+    let label_width = label_width.min(width.saturating_sub(total_width + 11).max(1));
     let n = usize::try_from(chart.buckets).unwrap_or(usize::MAX);
-    let per_column = n.div_ceil(plot_width).max(1);
+    // Without `by`, the value axis is as wide as the largest column, which
+    // sums `per_column` buckets, which depends on the axis: settle both.
+    let mut per_column = 1;
+    let mut axis_width = label_width + 1;
+    let mut plot_width = 10;
+    for _ in 0..4 {
+        if !by {
+            axis_width = largest_column(&lines, per_column).to_string().len() + 2;
+        }
+        plot_width = width.saturating_sub(axis_width + total_width).max(10);
+        let settled = n.div_ceil(plot_width).max(1);
+        if settled == per_column {
+            break;
+        }
+        per_column = settled;
+    }
     // Few buckets are drawn wider (up to 6 columns each), many are summed
     // in runs of whole buckets; `width` of a column pair says which.
     let repeat = (plot_width / n.max(1)).clamp(1, 6);
@@ -150,7 +156,10 @@ pub fn draw(
         .copied()
         .max()
         .unwrap_or(0);
-    let mut out = title(chart, metric, columns, by, per_column, max);
+    let mut out: String = title(chart, metric, columns, by, per_column, max)
+        .lines()
+        .map(|line| fit(line, width) + "\n")
+        .collect();
     if lines.is_empty() {
         out.push_str("no records matched: no series to draw\n");
         return out;
@@ -196,8 +205,17 @@ pub fn draw(
         repeat,
         columns: lines[0].values.len(),
     };
-    out.push_str(&time_axis(chart, scale, axis_width));
+    out.push_str(&time_axis(chart, scale, axis_width, width));
     out
+}
+
+/// The largest sum of `per_column` buckets in a run, of any series.
+fn largest_column(lines: &[Line], per_column: usize) -> i128 {
+    lines
+        .iter()
+        .flat_map(|l| l.values.chunks(per_column).map(|c| c.iter().sum::<i128>()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The series in the order they are drawn: by total, largest first, ties
@@ -325,7 +343,8 @@ impl Scale {
 
 /// Ticks and UTC labels at round times under the columns: `HH:MM` when
 /// the chart spans less than two days, `MM-DD HH:MM` otherwise.
-fn time_axis(chart: &TimeChart, scale: Scale, indent: usize) -> String {
+/// A label that would run past `width` is left out.
+fn time_axis(chart: &TimeChart, scale: Scale, indent: usize, width: usize) -> String {
     let columns = scale.columns;
     let span = chart.interval.saturating_mul(chart.buckets);
     let with_date = span >= 2 * 86_400;
@@ -343,7 +362,7 @@ fn time_axis(chart: &TimeChart, scale: Scale, indent: usize) -> String {
     let mut free_from = 0;
     while t < chart.first + span {
         let column = scale.column(chart, t);
-        if column >= columns {
+        if column >= columns || indent + column + label_width - 2 > width {
             break;
         }
         if column >= free_from {
@@ -383,12 +402,4 @@ fn paint(text: &str, colour: &str, on: bool) -> String {
     } else {
         text.to_string()
     }
-}
-
-/// The width to draw at: `COLUMNS` when it is a number, else 80.
-pub fn terminal_width(columns_env: Option<&str>) -> usize {
-    columns_env
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&w| w > 0)
-        .unwrap_or(80)
 }
