@@ -21,3 +21,11 @@ pub const MAX_NESTING: usize = 256;
 /// member of a set. A query is at most 64 KiB, but a set parameter used in
 /// many places is copied into each of them.
 pub const MAX_PARAM_VALUES: usize = 100_000;
+
+/// The most entries named lists (`@name`) may expand to in one query,
+/// counting a list again for each place it is used. A list file holds at
+/// most `MAX_LIST_ENTRIES`.
+pub const MAX_LIST_VALUES: usize = 2_000_000;
+
+/// The most entries one named list may hold (docs/catalog.md, "Lists").
+pub const MAX_LIST_ENTRIES: usize = 1_000_000;

@@ -24,6 +24,7 @@ mod reader;
 mod record;
 mod rows;
 mod scan;
+mod sets;
 
 use std::fmt;
 use std::io;
