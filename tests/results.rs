@@ -22,7 +22,6 @@ use flowq::engine::local::{self, LocalSource};
 use flowq::engine::output::{self, Format};
 use flowq::engine::{Engine, Progress};
 use flowq::lang::diagnostic::{self, SourceText};
-use flowq::lang::ir::Params;
 use flowq::sample::{self, FormatVersion, Layout, Options};
 
 const SAMPLE_START: &str = "2026-11-26T23:00:00Z";
@@ -82,7 +81,8 @@ fn run_to_csv(query: &str, folder: &Path, threads: usize) -> String {
         ..LocalSource::new(folder)
     };
     let table = source.table();
-    let params = Params::default();
+    // `# list:` lines give the query its named lists (tests/common).
+    let params = common::Case::read(query).params;
     let context = flowq::lang::check::CheckContext {
         table: &table,
         now: flowq::time::parse_now(NOW).unwrap(),

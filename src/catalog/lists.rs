@@ -317,12 +317,7 @@ fn typed(
     let list = match kind {
         None => Some(NamedList::Addresses(Vec::new())),
         Some(Kind::Addresses) => {
-            let nets = each(
-                entries,
-                &mut out,
-                |v| check::address(v),
-                "an address or CIDR",
-            );
+            let nets = each(entries, &mut out, check::address, "an address or CIDR");
             warn_overlapping_nets(text, &nets, &mut out);
             Some(NamedList::Addresses(
                 nets.into_iter().map(|(n, _)| n).collect(),
@@ -332,7 +327,7 @@ fn typed(
             let ranges = each(
                 entries,
                 &mut out,
-                |v| check::port_range(v),
+                check::port_range,
                 "a port, port range or port name",
             );
             warn_overlapping_ports(text, &ranges, &mut out);
