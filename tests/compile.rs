@@ -112,6 +112,32 @@ fn sql_past_athenas_limit_is_refused_not_sent() {
     );
 }
 
+#[test]
+fn sql_past_athenas_limit_names_the_list_and_its_size() {
+    let entries: Vec<String> = (0..20_000)
+        .map(|i| format!("10.{}.{}.0/28", i / 256, i % 256))
+        .collect();
+    let mut case = Case::read("src @feed last 1h\n");
+    let (feed, _) = flowq::catalog::lists::parse_txt(&entries.join("\n"));
+    let mut lists = flowq::lang::ir::Lists::default();
+    lists.insert("feed", feed.unwrap());
+    case.params.set_lists(lists);
+    let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
+    let message = &errors[0].message;
+    assert!(
+        message.contains("over Athena's limit of 262144"),
+        "{message}"
+    );
+    assert!(message.contains("'@feed' (20000 entries)"), "{message}");
+    // The SQL's size is said too: 20,000 contains() tests are far above it.
+    let bytes: usize = message
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in {message}"));
+    assert!(bytes > 20_000 * 40, "{message}");
+}
+
 // ------------------------------------------------- times at the range's edges
 
 /// 9999-12-31T00:00:00Z in Unix seconds: 9999-12-31T23:59:59Z is the

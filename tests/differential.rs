@@ -845,6 +845,7 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
     let (searches, errors) = flowq::catalog::search::load_all(&dir);
     assert!(errors.is_empty(), "the shipped catalog has errors");
     assert!(searches.len() >= 20, "found {} searches", searches.len());
+    let lists = repo_lists();
     let mut cases = Vec::new();
     for search in searches {
         let examples = search.example_params();
@@ -866,13 +867,16 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
             variants.push(("data values", from_data));
         }
         for (what, given) in variants {
+            let mut params = search.params(&given).unwrap();
+            params.set_lists(lists.clone());
             cases.push(Case {
                 label: format!("search {} ({what}: {given:?})", search.name),
                 query: search.query.clone(),
-                params: search.params(&given).unwrap(),
+                params,
             });
         }
     }
+    cases.extend(list_cases(values, rng));
     cases
 }
 
@@ -901,6 +905,69 @@ fn timechart_cases() -> Vec<Case> {
             params: Params::default(),
         })
         .collect()
+}
+
+/// The repo's lists (lists/), which its searches use.
+fn repo_lists() -> flowq::lang::ir::Lists {
+    use flowq::catalog::lists;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+    let (found, files) = lists::load_lists(&dir);
+    assert!(
+        lists::errors(&files).is_empty(),
+        "the repo's lists have errors"
+    );
+    found
+}
+
+/// Queries on named lists drawn from the data: networks around addresses
+/// that occur, some of those addresses exactly, an IPv6 network, and the
+/// ports that occur, as `.txt` files read them.
+fn list_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
+    let mut entries = vec!["2001:db8::/32".to_string(), "::/0".to_string()];
+    for _ in 0..40 {
+        let address = values.pick("srcaddr", rng).unwrap();
+        entries.push(if rng.chance(50) {
+            address
+        } else {
+            network(&address, rng)
+        });
+    }
+    entries.sort();
+    entries.dedup();
+    let ports: Vec<String> = (0..8)
+        .filter_map(|_| values.pick("dstport", rng))
+        .chain(["1024-2048".to_string()])
+        .collect();
+    let mut lists = flowq::lang::ir::Lists::default();
+    for (name, text) in [
+        ("seen", entries.join("\n")),
+        ("seen-ports", ports.join("\n")),
+    ] {
+        let (list, problems) = flowq::catalog::lists::parse_txt(&text);
+        assert!(
+            problems.iter().all(|d| !d.is_error()),
+            "{text}: {problems:?}"
+        );
+        lists.insert(name, list.unwrap());
+    }
+    [
+        "src @seen or dst @seen last 6h | count by srcaddr, dstaddr",
+        "not host @seen last 6h | count",
+        "srcaddr = @seen and dstaddr != @seen last 6h | count by srcaddr",
+        "dport @seen-ports or sport {@seen-ports, 443} last 6h | count by dstport, srcport",
+        "dstport != @seen-ports last 6h | count",
+    ]
+    .into_iter()
+    .map(|query| {
+        let mut params = Params::default();
+        params.set_lists(lists.clone());
+        Case {
+            label: "named lists".into(),
+            query: query.into(),
+            params,
+        }
+    })
+    .collect()
 }
 
 fn generated_cases(values: &Values, table: &Table, rng: &mut Rng) -> Vec<Case> {
@@ -1039,6 +1106,13 @@ fn agree(trino: Trino, setups: &[Setup], seed: u64) {
             "search {search} ran on no table"
         );
     }
+    // The named-list cases ran (none was refused by the check).
+    let list_cases = outcomes
+        .iter()
+        .flat_map(|o| o.searches_run.iter())
+        .filter(|l| *l == "named lists")
+        .count();
+    assert!(list_cases >= 5, "{list_cases} named-list cases ran");
     // The comparisons saw data: a suite of empty results proves nothing.
     assert!(rows > 10 * cases, "only {rows} rows over {cases} queries");
     assert!(

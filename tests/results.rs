@@ -82,7 +82,8 @@ fn run_to_csv(query: &str, folder: &Path, threads: usize) -> String {
         ..LocalSource::new(folder)
     };
     let table = source.table();
-    let params = Params::default();
+    // `# list:` lines give the query its named lists (tests/common).
+    let params = common::Case::read(query).params;
     let context = flowq::lang::check::CheckContext {
         table: &table,
         now: flowq::time::parse_now(NOW).unwrap(),

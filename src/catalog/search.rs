@@ -159,7 +159,14 @@ impl ParamType {
                     }
                 })),
             ParamType::Cidr => one(check::address(&value).map(|_| ()).map_err(|d| d.message)),
-            ParamType::Addresses => each(&|m| check::address(m).map(|_| ()).map_err(|d| d.message)),
+            // A list (`@corp-nets`) passes here; the query's check makes
+            // sure it is a list of the right kind.
+            ParamType::Addresses => each(&|m| {
+                if matches!(m.kind, ValueKind::List(_)) {
+                    return Ok(());
+                }
+                check::address(m).map(|_| ()).map_err(|d| d.message)
+            }),
             ParamType::Port => {
                 one(check::port_range(&value)
                     .map_err(|d| d.message)
@@ -171,7 +178,12 @@ impl ParamType {
                         }
                     }))
             }
-            ParamType::Ports => each(&|m| check::port_range(m).map(|_| ()).map_err(|d| d.message)),
+            ParamType::Ports => each(&|m| {
+                if matches!(m.kind, ValueKind::List(_)) {
+                    return Ok(());
+                }
+                check::port_range(m).map(|_| ()).map_err(|d| d.message)
+            }),
             ParamType::Int => one(word(&value)?
                 .parse::<i64>()
                 .map(|_| ())

@@ -9,16 +9,20 @@
 //!    fail their type);
 //! 4. compilation against the search's source with its defaults;
 //! 5. lints: scans with no window start, duplicate titles or queries,
-//!    missing tags, deprecated searches.
+//!    missing tags, deprecated searches;
+//! 6. the named lists under lists/ (catalog/lists.rs): bad entries as
+//!    errors, duplicates and overlaps as warnings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::config::{Config, EngineName, Source};
+use crate::catalog::lists;
 use crate::catalog::search::{self, Search, Status};
 use crate::lang::ast::{self, Span, ValueKind};
 use crate::lang::check::{self, CheckContext};
 use crate::lang::diagnostic::{Diagnostic, Located, Severity};
+use crate::lang::ir::Lists;
 use crate::lang::{parse, print};
 use crate::sql::render as sql;
 use crate::time::Time;
@@ -87,6 +91,17 @@ fn plural_es(n: usize) -> &'static str {
 /// when empty) against the config's sources, at `now`.
 pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     let mut report = Report::default();
+    let (_, list_files) = lists::load_lists(&lists::folder_for(&config.catalog));
+    // Searches are checked against every list, with the entries of a list
+    // that has errors that could be read: its errors are reported once,
+    // at the list, and a search that uses it is still checked.
+    let mut lists = Lists::default();
+    for file in list_files {
+        if let Some(list) = file.list {
+            lists.insert(&file.name, list);
+        }
+        report.findings.extend(file.findings);
+    }
     let files = files_to_check(config, paths, &mut report);
     let mut searches = Vec::new();
     for path in files {
@@ -100,7 +115,7 @@ pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     }
     for search in &searches {
         report.searches += 1;
-        check_search(search, config, now, &mut report.findings);
+        check_search(search, config, now, &lists, &mut report.findings);
     }
     lint_catalog(&searches, &mut report.findings);
     report
@@ -160,7 +175,13 @@ fn no_searches_in(folder: &Path) -> Located {
 }
 
 /// Tiers 2 to 4 and the per-search lints for one search.
-fn check_search(search: &Search, config: &Config, now: Time, out: &mut Vec<Located>) {
+fn check_search(
+    search: &Search,
+    config: &Config,
+    now: Time,
+    lists: &Lists,
+    out: &mut Vec<Located>,
+) {
     let query = match parse::parse(&search.query) {
         Ok(q) => q,
         Err(d) => return out.push(search.locate(&d)),
@@ -181,9 +202,10 @@ fn check_search(search: &Search, config: &Config, now: Time, out: &mut Vec<Locat
     };
     // Required parameters take an example of their type; a default that
     // fails its type was reported by check_params.
-    let Ok(params) = search.params(&search.example_params()) else {
+    let Ok(mut params) = search.params(&search.example_params()) else {
         return;
     };
+    params.set_lists(lists.clone());
     let ctx = CheckContext {
         table: &source.table,
         now,

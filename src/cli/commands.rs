@@ -124,6 +124,13 @@ pub fn resolve(
             params
         }
     };
+    let mut params = params;
+    let text = match (&search, target) {
+        (Some(search), _) => search.query.as_str(),
+        (None, Target::Query(text)) => text.as_str(),
+        (None, Target::Search(_)) => "",
+    };
+    params.set_lists(named_lists(config, text, given)?);
     let ctx = CheckContext {
         table: &source.table,
         now,
@@ -163,6 +170,24 @@ pub fn resolve(
         search,
         notes,
     })
+}
+
+/// The catalog's named lists. A list file with errors stops a query that
+/// may use a list (`@` in its text or a parameter), so that it never runs
+/// without the entries it was meant to have; `flowq check` shows them all.
+fn named_lists(
+    config: &Config,
+    text: &str,
+    given: &[(String, String)],
+) -> Result<crate::lang::ir::Lists, Failure> {
+    use crate::catalog::lists;
+    let (found, files) = lists::load_lists(&lists::folder_for(&config.catalog));
+    let may_use = text.contains('@') || given.iter().any(|(_, v)| v.contains('@'));
+    let errors = lists::errors(&files);
+    if may_use && !errors.is_empty() {
+        return Err(Failure::located(&errors));
+    }
+    Ok(found)
 }
 
 fn override_table(source: &mut Source, options: &QueryOptions) -> Result<(), Failure> {

@@ -312,6 +312,9 @@ pub enum ValueKind {
     Param(String),
     /// `{a, b, c}`.
     Set(Vec<Value>),
+    /// `@name`: a named list of the catalog, resolved in the check stage
+    /// against the lists given to it.
+    List(String),
 }
 
 impl Value {

@@ -22,6 +22,9 @@ pub struct CheckedQuery {
     pub output: Output,
     /// Parameters the query used, for "declared but unused" warnings.
     pub params_used: BTreeSet<String>,
+    /// Named lists the query used (`@name`) and their entry counts, so
+    /// that an error about the SQL's size can say which list made it big.
+    pub lists_used: BTreeMap<String, usize>,
 }
 
 /// A boolean filter with SQL's three-valued logic: a test on a NULL (`-`)
@@ -202,10 +205,13 @@ pub struct OrderKey {
     pub descending: bool,
 }
 
-/// Parameter values given for a run, as values of the language.
+/// Parameter values given for a run, as values of the language, and the
+/// named lists (`@name`) the query may use. The catalog loads the lists
+/// (catalog/lists.rs); the language never reads a file.
 #[derive(Clone, Debug, Default)]
 pub struct Params {
     values: BTreeMap<String, Value>,
+    lists: Lists,
 }
 
 impl Params {
@@ -224,6 +230,66 @@ impl Params {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)
+    }
+
+    /// The named lists `@name` resolves against.
+    pub fn lists(&self) -> &Lists {
+        &self.lists
+    }
+
+    pub fn set_lists(&mut self, lists: Lists) {
+        self.lists = lists;
+    }
+}
+
+/// Named lists by name: sets of addresses or of ports kept in the catalog
+/// (`lists/<name>.txt`, docs/catalog.md) and used as `@name`.
+#[derive(Clone, Debug, Default)]
+pub struct Lists {
+    lists: BTreeMap<String, std::sync::Arc<NamedList>>,
+}
+
+impl Lists {
+    pub fn insert(&mut self, name: &str, list: NamedList) {
+        self.lists
+            .insert(name.to_string(), std::sync::Arc::new(list));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&NamedList> {
+        self.lists.get(name).map(|l| l.as_ref())
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.lists.keys().map(String::as_str)
+    }
+}
+
+/// The entries of one named list, typed: a list holds addresses and
+/// networks, or ports and port ranges, never both.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NamedList {
+    Addresses(Vec<IpNet>),
+    Ports(Vec<(i64, i64)>),
+}
+
+impl NamedList {
+    pub fn len(&self) -> usize {
+        match self {
+            NamedList::Addresses(nets) => nets.len(),
+            NamedList::Ports(ranges) => ranges.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What the list holds, for messages: "addresses" or "ports".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NamedList::Addresses(_) => "addresses",
+            NamedList::Ports(_) => "ports",
+        }
     }
 }
 

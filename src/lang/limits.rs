@@ -31,3 +31,11 @@ pub const MAX_TIMECHART_BUCKETS: i64 = 10_000;
 /// aggregate's total over the window (ties by the value's text), the rest
 /// summed into one series named `other`.
 pub const MAX_TIMECHART_SERIES: usize = 10;
+
+/// The most entries named lists (`@name`) may expand to in one query,
+/// counting a list again for each place it is used. A list file holds at
+/// most `MAX_LIST_ENTRIES`.
+pub const MAX_LIST_VALUES: usize = 2_000_000;
+
+/// The most entries one named list may hold (docs/catalog.md, "Lists").
+pub const MAX_LIST_ENTRIES: usize = 1_000_000;

@@ -572,6 +572,7 @@ fn build_value(pair: Pair<Rule>) -> Result<Value, Diagnostic> {
     let kind = match inner.as_rule() {
         Rule::bare => ValueKind::Word(inner.as_str().to_string()),
         Rule::param => ValueKind::Param(inner.as_str()[1..].to_string()),
+        Rule::list_ref => ValueKind::List(inner.as_str()[1..].to_string()),
         Rule::string => {
             let raw = inner.into_inner().next().map_or("", |p| p.as_str());
             ValueKind::Text(unescape(raw))
@@ -1075,7 +1076,13 @@ fn describe(rules: &[Rule]) -> String {
             Rule::aggregate | Rule::agg_fn => "an aggregate like count() or sum(bytes)",
             Rule::field_name | Rule::field_list | Rule::sort_key => "a field name",
             Rule::ident => "a name",
-            Rule::value | Rule::set | Rule::param | Rule::string | Rule::bare => "a value",
+            Rule::value
+            | Rule::set
+            | Rule::param
+            | Rule::list_ref
+            | Rule::list_name
+            | Rule::string
+            | Rule::bare => "a value",
             Rule::stage_list
             | Rule::stats
             | Rule::sort

@@ -114,6 +114,7 @@ pub fn value(v: &Value) -> String {
         ValueKind::Word(w) => w.clone(),
         ValueKind::Text(t) => format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\"")),
         ValueKind::Param(p) => format!("${p}"),
+        ValueKind::List(name) => format!("@{name}"),
         ValueKind::Set(members) => {
             let members: Vec<String> = members.iter().map(value).collect();
             format!("{{{}}}", members.join(", "))

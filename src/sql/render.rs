@@ -59,14 +59,34 @@ pub fn ident(name: &str) -> String {
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooLong {
     pub bytes: usize,
+    /// The named lists the query used and their entry counts: a list is
+    /// what usually makes the SQL long.
+    pub lists: Vec<(String, usize)>,
 }
 
 impl std::fmt::Display for TooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the SQL is {} bytes, over Athena's limit of {MAX_QUERY_BYTES}; use fewer or smaller sets",
+            "the SQL is {} bytes, over Athena's limit of {MAX_QUERY_BYTES}",
             self.bytes
+        )?;
+        if self.lists.is_empty() {
+            return f.write_str("; use fewer or smaller sets");
+        }
+        let lists: Vec<String> = self
+            .lists
+            .iter()
+            .map(|(name, entries)| {
+                let s = if *entries == 1 { "y" } else { "ies" };
+                format!("'@{name}' ({entries} entr{s})")
+            })
+            .collect();
+        write!(
+            f,
+            "; it uses the list{} {}: use a smaller list, split it over several searches, or run it on a local source, which takes lists of any size",
+            if lists.len() == 1 { "" } else { "s" },
+            lists.join(", ")
         )
     }
 }
@@ -97,7 +117,14 @@ pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
 
 fn within_limit(sql: String) -> Result<String, TooLong> {
     if sql.len() > MAX_QUERY_BYTES {
-        return Err(TooLong { bytes: sql.len() });
+        return Err(TooLong {
+            bytes: sql.len(),
+            lists: query
+                .lists_used
+                .iter()
+                .map(|(name, n)| (name.clone(), *n))
+                .collect(),
+        });
     }
     Ok(sql)
 }

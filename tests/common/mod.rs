@@ -5,7 +5,8 @@
 //! Keys: `now` (RFC 3339, default 2026-11-27T03:00:00Z), `scheme` (default
 //! date), `format` (`v2`, `v5` or a `${...}` string; default v5, so every
 //! predicate has its field), `lateness`, `account-column`, `region-column`,
-//! and `param` (`name=value`, repeatable).
+//! `param` (`name=value`, repeatable) and `list` (`name=entry entry ...`,
+//! a named list for `@name`, repeatable).
 
 #![allow(dead_code)]
 
@@ -35,6 +36,7 @@ impl Case {
         };
         let mut now = DEFAULT_NOW.to_string();
         let mut params = Params::default();
+        let mut lists = flowq::lang::ir::Lists::default();
         for line in text.lines() {
             let Some(directive) = line.strip_prefix("# ") else {
                 break;
@@ -61,6 +63,14 @@ impl Case {
                 "lateness" => table.lateness = flowq::units::parse_duration(value, true).unwrap(),
                 "account-column" => table.partitioning.account_column = Some(value.into()),
                 "region-column" => table.partitioning.region_column = Some(value.into()),
+                "list" => {
+                    // `name=entry entry ...`, read as lists/<name>.txt is.
+                    let (name, entries) = value.split_once('=').expect("list name=entries");
+                    let text = entries.split_whitespace().collect::<Vec<_>>().join("\n");
+                    let (list, problems) = flowq::catalog::lists::parse_txt(&text);
+                    assert!(problems.iter().all(|d| !d.is_error()), "{problems:?}");
+                    lists.insert(name, list.expect("a list"));
+                }
                 "param" => {
                     let (name, v) = value.split_once('=').expect("param name=value");
                     params.insert(name, v).expect("a valid param value");
@@ -68,6 +78,7 @@ impl Case {
                 _ => break,
             }
         }
+        params.set_lists(lists);
         table.validate().expect("test table is valid");
         Case {
             text: text.to_string(),

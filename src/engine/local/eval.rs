@@ -6,14 +6,13 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use ipnet::IpNet;
-
 use crate::lang::ast::CmpOp;
 use crate::lang::ir::{is_exact_v4, CheckedQuery, Filter, Test};
 use crate::schema;
 use crate::table::PartitionKey;
 
 use super::record::{parse_int, ColumnRef, Record, Slots};
+use super::sets::{IntSet, NetSet};
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pred {
@@ -29,8 +28,9 @@ pub(crate) enum Pred {
     /// other networks on `TRY_CAST(col AS IPADDRESS)`.
     Address {
         slot: usize,
+        /// Sorted, for bisection.
         texts: Vec<Vec<u8>>,
-        nets: Vec<NetTest>,
+        nets: NetSet,
     },
     Int {
         column: ColumnRef,
@@ -49,17 +49,9 @@ pub(crate) enum Pred {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) enum NetTest {
-    /// `TRY_CAST(col AS IPADDRESS) = IPADDRESS '...'`.
-    Equal(IpAddr),
-    /// `contains('net', TRY_CAST(col AS IPADDRESS))`.
-    Contains(IpNet),
-}
-
-#[derive(Clone, Debug)]
 pub(crate) enum IntTest {
     /// `col IN (...) OR col BETWEEN lo AND hi ...`.
-    In(Vec<(i64, i64)>),
+    In(IntSet),
     Compare(CmpOp, i64),
 }
 
@@ -154,28 +146,27 @@ fn pred(filter: &Filter, slots: &mut Slots) -> Pred {
 
 fn test_pred(test: &Test, slots: &mut Slots) -> Pred {
     match test {
-        Test::Address { field, nets } => Pred::Address {
-            slot: slots.slot(field),
-            texts: nets
+        Test::Address { field, nets } => {
+            // `TRY_CAST(col AS IPADDRESS) = IPADDRESS '...'` for an IPv6
+            // address and `contains(net, ...)` for a network are both
+            // "in the range" of the parsed address (a one-address range
+            // for the first); exact IPv4 addresses compare as text.
+            let mut texts: Vec<Vec<u8>> = nets
                 .iter()
                 .filter(|n| is_exact_v4(n))
                 .map(|n| n.addr().to_string().into_bytes())
-                .collect(),
-            nets: nets
-                .iter()
-                .filter(|n| !is_exact_v4(n))
-                .map(|n| {
-                    if n.prefix_len() == n.max_prefix_len() {
-                        NetTest::Equal(n.addr().to_canonical())
-                    } else {
-                        NetTest::Contains(*n)
-                    }
-                })
-                .collect(),
-        },
+                .collect();
+            texts.sort_unstable();
+            texts.dedup();
+            Pred::Address {
+                slot: slots.slot(field),
+                texts,
+                nets: NetSet::new(nets.iter().filter(|n| !is_exact_v4(n)).copied()),
+            }
+        }
         Test::IntIn { column, ranges } => Pred::Int {
             column: slots.column(*column),
-            test: IntTest::In(ranges.clone()),
+            test: IntTest::In(IntSet::new(ranges)),
         },
         Test::Compare { column, op, value } => Pred::Int {
             column: slots.column(*column),
@@ -208,23 +199,24 @@ impl Pred {
             }
             Pred::Address { slot, texts, nets } => {
                 // Each part is present only when the SQL has it.
-                let as_text = (!texts.is_empty())
-                    .then(|| record.text(*slot).map(|v| texts.iter().any(|t| t == v)));
+                let as_text = (!texts.is_empty()).then(|| {
+                    record
+                        .text(*slot)
+                        .map(|v| texts.binary_search_by(|t| t.as_slice().cmp(v)).is_ok())
+                });
                 if as_text == Some(Some(true)) {
                     return Some(true);
                 }
                 let as_address = (!nets.is_empty()).then(|| {
                     let address = parse_address(record.raw(*slot)?)?;
-                    Some(nets.iter().any(|n| n.matches(address)))
+                    Some(nets.contains(address))
                 });
                 or(as_text.into_iter().chain(as_address))
             }
             Pred::Int { column, test } => {
                 let value = record.int_value(*column)?;
                 Some(match test {
-                    IntTest::In(ranges) => {
-                        ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&value))
-                    }
+                    IntTest::In(set) => set.contains(value),
                     IntTest::Compare(op, bound) => compare(value, *op, *bound),
                 })
             }
@@ -261,16 +253,6 @@ fn and(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
 /// first true.
 fn or(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
     and(values.map(|v| v.map(|b| !b))).map(|b| !b)
-}
-
-impl NetTest {
-    fn matches(&self, address: IpAddr) -> bool {
-        match self {
-            NetTest::Equal(a) => *a == address,
-            // Trino's contains() is false across address families.
-            NetTest::Contains(net) => net.contains(&address),
-        }
-    }
 }
 
 /// `TRY_CAST(text AS IPADDRESS)`. Trino stores IPv4 addresses as

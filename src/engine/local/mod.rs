@@ -27,6 +27,7 @@ mod reader;
 mod record;
 mod rows;
 mod scan;
+mod sets;
 mod timechart;
 
 use std::fmt;

@@ -86,12 +86,12 @@ impl Checker<'_> {
             };
         match q {
             Src | Dst | PktSrc | PktDst => {
-                let nets = addresses(&members)?;
+                let nets = self.address_members(&members, keyword)?;
                 let field = self.field_for(address_field(q), span, keyword)?;
                 Ok(Filter::Test(Test::Address { field, nets }))
             }
             Host | PktHost => {
-                let nets = addresses(&members)?;
+                let nets = self.address_members(&members, keyword)?;
                 let (a, b) = if q == Host {
                     ("srcaddr", "dstaddr")
                 } else {
@@ -105,7 +105,7 @@ impl Checker<'_> {
                 })
             }
             Sport | Dport | Port => {
-                let ranges = port_ranges(&members)?;
+                let ranges = self.port_members(&members, keyword)?;
                 let build = |field| Ok(int_test(field, ranges.clone()));
                 match q {
                     Sport => build(self.field_for("srcport", span, keyword)?),
@@ -114,10 +114,12 @@ impl Checker<'_> {
                 }
             }
             Proto => {
+                self.no_lists(&members, keyword)?;
                 let ranges = each(&members, protocol)?;
                 Ok(int_test(self.field_for("protocol", span, keyword)?, ranges))
             }
             Path => {
+                self.no_lists(&members, keyword)?;
                 let ranges = each(&members, traffic_path)?;
                 Ok(int_test(
                     self.field_for("traffic-path", span, keyword)?,
@@ -125,6 +127,7 @@ impl Checker<'_> {
                 ))
             }
             Flags => {
+                self.no_lists(&members, keyword)?;
                 let masks = each(&members, tcp_flag)?;
                 let field = self.field_for("tcp-flags", span, keyword)?;
                 Ok(any_of(
@@ -135,6 +138,7 @@ impl Checker<'_> {
                 ))
             }
             Service => {
+                self.no_lists(&members, keyword)?;
                 let values = text_values(&members, "pkt-src-aws-service")?;
                 either(
                     self,
@@ -144,6 +148,7 @@ impl Checker<'_> {
                 )
             }
             _ => {
+                self.no_lists(&members, keyword)?;
                 let name = text_field(q);
                 let values = text_values(&members, name)?;
                 let field = schema::field_named(name).expect("qualifiers name known fields");
@@ -176,7 +181,8 @@ impl Checker<'_> {
         // parameter behaves as the same set written out.
         let value = &self.substitute(value)?;
         let members = self.members(value)?;
-        let is_set = matches!(value.kind, ValueKind::Set(_));
+        let has_list = members.iter().any(|m| matches!(m.kind, ValueKind::List(_)));
+        let is_set = matches!(value.kind, ValueKind::Set(_)) || has_list;
         let equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
         if is_set && !equality {
             return Err(Diagnostic::error(
@@ -199,13 +205,22 @@ impl Checker<'_> {
                 if field.ty == FieldType::Address {
                     Filter::Test(Test::Address {
                         field,
-                        nets: addresses(&members)?,
+                        nets: self.address_members(&members, field.name)?,
                     })
                 } else {
+                    self.no_lists(&members, field.name)?;
                     text_test(field, text_values(&members, field.name)?)
                 }
             }
+            Column::Field(field) if has_list && matches!(field.name, "srcport" | "dstport") => {
+                // A port list may hold ranges: `dstport = @admin-ports`.
+                Filter::Test(Test::IntIn {
+                    column,
+                    ranges: self.port_members(&members, field.name)?,
+                })
+            }
             _ => {
+                self.no_lists(&members, column.name())?;
                 let numbers = each(&members, |v| integer_for(column, v))?;
                 match (op, numbers.as_slice()) {
                     (CmpOp::Eq | CmpOp::Ne, _) if is_set => Filter::Test(Test::IntIn {
@@ -261,6 +276,12 @@ impl Checker<'_> {
             return Err(Diagnostic::error(
                 value.span,
                 format!("'{keyword}' takes one value, not a set"),
+            ));
+        }
+        if matches!(value.kind, ValueKind::List(_)) {
+            return Err(Diagnostic::error(
+                value.span,
+                format!("'{keyword}' takes one value, not a list"),
             ));
         }
         Ok(value)

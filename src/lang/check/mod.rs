@@ -7,11 +7,12 @@
 //! [`CheckedQuery`] only, so they cannot disagree about what a query means.
 
 mod filter;
+mod lists;
 mod pipeline;
 mod values;
 mod window;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::lang::ast::{self};
 use crate::lang::diagnostic::Diagnostic;
@@ -35,7 +36,9 @@ pub fn check(query: &ast::Query, ctx: &CheckContext) -> Result<CheckedQuery, Vec
         ctx,
         errors: Vec::new(),
         params_used: BTreeSet::new(),
+        lists_used: BTreeMap::new(),
         param_values: 0,
+        list_values: 0,
     };
     let filter = query.filter.as_ref().and_then(|e| checker.expr(e));
     let window = checker.window(query.window.as_ref());
@@ -46,6 +49,7 @@ pub fn check(query: &ast::Query, ctx: &CheckContext) -> Result<CheckedQuery, Vec
             window,
             output,
             params_used: checker.params_used,
+            lists_used: checker.lists_used,
         }),
         _ => Err(checker.errors),
     }
@@ -55,6 +59,10 @@ struct Checker<'a> {
     ctx: &'a CheckContext<'a>,
     errors: Vec<Diagnostic>,
     params_used: BTreeSet<String>,
+    /// `@name` lists used, with their entry counts.
+    lists_used: BTreeMap<String, usize>,
     /// Values substituted for parameters so far (limits::MAX_PARAM_VALUES).
     param_values: usize,
+    /// List entries expanded so far (limits::MAX_LIST_VALUES).
+    list_values: usize,
 }

@@ -14,7 +14,7 @@ use crate::{ports, suggest, time, units};
 pub(super) fn text_of(value: &Value) -> &str {
     match &value.kind {
         ValueKind::Word(w) | ValueKind::Text(w) => w,
-        ValueKind::Param(p) => p,
+        ValueKind::Param(p) | ValueKind::List(p) => p,
         ValueKind::Set(_) => "",
     }
 }
