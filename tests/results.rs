@@ -22,7 +22,6 @@ use flowq::engine::local::{self, LocalSource};
 use flowq::engine::output::{self, Format};
 use flowq::engine::{Engine, Progress};
 use flowq::lang::diagnostic::{self, SourceText};
-use flowq::lang::ir::Params;
 use flowq::sample::{self, FileFormat, FormatVersion, Layout, Options};
 
 const SAMPLE_START: &str = "2026-11-26T23:00:00Z";

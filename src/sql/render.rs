@@ -94,7 +94,7 @@ impl std::fmt::Display for TooLong {
 /// The SQL of a checked query against a table.
 pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
     if let Some(chart) = &query.output.timechart {
-        return within_limit(timechart(query, chart, table));
+        return within_limit(timechart(query, chart, table), query);
     }
     let mut sql = String::new();
     select(&mut sql, query);
@@ -112,10 +112,10 @@ pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
     }
     group_order_limit(&mut sql, query);
     sql.push('\n');
-    within_limit(sql)
+    within_limit(sql, query)
 }
 
-fn within_limit(sql: String) -> Result<String, TooLong> {
+fn within_limit(sql: String, query: &CheckedQuery) -> Result<String, TooLong> {
     if sql.len() > MAX_QUERY_BYTES {
         return Err(TooLong {
             bytes: sql.len(),

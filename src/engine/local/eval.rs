@@ -98,7 +98,7 @@ impl IntTest {
     /// Whether some value in `[lo, hi]` passes.
     fn may_hold(&self, lo: i64, hi: i64) -> bool {
         match self {
-            IntTest::In(ranges) => ranges.iter().any(|(a, b)| *a <= hi && lo <= *b),
+            IntTest::In(set) => set.overlaps(lo, hi),
             IntTest::Compare(op, v) => match op {
                 CmpOp::Eq => lo <= *v && *v <= hi,
                 CmpOp::Ne => !(lo == *v && hi == *v),

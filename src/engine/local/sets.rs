@@ -61,6 +61,15 @@ impl IntSet {
     pub fn contains(&self, value: i64) -> bool {
         in_ranges(&self.ranges, value)
     }
+
+    /// Whether some value in `[lo, hi]` is in the set: the only range
+    /// that can hold one is the first that ends at or after `lo`.
+    pub fn overlaps(&self, lo: i64, hi: i64) -> bool {
+        let first = self.ranges.partition_point(|&(_, end)| end < lo);
+        self.ranges
+            .get(first)
+            .is_some_and(|&(start, _)| start <= hi)
+    }
 }
 
 /// Sorts inclusive ranges and merges those that overlap or touch, so that
@@ -110,6 +119,21 @@ impl Bump for i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_overlaps_the_set_only_where_a_range_meets_it() {
+        // Row-group statistics ask this: [22, 22] and [80, 443], merged.
+        let s = IntSet::new(&[(80, 100), (22, 22), (101, 443)]);
+        assert!(s.overlaps(0, 22));
+        assert!(s.overlaps(22, 22));
+        assert!(!s.overlaps(23, 79));
+        assert!(s.overlaps(23, 80));
+        assert!(s.overlaps(443, 1000));
+        assert!(!s.overlaps(444, 65535));
+        assert!(!s.overlaps(0, 21));
+        assert!(s.overlaps(i64::MIN, i64::MAX));
+        assert!(!IntSet::new(&[]).overlaps(i64::MIN, i64::MAX));
+    }
 
     fn set(nets: &[&str]) -> NetSet {
         NetSet::new(nets.iter().map(|n| n.parse::<IpNet>().unwrap()))
