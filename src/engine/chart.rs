@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::engine::output::{Cell, ColumnInfo, RowSink};
+use crate::engine::output::{Cell, ColumnInfo, RowSink, Rows};
 use crate::lang::ir::{TimeChart, OTHER_SERIES};
 use crate::time::utc_fields;
 use crate::units::format_duration;
@@ -44,8 +44,7 @@ pub struct ChartSink<'a> {
     out: Box<dyn Write + 'a>,
     chart: TimeChart,
     style: ChartStyle,
-    columns: Vec<ColumnInfo>,
-    rows: Vec<Vec<Cell>>,
+    kept: Rows,
 }
 
 impl<'a> ChartSink<'a> {
@@ -54,25 +53,22 @@ impl<'a> ChartSink<'a> {
             out,
             chart: chart.clone(),
             style,
-            columns: Vec::new(),
-            rows: Vec::new(),
+            kept: Rows::default(),
         }
     }
 }
 
 impl RowSink for ChartSink<'_> {
     fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
-        self.columns = columns.to_vec();
-        Ok(())
+        self.kept.begin(columns)
     }
 
     fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        self.rows.push(row.to_vec());
-        Ok(())
+        self.kept.row(row)
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        let text = draw(&self.chart, &self.columns, &self.rows, self.style);
+        let text = draw(&self.chart, &self.kept.columns, &self.kept.rows, self.style);
         self.out.write_all(text.as_bytes())?;
         self.out.flush()
     }

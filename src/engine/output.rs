@@ -130,6 +130,30 @@ pub trait RowSink {
     fn finish(&mut self) -> io::Result<()>;
 }
 
+/// A sink that keeps everything: columns and rows (the Trino client's
+/// result, the rows a chart is drawn from, a timechart's groups).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<ColumnInfo>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl RowSink for Rows {
+    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
+        self.columns = columns.to_vec();
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        self.rows.push(row.to_vec());
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn RowSink + 'a> {
     match format {
         Format::Table => Box::new(TableSink::new(out)),

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::engine::output::{ColumnInfo, RowSink};
+use crate::engine::output::{ColumnInfo, RowSink, Rows};
 use crate::engine::shape::{Engine, EngineError, EngineKind, FileCounts, Progress, RunReport};
 use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::schema::LogFormat;
@@ -304,7 +304,7 @@ fn run_timechart(
     progress: Option<&Progress>,
 ) -> Result<ScanStats, LocalError> {
     let grouping = timechart::grouping_query(query, chart);
-    let mut groups = timechart::Groups::default();
+    let mut groups = Rows::default();
     let mut stats = run_within(&grouping, source, max_scan, &mut groups, progress)?;
     let rows = timechart::rows(query, chart, groups)
         .map_err(|timechart::Overflow(column)| LocalError::Overflow { column })?;

@@ -322,6 +322,14 @@ fn work(shared: &Shared) -> State {
 }
 
 impl Shared<'_> {
+    /// What a file adds to the counts once read, however its scan ended.
+    fn file_done(&self, entry: &FileEntry, records: u64) {
+        self.records_read.fetch_add(records, Ordering::Relaxed);
+        if let Some(progress) = self.progress {
+            progress.file_done(entry.size);
+        }
+    }
+
     fn found(&self, answer: Answer) -> Found {
         Found {
             answer,
@@ -395,6 +403,7 @@ fn scan_file(
     let mut columns: Option<FileColumns> = None;
     let mut splitter = Splitter::new(&prepared.slots);
     let mut records: u64 = 0;
+    let mut keep = keep_matches(prepared, &mut records, on_match);
     let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
     let result = reader::for_each_chunk(entry, stop, &mut |mut lines| {
         if columns.is_none() {
@@ -413,22 +422,28 @@ fn scan_file(
             lines = &lines[end + 1..];
         }
         let columns = columns.as_ref().expect("read above");
-        Ok(
-            splitter.records(lines, columns, account, region, &mut |record| {
-                records += 1;
-                if prepared.matches(record) {
-                    on_match(record)
-                } else {
-                    Flow::Continue
-                }
-            }),
-        )
+        Ok(splitter.records(lines, columns, account, region, &mut keep))
     });
-    shared.records_read.fetch_add(records, Ordering::Relaxed);
-    if let Some(progress) = shared.progress {
-        progress.file_done(entry.size);
-    }
+    drop(keep);
+    shared.file_done(entry, records);
     result
+}
+
+/// Counts every record read, text or Parquet, and hands on the ones the
+/// filter keeps.
+fn keep_matches<'a>(
+    prepared: &'a Prepared,
+    records: &'a mut u64,
+    on_match: &'a mut dyn FnMut(&Record) -> Flow,
+) -> impl FnMut(&Record) -> Flow + 'a {
+    move |record| {
+        *records += 1;
+        if prepared.matches(record) {
+            on_match(record)
+        } else {
+            Flow::Continue
+        }
+    }
 }
 
 /// [`scan_file`] for a Parquet file: the same records, read by columns.
@@ -445,19 +460,9 @@ fn scan_parquet(
         &prepared.slots,
         prepared.filter.as_ref(),
         stop,
-        &mut |record| {
-            records += 1;
-            if prepared.matches(record) {
-                on_match(record)
-            } else {
-                Flow::Continue
-            }
-        },
+        &mut keep_matches(prepared, &mut records, on_match),
     );
-    shared.records_read.fetch_add(records, Ordering::Relaxed);
-    if let Some(progress) = shared.progress {
-        progress.file_done(entry.size);
-    }
+    shared.file_done(entry, records);
     let groups = result?;
     shared
         .row_groups_read

@@ -7,9 +7,8 @@
 //! up, so summing the finer groups gives what grouping by bucket would.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io;
 
-use crate::engine::output::{Cell, ColumnInfo, RowSink};
+use crate::engine::output::{Cell, Rows};
 use crate::lang::ir::{CheckedQuery, Output, OutputColumn, OutputValue, TimeChart, OTHER_SERIES};
 use crate::lang::limits::MAX_TIMECHART_SERIES;
 
@@ -50,27 +49,6 @@ fn key_count(chart: &TimeChart) -> usize {
     1 + usize::from(chart.series.is_some())
 }
 
-/// Holds the scan's groups.
-#[derive(Default)]
-pub(super) struct Groups {
-    rows: Vec<Vec<Cell>>,
-}
-
-impl RowSink for Groups {
-    fn begin(&mut self, _columns: &[ColumnInfo]) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        self.rows.push(row.to_vec());
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A sum past the 64-bit range, naming the output column; the SQL fails
 /// on it too.
 #[derive(Debug, PartialEq, Eq)]
@@ -81,7 +59,7 @@ pub(super) struct Overflow(pub String);
 pub(super) fn rows(
     query: &CheckedQuery,
     chart: &TimeChart,
-    groups: Groups,
+    groups: Rows,
 ) -> Result<Vec<Vec<Cell>>, Overflow> {
     let keys = key_count(chart);
     let names: Vec<&str> = query.output.columns[keys..]

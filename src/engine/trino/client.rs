@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::engine::output::{Cell, ColumnInfo, RowSink};
+use crate::engine::output::{Cell, ColumnInfo, RowSink, Rows};
 
 /// Where and as whom statements run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -468,29 +468,6 @@ fn cell(value: &Value, kind: Kind) -> Cell {
         },
         (Value::String(s), _) => Cell::Text(s.clone()),
         (other, _) => Cell::Text(other.to_string()),
-    }
-}
-
-/// A sink that keeps everything: columns and rows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Rows {
-    pub columns: Vec<ColumnInfo>,
-    pub rows: Vec<Vec<Cell>>,
-}
-
-impl RowSink for Rows {
-    fn begin(&mut self, columns: &[ColumnInfo]) -> io::Result<()> {
-        self.columns = columns.to_vec();
-        Ok(())
-    }
-
-    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        self.rows.push(row.to_vec());
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

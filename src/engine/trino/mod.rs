@@ -5,5 +5,6 @@
 pub mod client;
 pub mod engine;
 
-pub use client::{Client, Config, Error, QueryError, QueryStats, Rows};
+pub use crate::engine::output::Rows;
+pub use client::{Client, Config, Error, QueryError, QueryStats};
 pub use engine::TrinoEngine;
