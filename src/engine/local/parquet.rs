@@ -22,8 +22,11 @@ use std::fs::File;
 use std::io::Write as _;
 
 use parquet::basic::Type as PhysicalType;
-use parquet::column::reader::ColumnReader;
-use parquet::data_type::ByteArray;
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{
+    ByteArray, ByteArrayType, DataType, FixedLenByteArray, FixedLenByteArrayType, Int32Type,
+    Int64Type,
+};
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::reader::{FileReader, RowGroupReader};
 use parquet::file::serialized_reader::SerializedFileReader;
@@ -220,10 +223,19 @@ struct Batch {
     text: Vec<u8>,
     ranges: Vec<Range>,
     ints: Vec<Option<i64>>,
+    /// The column readers' buffers, kept apart from the rows so that a
+    /// column can be read into them while its values are placed in rows.
+    scratch: Scratch,
+}
+
+/// Buffers the column readers fill, reused from batch to batch.
+#[derive(Default)]
+struct Scratch {
     def_levels: Vec<i16>,
     int32s: Vec<i32>,
     int64s: Vec<i64>,
     bytes: Vec<ByteArray>,
+    fixed: Vec<FixedLenByteArray>,
 }
 
 impl Batch {
@@ -233,10 +245,7 @@ impl Batch {
             text: Vec::new(),
             ranges: Vec::new(),
             ints: Vec::new(),
-            def_levels: Vec::new(),
-            int32s: Vec::new(),
-            int64s: Vec::new(),
-            bytes: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -310,12 +319,12 @@ impl Batch {
     }
 }
 
-/// A column reader of one of the three stored types.
+/// A column reader of one of the stored types flow-log columns use.
 enum Reader {
-    Int32(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int32Type>),
-    Int64(parquet::column::reader::ColumnReaderImpl<parquet::data_type::Int64Type>),
-    Bytes(parquet::column::reader::ColumnReaderImpl<parquet::data_type::ByteArrayType>),
-    Fixed(parquet::column::reader::ColumnReaderImpl<parquet::data_type::FixedLenByteArrayType>),
+    Int32(ColumnReaderImpl<Int32Type>),
+    Int64(ColumnReaderImpl<Int64Type>),
+    Bytes(ColumnReaderImpl<ByteArrayType>),
+    Fixed(ColumnReaderImpl<FixedLenByteArrayType>),
 }
 
 fn read_group(
@@ -392,62 +401,47 @@ fn decode(
     rows: usize,
     batch: &mut Batch,
 ) -> Result<(), String> {
-    let mut def_levels = std::mem::take(&mut batch.def_levels);
-    def_levels.clear();
-    let levels = (max_def > 0).then_some(&mut def_levels);
+    let mut scratch = std::mem::take(&mut batch.scratch);
+    let levels = &mut scratch.def_levels;
+    let wants_int = source.wants_int;
     let result = match reader {
-        Reader::Int32(r) => {
-            let mut values = std::mem::take(&mut batch.int32s);
-            values.clear();
-            let read = r.read_records(rows, levels, None, &mut values);
-            let placed = read.map_err(|e| e.to_string()).and_then(|(n, _, _)| {
-                check_rows(n, rows)?;
-                place(&def_levels, max_def, rows, values.len(), |row, i| {
-                    batch.put_number(row, slot, i64::from(values[i]), source.wants_int)
-                })
-            });
-            batch.int32s = values;
-            placed
-        }
-        Reader::Int64(r) => {
-            let mut values = std::mem::take(&mut batch.int64s);
-            values.clear();
-            let read = r.read_records(rows, levels, None, &mut values);
-            let placed = read.map_err(|e| e.to_string()).and_then(|(n, _, _)| {
-                check_rows(n, rows)?;
-                place(&def_levels, max_def, rows, values.len(), |row, i| {
-                    batch.put_number(row, slot, values[i], source.wants_int)
-                })
-            });
-            batch.int64s = values;
-            placed
-        }
-        Reader::Bytes(r) => {
-            let mut values = std::mem::take(&mut batch.bytes);
-            values.clear();
-            let read = r.read_records(rows, levels, None, &mut values);
-            let placed = read.map_err(|e| e.to_string()).and_then(|(n, _, _)| {
-                check_rows(n, rows)?;
-                place(&def_levels, max_def, rows, values.len(), |row, i| {
-                    batch.put_bytes(row, slot, values[i].data(), source.wants_int)
-                })
-            });
-            batch.bytes = values;
-            placed
-        }
-        Reader::Fixed(r) => {
-            let mut values = Vec::new();
-            let read = r.read_records(rows, levels, None, &mut values);
-            read.map_err(|e| e.to_string()).and_then(|(n, _, _)| {
-                check_rows(n, rows)?;
-                place(&def_levels, max_def, rows, values.len(), |row, i| {
-                    batch.put_bytes(row, slot, values[i].data(), source.wants_int)
-                })
-            })
-        }
+        Reader::Int32(r) => read_column(r, &mut scratch.int32s, levels, max_def, rows, |row, v| {
+            batch.put_number(row, slot, i64::from(*v), wants_int)
+        }),
+        Reader::Int64(r) => read_column(r, &mut scratch.int64s, levels, max_def, rows, |row, v| {
+            batch.put_number(row, slot, *v, wants_int)
+        }),
+        Reader::Bytes(r) => read_column(r, &mut scratch.bytes, levels, max_def, rows, |row, v| {
+            batch.put_bytes(row, slot, v.data(), wants_int)
+        }),
+        Reader::Fixed(r) => read_column(r, &mut scratch.fixed, levels, max_def, rows, |row, v| {
+            batch.put_bytes(row, slot, v.data(), wants_int)
+        }),
     };
-    batch.def_levels = def_levels;
+    batch.scratch = scratch;
     result
+}
+
+/// Reads `rows` rows of a column of any stored type into `values` and
+/// `def_levels`, and calls `put(row, value)` for each row that is not NULL.
+fn read_column<T: DataType>(
+    reader: &mut ColumnReaderImpl<T>,
+    values: &mut Vec<T::T>,
+    def_levels: &mut Vec<i16>,
+    max_def: i16,
+    rows: usize,
+    mut put: impl FnMut(usize, &T::T) -> Result<(), String>,
+) -> Result<(), String> {
+    values.clear();
+    def_levels.clear();
+    let levels = (max_def > 0).then_some(&mut *def_levels);
+    let (read, _, _) = reader
+        .read_records(rows, levels, None, values)
+        .map_err(|e| e.to_string())?;
+    check_rows(read, rows)?;
+    place(def_levels, max_def, rows, values.len(), |row, i| {
+        put(row, &values[i])
+    })
 }
 
 fn check_rows(read: usize, wanted: usize) -> Result<(), String> {
