@@ -132,6 +132,10 @@ struct RunArgs {
     #[arg(long, value_name = "AGE", value_parser = values::age)]
     reuse: Option<i64>,
 
+    /// S3 source: GET requests in flight, 1 to 256 [default: the source's s3_concurrency, else 16]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    s3_concurrency: Option<u16>,
+
     /// Athena: the workgroup (default: the source's)
     #[arg(long)]
     workgroup: Option<String>,
@@ -162,7 +166,7 @@ struct PublishArgs {
 
 #[derive(Args)]
 struct OptionArgs {
-    /// The source to query (a name from flowq.yaml, or a folder of flow-log files)
+    /// The source to query (a name from flowq.yaml, a folder of flow-log files, or s3://bucket/prefix/)
     #[arg(long, short = 's', value_name = "NAME")]
     source: Option<String>,
 
@@ -414,6 +418,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 dry_run: args.dry_run,
                 max_scan: args.max_scan,
                 reuse: args.reuse,
+                s3_concurrency: args.s3_concurrency.map(usize::from),
                 athena: run_command::AthenaOverrides {
                     region: args.region,
                     profile: args.aws_profile,

@@ -17,7 +17,7 @@ use crate::engine::chart::{ChartSink, ChartStyle};
 use crate::engine::local::{LocalEngine, LocalSource};
 use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
-use crate::engine::{Engine, EngineError, EngineKind, Progress, RunReport};
+use crate::engine::{Engine, EngineError, EngineKind, ObjectCounts, Progress, RunReport};
 use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::units;
 
@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub max_scan: Option<u64>,
     /// Reuse an identical Athena query's result up to this many seconds old.
     pub reuse: Option<i64>,
+    /// GETs in flight for an S3 source (else the source's s3_concurrency).
+    pub s3_concurrency: Option<usize>,
     pub athena: AthenaOverrides,
 }
 
@@ -95,9 +97,12 @@ pub fn run(
         let line = chatty.then(|| ProgressLine::start(scope, &progress, &line_done));
         // Athena and Trino stop their query on Ctrl-C and then return; the
         // local engine just ends, so the pending --output goes with it.
+        // So does the local engine on S3, which stops its GETs.
         let on_interrupt = match resolved.source.engine {
-            EngineName::Local => OnInterrupt::Exit,
-            EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
+            EngineName::Local if resolved.source.s3.is_none() => OnInterrupt::Exit,
+            EngineName::Local | EngineName::Athena | EngineName::Trino => {
+                OnInterrupt::LeaveToEngine
+            }
         };
         let chart = checked.output.timechart.as_ref();
         let to_terminal = run.output.is_none() && io::stdout().is_terminal();
@@ -124,19 +129,13 @@ pub fn run(
 fn engine_for(source: &Source, run: &RunOptions) -> Result<Box<dyn Engine>, Failure> {
     let max_scan = run.max_scan.or(source.max_scan);
     Ok(match source.engine {
-        EngineName::Local => {
-            let path = source
-                .path
-                .clone()
-                .ok_or_else(|| Failure::usage(format!("source '{}' has no path", source.name)))?;
-            Box::new(LocalEngine {
-                source: LocalSource {
-                    lateness: source.table.lateness,
-                    ..LocalSource::new(path)
-                },
-                max_scan,
-            })
-        }
+        EngineName::Local => Box::new(LocalEngine {
+            source: LocalSource {
+                lateness: source.table.lateness,
+                ..local_source(source, run)?
+            },
+            max_scan,
+        }),
         EngineName::Athena => {
             let settings = source.athena.clone().ok_or_else(|| {
                 Failure::usage(format!("source '{}' has no Athena settings", source.name))
@@ -176,6 +175,33 @@ fn engine_for(source: &Source, run: &RunOptions) -> Result<Box<dyn Engine>, Fail
             })
         }
     })
+}
+
+/// Where a local source's files are: a folder, or an S3 prefix with the
+/// run's region, profile and concurrency.
+fn local_source(source: &Source, run: &RunOptions) -> Result<LocalSource, Failure> {
+    let Some(s3) = &source.s3 else {
+        if run.s3_concurrency.is_some() {
+            return Err(Failure::usage(format!(
+                "--s3-concurrency: source '{}' is a folder, not an S3 prefix; remove --s3-concurrency",
+                source.name
+            )));
+        }
+        let path = source
+            .path
+            .clone()
+            .ok_or_else(|| Failure::usage(format!("source '{}' has no path", source.name)))?;
+        return Ok(LocalSource::new(path));
+    };
+    let mut s3 = s3.clone();
+    if let Some(n) = run.s3_concurrency {
+        s3.concurrency = n;
+    }
+    if let Some(region) = &run.athena.region {
+        s3.region = Some(region.clone());
+    }
+    s3.profile = run.athena.profile.clone();
+    Ok(LocalSource::s3(s3))
 }
 
 /// The client settings of a source. Athena reads a projected partition
@@ -271,21 +297,25 @@ pub fn summary(report: &RunReport) -> String {
     }
 }
 
-/// Rows, what was read, what was not, and the time.
+/// Rows, what was read, what was not, and the time; for an S3 source,
+/// what was listed and what the requests cost.
 fn local_summary(report: &RunReport) -> String {
     let files = report.files.clone().unwrap_or_default();
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let (one, many) = match report.objects {
+        Some(_) => ("object", "objects"),
+        None => ("file", "files"),
+    };
     let mut parts = vec![
         plural(report.rows, "row", "rows"),
         format!(
             "scanned {} ({}, {})",
-            plural(files.scanned, "file", "files"),
+            plural(files.scanned, one, many),
             units::format_bytes(report.bytes_scanned),
             plural(report.records_read.unwrap_or(0), "record", "records")
         ),
         format!(
             "skipped {} ({}) outside the window, account or region",
-            plural(files.skipped, "file", "files"),
+            plural(files.skipped, one, many),
             units::format_bytes(files.bytes_skipped)
         ),
     ];
@@ -303,7 +333,7 @@ fn local_summary(report: &RunReport) -> String {
     if files.unread > 0 {
         parts.push(format!(
             "{} not needed once the limit was reached",
-            plural(files.unread, "file", "files")
+            plural(files.unread, one, many)
         ));
     }
     if files.ignored > 0 {
@@ -311,8 +341,8 @@ fn local_summary(report: &RunReport) -> String {
             "ignored {}",
             plural(
                 files.ignored,
-                "file that is not a flow-log file",
-                "files that are not flow-log files"
+                &format!("{one} that is not a flow-log {one}"),
+                &format!("{many} that are not flow-log {many}")
             )
         ));
     }
@@ -333,11 +363,47 @@ fn local_summary(report: &RunReport) -> String {
             }
         ));
     }
-    format!(
+    let mut text = format!(
         "flowq: {} in {:.2} s",
         parts.join("; "),
         report.elapsed.as_secs_f64()
-    )
+    );
+    if let Some(objects) = &report.objects {
+        text += &format!("\n{}", s3_summary(objects));
+    }
+    text
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// An S3 source's listing and requests, their cost at list prices, and
+/// what Athena would bill for the partitions listed.
+fn s3_summary(objects: &ObjectCounts) -> String {
+    use crate::engine::aws::s3_prices;
+    let requests = s3_prices::requests_cost(objects.get_requests, objects.list_requests);
+    let athena_bytes = objects.bytes_in_partitions;
+    let mut text = format!(
+        "flowq: S3: listed {}; {} and {} (est. {} at {}: ${}/1,000 GET, ${}/1,000 LIST); Athena would scan up to {} for the same partitions (est. {} at $5/TB, 10 MB minimum)",
+        plural(objects.listed, "object", "objects"),
+        plural(objects.list_requests, "LIST request", "LIST requests"),
+        plural(objects.get_requests, "GET request", "GET requests"),
+        athena::summary::format_dollars(requests),
+        s3_prices::BASIS,
+        s3_prices::GET_PER_1000,
+        s3_prices::LIST_PER_1000,
+        units::format_bytes(athena_bytes),
+        athena::summary::format_dollars(athena::summary::estimated_cost(athena_bytes, false)),
+    );
+    if objects.prefixes_outside_layout > 0 {
+        text += &format!(
+            "\nflowq: S3: did not list {} outside the flow-log layout (e.g. {}); point --source at the prefix where AWSLogs/ starts to read them",
+            plural(objects.prefixes_outside_layout, "prefix", "prefixes"),
+            objects.outside_examples.join(", ")
+        );
+    }
+    text
 }
 
 /// When the source's default limit may have cut the rows, says so: a
@@ -406,9 +472,15 @@ fn progress_text(progress: &Progress, elapsed: Duration) -> String {
             elapsed.as_secs()
         ),
         None => format!(
-            "flowq: read {}/{} files ({bytes})",
+            "flowq: read {}/{} {} ({bytes} of {})",
             progress.files_done.load(Ordering::Relaxed),
-            progress.files_total.load(Ordering::Relaxed)
+            progress.files_total.load(Ordering::Relaxed),
+            if progress.objects.load(Ordering::Relaxed) {
+                "objects"
+            } else {
+                "files"
+            },
+            units::format_bytes(progress.bytes_total.load(Ordering::Relaxed))
         ),
     }
 }
