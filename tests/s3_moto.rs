@@ -358,3 +358,155 @@ fn a_missing_bucket_fails_with_s3s_word() {
         stderr(&output)
     );
 }
+
+/// The sizes of the sample's files, by the day folder they are in.
+fn bytes_and_count(folder: &Path, within: &str) -> (u64, u64) {
+    let files: Vec<PathBuf> = common::files_below(folder)
+        .into_iter()
+        .filter(|f| f.to_str().unwrap().contains(within))
+        .collect();
+    let bytes = files.iter().map(|f| f.metadata().unwrap().len()).sum();
+    (bytes, files.len() as u64)
+}
+
+/// `explain --cost` and `run --dry-run` on an Athena source whose table
+/// location is known: the window's partitions listed, their objects and
+/// bytes, Athena's estimate, and the location without partition
+/// predicates; `--max-scan` refuses the query before starting it.
+#[test]
+fn the_cost_preview_lists_the_partitions_of_the_window() {
+    let Some(moto) = common::moto_url() else {
+        return;
+    };
+    let bucket = "flowq-preview";
+    let folder = sample(bucket, &[]);
+    s3_stand_in::upload_folder(&moto, bucket, "", &folder);
+    let october = temp("preview-october");
+    let made = Command::new(env!("CARGO_BIN_EXE_flowq"))
+        .args(["sample", "--out"])
+        .arg(&october)
+        .args([
+            "--start",
+            "2026-10-01T00:00:00Z",
+            "--end",
+            "2026-10-01T06:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    s3_stand_in::upload_folder(&moto, bucket, "", &october);
+    let dir = temp("preview-config");
+    std::fs::write(
+        dir.join("flowq.yaml"),
+        format!("sources:\n  athena:\n    engine: athena\n    location: s3://{bucket}/AWSLogs/123456789012/vpcflowlogs/us-east-1/\n"),
+    )
+    .unwrap();
+    // `last 2h` at 01:00 selects the days 2026-11-26 and 2026-11-27:
+    // every object of the November sample, none of October's.
+    let (november_bytes, november_objects) = bytes_and_count(&folder, "/2026/11/");
+    let (october_bytes, october_objects) = bytes_and_count(&october, "/2026/10/");
+    let explain = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_flowq"));
+        common::aws_stand_in_env(&mut command, &moto);
+        command
+            .current_dir(&dir)
+            .env_remove("FLOWQ_CONFIG")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = explain(&[
+        "explain",
+        "--cost",
+        "--now",
+        NOW,
+        "last 2h | count by srcaddr",
+    ]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        text.contains(&format!(
+            "--   the window's partitions: 2 prefixes, {november_objects} flow-log objects, {}\n",
+            flowq::units::format_bytes(november_bytes)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("--   Athena estimate: $0.00005 at $5/TB"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "--   without partition predicates: {} flow-log objects, {}",
+            november_objects + october_objects,
+            flowq::units::format_bytes(november_bytes + october_bytes)
+        )),
+        "{text}"
+    );
+    let dry = explain(&[
+        "run",
+        "--dry-run",
+        "--now",
+        NOW,
+        "last 2h | count by srcaddr",
+    ]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("-- dry run: nothing was sent to Athena"),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(stdout(&dry).ends_with(&text), "{}", stdout(&dry));
+    let refused = explain(&[
+        "run",
+        "--now",
+        NOW,
+        "--max-scan",
+        "1K",
+        "last 2h | count by srcaddr",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(&format!(
+            "the window's partitions hold {} in {november_objects} objects (listed under s3://{bucket}/AWSLogs/123456789012/vpcflowlogs/us-east-1/), past --max-scan {}; the query was not started",
+            flowq::units::format_bytes(november_bytes),
+            flowq::units::format_bytes(1000)
+        )),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+/// `run --dry-run` on an S3 source: the GETs and bytes it would read.
+#[test]
+fn a_dry_run_on_an_s3_source_says_what_it_would_get() {
+    let Some(moto) = common::moto_url() else {
+        return;
+    };
+    let bucket = "flowq-dry-run";
+    let folder = sample(bucket, &["--hourly"]);
+    s3_stand_in::upload_folder(&moto, bucket, "", &folder);
+    let uri = format!("s3://{bucket}/");
+    let output = flowq(
+        &moto,
+        &folder,
+        &["--dry-run", "--source", &uri, "last 30m | count by action"],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        text.contains("-- dry run: the local engine would read s3://flowq-dry-run/"),
+        "{text}"
+    );
+    let real = flowq(
+        &moto,
+        &folder,
+        &["--source", &uri, "last 30m | count by action"],
+    );
+    let scanned = count_before(&stderr(&real), "objects (");
+    assert!(
+        text.contains(&format!("the local engine would GET {scanned} of their")),
+        "{text}\n{}",
+        stderr(&real)
+    );
+}

@@ -52,7 +52,7 @@ enum Command {
     /// Save the catalog's searches as Athena named queries of a workgroup
     Publish(PublishArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
-    Explain(QueryArgs),
+    Explain(ExplainArgs),
     /// Validate the config and saved searches; report every problem
     Check(CheckArgs),
     /// List the saved searches
@@ -94,6 +94,16 @@ struct QueryArgs {
     /// Try another log format than the source's, e.g. '${version} ${account-id} ...'
     #[arg(long, value_name = "FORMAT")]
     log_format: Option<String>,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+
+    /// List the S3 objects under the query's partitions and print what it would read and cost, instead of the explanation
+    #[arg(long)]
+    cost: bool,
 }
 
 #[derive(Args)]
@@ -437,8 +447,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Explain(args) => {
             let config = loaded(config)?;
-            let (target, options) = query_target(args, &config)?;
-            print(&commands::explain(&config, &target, &options)?)
+            let cost = args.cost;
+            let (target, options) = query_target(args.query, &config)?;
+            if cost {
+                print(&commands::explain_cost(&config, &target, &options)?)
+            } else {
+                print(&commands::explain(&config, &target, &options)?)
+            }
         }
         Command::Publish(args) => {
             let config = loaded(config)?;

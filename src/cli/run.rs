@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
 use crate::cli::commands::{resolve, QueryOptions, Target};
+use crate::cli::cost;
 use crate::cli::failure::{exit, Failure};
 use crate::cli::terminal::chart_width;
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
@@ -87,17 +88,25 @@ pub fn run(
     ) {
         eprintln!("flowq: warning: --reuse: {warning}");
     }
+    let region = run.athena.region.as_deref();
     if run.dry_run {
         print!("{}", engine.dry_run(&checked).map_err(Failure::engine)?);
+        print!("{}", dry_run_preview(&resolved.source, &checked, region));
         return Ok(exit::OK);
+    }
+    if let (EngineName::Athena, Some(limit)) = (
+        resolved.source.engine,
+        run.max_scan.or(resolved.source.max_scan),
+    ) {
+        refuse_past_limit_by_listing(&resolved.source, &checked, limit, region)?;
     }
     let progress = Progress::default();
     let line_done = AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
         let line = chatty.then(|| ProgressLine::start(scope, &progress, &line_done));
-        // Athena and Trino stop their query on Ctrl-C and then return; the
-        // local engine just ends, so the pending --output goes with it.
-        // So does the local engine on S3, which stops its GETs.
+        // Athena, Trino and the local engine on S3 stop their work on
+        // Ctrl-C and then return; the local engine on a folder just ends,
+        // so the pending --output goes with it.
         let on_interrupt = match resolved.source.engine {
             EngineName::Local if resolved.source.s3.is_none() => OnInterrupt::Exit,
             EngineName::Local | EngineName::Athena | EngineName::Trino => {
@@ -123,6 +132,46 @@ pub fn run(
         eprintln!("{note}");
     }
     Ok(exit::OK)
+}
+
+/// The cost preview after a dry run, when the source's objects can be
+/// listed; a preview that cannot list says why, and the dry run stands.
+fn dry_run_preview(source: &Source, query: &CheckedQuery, region: Option<&str>) -> String {
+    let preview = cost::previewed(source, region).and_then(|s3| match s3 {
+        Some(s3) => cost::preview(source, &s3, query, true)
+            .map(|preview| cost::describe(source, &s3, &preview)),
+        None => Ok(String::new()),
+    });
+    preview.unwrap_or_else(|why| {
+        let why = why.replace('\n', "\n--   ");
+        format!("-- cost preview: skipped: {why}\n")
+    })
+}
+
+/// `--max-scan` on an Athena source with a known location: the objects of
+/// the window's partitions are listed first, and a query they already put
+/// past the limit is not started. A location that cannot be listed leaves
+/// the limit to the checks while the query runs, and a note says so.
+fn refuse_past_limit_by_listing(
+    source: &Source,
+    query: &CheckedQuery,
+    limit: u64,
+    region: Option<&str>,
+) -> Result<(), Failure> {
+    let listed = cost::previewed(source, region).and_then(|s3| match s3 {
+        Some(s3) => cost::preview(source, &s3, query, false).map(|p| Some((s3, p))),
+        None => Ok(None),
+    });
+    match listed {
+        Ok(Some((s3, preview))) => cost::refuse_past_limit(&preview, &s3, limit),
+        Ok(None) => Ok(()),
+        Err(why) => {
+            eprintln!(
+                "flowq: note: --max-scan: the location could not be listed ({why}); the limit is checked while the query runs"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The engine of a source, set up with the run's settings.

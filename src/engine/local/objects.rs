@@ -202,6 +202,8 @@ pub(crate) struct Listing {
     /// The key of each of `plan.files`.
     pub keys: Vec<String>,
     pub counts: ObjectCounts,
+    /// Prefixes holding flow-log objects of the partition range.
+    pub partitions: u64,
 }
 
 async fn connect_and_list(
@@ -213,6 +215,110 @@ async fn connect_and_list(
         .map_err(LocalError::S3Setup)?;
     let listing = list(&client, &source.prefix, pruning, source.concurrency).await?;
     Ok((client, listing))
+}
+
+/// What listing a prefix finds for a query, before anything is read: the
+/// cost preview of `flowq explain --cost` and `flowq run --dry-run`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preview {
+    /// Prefixes (day or hour partitions, or the folders of another
+    /// layout) that hold the flow-log objects of the partition range.
+    pub partitions: u64,
+    /// The flow-log objects in those partitions and their bytes: what
+    /// Athena scans (at most, for Parquet).
+    pub objects: u64,
+    pub bytes: u64,
+    /// What the local engine would GET: the objects left after pruning by
+    /// the timestamp in their names.
+    pub gets: u64,
+    pub get_bytes: u64,
+    pub list_requests: u64,
+    /// The same prefix without partition predicates: every object under
+    /// it, when at most [`WHOLE_LIST_PAGES`] pages list them all.
+    pub whole: Option<Whole>,
+    pub counts: ObjectCounts,
+}
+
+/// Every object under a prefix.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Whole {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// The most pages (1,000 keys each) listed to size a prefix without
+/// partition predicates; a larger prefix is left unsized, and said so.
+pub const WHOLE_LIST_PAGES: u64 = 10;
+
+/// Lists what a query over `source` would read, without reading it; with
+/// `whole`, also sizes the prefix without partition predicates.
+pub fn preview(
+    source: &S3Source,
+    query: &crate::lang::ir::CheckedQuery,
+    lateness: i64,
+    whole: bool,
+) -> Result<Preview, LocalError> {
+    let pruning = Pruning::new(query, lateness);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let (client, listing) = connect_and_list(source, &pruning).await?;
+        let mut preview = Preview {
+            partitions: listing.partitions,
+            objects: listing.plan.files.len() as u64 + listing.plan.skipped.files,
+            bytes: listing.counts.bytes_in_partitions,
+            gets: listing.plan.files.len() as u64,
+            get_bytes: listing.plan.files.iter().map(|f| f.size).sum(),
+            list_requests: listing.counts.list_requests,
+            whole: None,
+            counts: listing.counts,
+        };
+        if whole {
+            let (sized, requests) = size_whole(&client, &source.prefix).await?;
+            preview.whole = sized;
+            preview.list_requests += requests;
+        }
+        Ok(preview)
+    })
+}
+
+/// Every flow-log object under `root`, listed without a delimiter, unless
+/// it takes more than [`WHOLE_LIST_PAGES`] pages; and the requests made.
+async fn size_whole(client: &Client, root: &S3Prefix) -> Result<(Option<Whole>, u64), LocalError> {
+    let mut whole = Whole::default();
+    let mut token: Option<String> = None;
+    for page in 1..=WHOLE_LIST_PAGES {
+        let response = client
+            .list_objects_v2()
+            .bucket(&root.bucket)
+            .prefix(&root.prefix)
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|e| LocalError::List {
+                prefix: root.uri(),
+                detail: fetch::describe_sdk_error("ListObjectsV2", &e),
+            })?;
+        for object in response.contents() {
+            if object
+                .key()
+                .is_some_and(|k| layout::is_flow_log_name(Path::new(k)))
+            {
+                whole.objects += 1;
+                whole.bytes += object
+                    .size()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0);
+            }
+        }
+        match response.next_continuation_token() {
+            Some(next) if response.is_truncated() == Some(true) => token = Some(next.to_string()),
+            _ => return Ok((Some(whole), page)),
+        }
+    }
+    Ok((None, WHOLE_LIST_PAGES))
 }
 
 /// One prefix's listing: its sub-prefixes and objects, all pages.
@@ -341,9 +447,14 @@ fn judge_objects(
     listing: &mut Listing,
 ) {
     found.sort_by(|a, b| Path::new(&a.0).cmp(Path::new(&b.0)));
+    let mut partitions = std::collections::BTreeSet::new();
     for (key, size, place) in found {
-        let name = key.rsplit('/').next().unwrap_or("");
-        match layout::judge_file(name, &place, pruning) {
+        let (folder, name) = key.rsplit_once('/').unwrap_or(("", &key));
+        let verdict = layout::judge_file(name, &place, pruning);
+        if verdict != Verdict::Ignored {
+            partitions.insert(folder.to_string());
+        }
+        match verdict {
             Verdict::Read {
                 compression,
                 account,
@@ -367,6 +478,7 @@ fn judge_objects(
             Verdict::Ignored => listing.plan.ignored += 1,
         }
     }
+    listing.partitions = partitions.len() as u64;
 }
 
 /// Every page of one prefix's listing, with `/` as the delimiter.
