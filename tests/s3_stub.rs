@@ -303,6 +303,11 @@ fn a_throttled_get_is_retried_and_the_answer_is_whole() {
         2,
         "the throttled GET is sent again"
     );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("; the SDK retried 1 request: GetObject after SlowDown"),
+        "{stderr}"
+    );
     let local = local_answer(&dir);
     assert!(text(&local.stdout).lines().count() > 2);
     assert_eq!(text(&output.stdout), text(&local.stdout));

@@ -445,6 +445,13 @@ fn s3_summary(objects: &ObjectCounts) -> String {
         units::format_bytes(athena_bytes),
         athena::summary::format_dollars(athena::summary::estimated_cost(athena_bytes, false)),
     );
+    if !objects.retries.is_empty() {
+        text += &format!(
+            "; the SDK retried {}: {}",
+            plural(objects.retries.len() as u64, "request", "requests"),
+            objects.retries.join(", ")
+        );
+    }
     if objects.prefixes_outside_layout > 0 {
         text += &format!(
             "\nflowq: S3: did not list {} outside the flow-log layout (e.g. {}); point --source at the prefix where AWSLogs/ starts to read them",

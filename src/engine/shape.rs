@@ -108,6 +108,8 @@ pub struct ObjectCounts {
     /// (listing them could mean listing the bucket); the first few names.
     pub prefixes_outside_layout: u64,
     pub outside_examples: Vec<String>,
+    /// Requests the SDK retried after throttling or a transient error.
+    pub retries: Vec<String>,
 }
 
 /// Why a run did not succeed, and how: the command line maps `kind` to an

@@ -28,6 +28,8 @@ use super::layout::FileEntry;
 use super::reader::Body;
 use super::scan::Bodies;
 use super::LocalError;
+use crate::engine::aws::RetryLog;
+use crate::engine::shape::Progress;
 
 /// Tries to read a body whose connection broke mid-way; the SDK retries
 /// the request, not the reading of the body it answered with.
@@ -181,10 +183,12 @@ pub(crate) async fn fetch_all(
     files: &[FileEntry],
     fetched: &Fetched,
     interrupt: &mut Interrupt,
+    mut notes: RetryNotes<'_>,
 ) {
     let mut next = 0;
     let mut running: JoinSet<(usize, Result<Bytes, String>)> = JoinSet::new();
     while !fetched.is_finished() {
+        notes.pass_on();
         while next < keys.len() && fetched.start_one() {
             let (client, bucket, key) = (client.clone(), bucket.to_string(), keys[next].clone());
             let index = next;
@@ -203,6 +207,33 @@ pub(crate) async fn fetch_all(
             }
             _ = tokio::time::sleep(RECHECK), if !(all_started && running.is_empty()) => {}
             _ = tokio::time::sleep(RECHECK * 4), if all_started && running.is_empty() => {}
+        }
+    }
+}
+
+/// Passes the SDK's retries on as progress notes as they happen.
+pub(crate) struct RetryNotes<'a> {
+    log: &'a RetryLog,
+    progress: Option<&'a Progress>,
+    noted: usize,
+}
+
+impl<'a> RetryNotes<'a> {
+    pub fn new(log: &'a RetryLog, progress: Option<&'a Progress>) -> RetryNotes<'a> {
+        RetryNotes {
+            log,
+            progress,
+            noted: log.len(),
+        }
+    }
+
+    fn pass_on(&mut self) {
+        let Some(progress) = self.progress else {
+            return;
+        };
+        for retry in self.log.since(self.noted) {
+            self.noted += 1;
+            progress.note(format!("the SDK retried {retry}"));
         }
     }
 }

@@ -21,12 +21,16 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::interceptors::context::Error as OperationError;
 use tokio::task::JoinSet;
 
 use super::fetch::{self, Fetched, Interrupt};
 use super::layout::{self, Entered, FileEntry, Place, Plan, Pruning, Verdict};
 use super::{LocalError, PlanScan, ScanStats};
+use crate::engine::aws::{RetryLog, RetryNotice};
 use crate::engine::output::RowSink;
 use crate::engine::shape::ObjectCounts;
 
@@ -120,7 +124,10 @@ impl S3Source {
 /// of its own (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3: moto, MinIO and
 /// other S3-compatible stores) requests use path-style addressing, which
 /// those stores expect.
-pub async fn connect(region: Option<&str>, profile: Option<&str>) -> Result<Client, String> {
+pub async fn connect(
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> Result<(Client, Arc<RetryLog>), String> {
     let config = crate::engine::aws::config_loader(region, profile)
         .load()
         .await;
@@ -131,10 +138,26 @@ pub async fn connect(region: Option<&str>, profile: Option<&str>) -> Result<Clie
     }
     let own_endpoint = config.endpoint_url().is_some()
         || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
+    let retries = Arc::new(RetryLog::default());
     let s3 = aws_sdk_s3::config::Builder::from(&config)
         .force_path_style(own_endpoint)
+        .interceptor(RetryNotice::new(Arc::clone(&retries), s3_error_code))
         .build();
-    Ok(Client::from_conf(s3))
+    Ok((Client::from_conf(s3), retries))
+}
+
+/// The error code ("SlowDown") of a failed S3 call flowq makes.
+fn s3_error_code(error: &OperationError) -> Option<String> {
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
+    let code = match error.downcast_ref::<GetObjectError>() {
+        Some(error) => error.code(),
+        None => error
+            .downcast_ref::<ListObjectsV2Error>()
+            .and_then(|e| e.code()),
+    };
+    code.map(str::to_string)
 }
 
 /// Lists, fetches and scans an S3 source.
@@ -149,7 +172,7 @@ pub(crate) fn run(
         .build()
         .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
     let mut interrupt = runtime.block_on(async { Interrupt::listen() })?;
-    let (client, listing) = runtime.block_on(async {
+    let (client, retries, listing) = runtime.block_on(async {
         tokio::select! {
             biased;
             _ = interrupt.recv() => Err(LocalError::Interrupted),
@@ -168,6 +191,7 @@ pub(crate) fn run(
     let stats = std::thread::scope(|scope| {
         let fetcher = scope.spawn(|| {
             let _closed = fetched.close_on_drop();
+            let notes = fetch::RetryNotes::new(&retries, plan_scan.progress);
             runtime.block_on(fetch::fetch_all(
                 &client,
                 &source.prefix.bucket,
@@ -175,6 +199,7 @@ pub(crate) fn run(
                 files,
                 &fetched,
                 &mut interrupt,
+                notes,
             ));
         });
         let stats = plan_scan.scan(&listing.plan, &fetched, sink);
@@ -189,6 +214,7 @@ pub(crate) fn run(
     };
     stats.objects = Some(ObjectCounts {
         get_requests: fetched.gets(),
+        retries: retries.since(0),
         ..listing.counts
     });
     Ok(stats)
@@ -209,12 +235,12 @@ pub(crate) struct Listing {
 async fn connect_and_list(
     source: &S3Source,
     pruning: &Pruning,
-) -> Result<(Client, Listing), LocalError> {
-    let client = connect(source.region.as_deref(), source.profile.as_deref())
+) -> Result<(Client, Arc<RetryLog>, Listing), LocalError> {
+    let (client, retries) = connect(source.region.as_deref(), source.profile.as_deref())
         .await
         .map_err(LocalError::S3Setup)?;
     let listing = list(&client, &source.prefix, pruning, source.concurrency).await?;
-    Ok((client, listing))
+    Ok((client, retries, listing))
 }
 
 /// What listing a prefix finds for a query, before anything is read: the
@@ -264,7 +290,7 @@ pub fn preview(
         .build()
         .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let (client, listing) = connect_and_list(source, &pruning).await?;
+        let (client, _retries, listing) = connect_and_list(source, &pruning).await?;
         let mut preview = Preview {
             partitions: listing.partitions,
             objects: listing.plan.files.len() as u64 + listing.plan.skipped.files,
