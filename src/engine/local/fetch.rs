@@ -195,7 +195,6 @@ pub(crate) async fn fetch_all(
             running.spawn(async move { (index, get(&client, &bucket, &key).await) });
             next += 1;
         }
-        let all_started = next >= keys.len();
         tokio::select! {
             biased;
             _ = interrupt.recv() => {
@@ -205,8 +204,8 @@ pub(crate) async fn fetch_all(
             Some(joined) = running.join_next(), if !running.is_empty() => {
                 deliver(joined, files, fetched);
             }
-            _ = tokio::time::sleep(RECHECK), if !(all_started && running.is_empty()) => {}
-            _ = tokio::time::sleep(RECHECK * 4), if all_started && running.is_empty() => {}
+            // Room for another GET, the end of the scan, or new retries.
+            _ = tokio::time::sleep(RECHECK) => {}
         }
     }
 }

@@ -17,6 +17,10 @@
 //! lies outside that range. Anything that does not fit the layout is read
 //! rather than guessed at: pruning only ever drops what provably cannot
 //! match.
+//!
+//! An S3 source (`objects.rs`) walks prefixes with the same rule:
+//! [`Place::enter`], [`Pruning::allows`] and [`judge_file`] decide for
+//! folders and prefixes, files and objects alike.
 
 use std::collections::HashSet;
 use std::fs;

@@ -446,28 +446,29 @@ impl Engine for LocalEngine {
             refuse_missing_source(path)?;
         }
         let result = run_within(query, &self.source, self.max_scan, sink, Some(progress));
-        let stats =
-            match result {
-                Ok(stats) => stats,
-                // A reader that closed the pipe (`| head`) has what it wanted.
-                Err(e) if e.is_broken_pipe() => {
-                    return Ok(RunReport {
-                        output_closed: true,
-                        elapsed: started.elapsed(),
-                        ..RunReport::default()
-                    })
-                }
-                Err(e @ LocalError::ScanLimit { .. }) => {
-                    return Err(EngineError::failed(e.to_string()).with_help(
-                        "narrow the window, or raise --max-scan (or the source's max_scan)",
-                    ))
-                }
-                Err(LocalError::Interrupted) => return Err(EngineError::interrupted(
-                    "interrupted; the S3 reads in flight were abandoned and nothing was printed",
-                )),
-                Err(e @ LocalError::S3Setup(_)) => return Err(EngineError::refused(e.to_string())),
-                Err(e) => return Err(EngineError::failed(e.to_string())),
-            };
+        let stats = match result {
+            Ok(stats) => stats,
+            // A reader that closed the pipe (`| head`) has what it wanted.
+            Err(e) if e.is_broken_pipe() => {
+                return Ok(RunReport {
+                    output_closed: true,
+                    elapsed: started.elapsed(),
+                    ..RunReport::default()
+                })
+            }
+            Err(e @ LocalError::ScanLimit { .. }) => {
+                return Err(EngineError::failed(e.to_string()).with_help(
+                    "narrow the window, or raise --max-scan (or the source's max_scan)",
+                ))
+            }
+            Err(LocalError::Interrupted) => {
+                return Err(EngineError::interrupted(
+                    "interrupted; the S3 reads in flight were abandoned",
+                ))
+            }
+            Err(e @ LocalError::S3Setup(_)) => return Err(EngineError::refused(e.to_string())),
+            Err(e) => return Err(EngineError::failed(e.to_string())),
+        };
         Ok(report(&stats, started.elapsed()))
     }
 

@@ -208,10 +208,11 @@ pub(crate) fn run(
         let _ = fetcher.join();
         stats
     });
-    let mut stats = match stats {
-        Err(_) if fetched.interrupted() => return Err(LocalError::Interrupted),
-        other => other?,
-    };
+    // Ctrl-C while the rows were written lets them finish, then says so.
+    if fetched.interrupted() {
+        return Err(LocalError::Interrupted);
+    }
+    let mut stats = stats?;
     stats.objects = Some(ObjectCounts {
         get_requests: fetched.gets(),
         retries: retries.since(0),
