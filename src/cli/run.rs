@@ -543,8 +543,30 @@ fn progress_text(progress: &Progress, elapsed: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::output_format;
+    use super::{output_format, progress_text};
     use crate::engine::output::Format;
+    use crate::engine::Progress;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    #[test]
+    fn the_progress_line_counts_files_or_objects_and_bytes_of_the_total() {
+        let progress = Progress::default();
+        progress.files_total.store(40, Ordering::Relaxed);
+        progress.bytes_total.store(9_800_000, Ordering::Relaxed);
+        progress.file_done(1_500_000);
+        progress.file_done(1_600_000);
+        let at = Duration::from_secs(3);
+        assert_eq!(
+            progress_text(&progress, at),
+            "flowq: read 2/40 files (3.10 MB of 9.80 MB)"
+        );
+        progress.objects.store(true, Ordering::Relaxed);
+        assert_eq!(
+            progress_text(&progress, at),
+            "flowq: read 2/40 objects (3.10 MB of 9.80 MB)"
+        );
+    }
 
     #[test]
     fn an_undrawn_timechart_is_csv_unless_a_format_is_given() {

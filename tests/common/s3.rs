@@ -1,6 +1,6 @@
-//! S3 helpers for the tests of S3 sources (tests/s3_moto.rs,
-//! tests/s3_stub.rs), apart from tests/common so that the other test
-//! binaries do not compile the S3 SDK's calls. Include with
+//! S3 helpers for the tests of S3 sources on moto (tests/s3_moto.rs),
+//! apart from tests/common so that the other test binaries do not compile
+//! the S3 SDK's calls. Include with
 //! `#[path = "common/s3.rs"] mod s3_stand_in;` beside `mod common;`.
 
 #![allow(dead_code)]
