@@ -286,7 +286,7 @@ fn s3_sources_check_their_path_and_concurrency() {
         "{}",
         e.message
     );
-    for bad in ["s3://Flow_Logs/", "s3://", "s3://flow-logs//x/"] {
+    for bad in ["s3://flow*logs/", "s3://", "s3://flow-logs//x/"] {
         let errors = config_errors(&format!("    engine: local\n    path: {bad}\n"));
         let e = one_error(&errors);
         assert_eq!((e.line, e.column), (4, 5), "{bad}: {e:?}");

@@ -64,13 +64,16 @@ impl S3Prefix {
             ));
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let bucket_ok = (3..=63).contains(&bucket.len())
+        // Today's names are 3 to 63 lowercase letters, digits, dots and
+        // hyphens; older us-east-1 buckets may have capitals and
+        // underscores, and up to 255 characters.
+        let bucket_ok = (3..=255).contains(&bucket.len())
             && bucket
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
         if !bucket_ok {
             return Err(format!(
-                "'{uri}': '{bucket}' is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens); write s3://bucket/prefix/"
+                "'{uri}': '{bucket}' is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens; older buckets also capitals and underscores); write s3://bucket/prefix/"
             ));
         }
         if prefix.split('/').rev().skip(1).any(str::is_empty) {
@@ -564,7 +567,7 @@ mod tests {
         for bad in [
             "flow-logs/org",
             "s3://",
-            "s3://Flow_Logs/",
+            "s3://flow logs/",
             "s3://b",
             "s3://flow-logs/a//b/",
         ] {
