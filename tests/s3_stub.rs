@@ -59,6 +59,15 @@ impl Stub {
         Stub { url, requests }
     }
 
+    /// ListObjectsV2 requests, every page counted.
+    fn lists(&self) -> usize {
+        let requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        requests
+            .iter()
+            .filter(|r| r.contains("list-type=2"))
+            .count()
+    }
+
     fn gets_of(&self, key: &str) -> usize {
         let wanted = format!("GET /{BUCKET}/{key}");
         let requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,7 +170,12 @@ fn answer(
     }
 }
 
-/// ListObjectsV2 with a prefix and a delimiter, in one page.
+/// Keys and common prefixes per ListObjectsV2 page: small, so that every
+/// listing of a day takes several pages and continuation tokens.
+const PAGE: usize = 5;
+
+/// ListObjectsV2 with a prefix and a delimiter, [`PAGE`] entries a page;
+/// the continuation token is the index of the page's first entry.
 fn list(files: &BTreeMap<String, Vec<u8>>, params: &BTreeMap<String, String>) -> Reply {
     assert_eq!(
         params.get("list-type").map(String::as_str),
@@ -170,29 +184,44 @@ fn list(files: &BTreeMap<String, Vec<u8>>, params: &BTreeMap<String, String>) ->
     );
     let prefix = params.get("prefix").cloned().unwrap_or_default();
     let delimiter = params.get("delimiter").cloned().unwrap_or_default();
-    let mut contents = String::new();
-    let mut prefixes = std::collections::BTreeSet::new();
+    // (key or prefix, Some(size) for an object), in key order.
+    let mut entries: Vec<(String, Option<usize>)> = Vec::new();
     for (key, bytes) in files.range(prefix.clone()..) {
         let Some(rest) = key.strip_prefix(&prefix) else {
             break;
         };
         match rest.find(&delimiter).filter(|_| !delimiter.is_empty()) {
             Some(at) => {
-                prefixes.insert(format!("{prefix}{}", &rest[..at + 1]));
+                let common = format!("{prefix}{}", &rest[..at + 1]);
+                if entries.last().map(|e| &e.0) != Some(&common) {
+                    entries.push((common, None));
+                }
             }
-            None => contents += &format!(
-                "<Contents><Key>{key}</Key><LastModified>2026-11-27T01:00:00.000Z</LastModified><ETag>\"e\"</ETag><Size>{}</Size><StorageClass>STANDARD</StorageClass></Contents>",
-                bytes.len()
-            ),
+            None => entries.push((key.clone(), Some(bytes.len()))),
         }
     }
-    let common: String = prefixes
-        .iter()
-        .map(|p| format!("<CommonPrefixes><Prefix>{p}</Prefix></CommonPrefixes>"))
-        .collect();
+    let start: usize = params
+        .get("continuation-token")
+        .map_or(0, |t| t.parse().unwrap());
+    let end = (start + PAGE).min(entries.len());
+    let mut body = String::new();
+    for (name, size) in &entries[start..end] {
+        body += &match size {
+            Some(size) => format!(
+                "<Contents><Key>{name}</Key><LastModified>2026-11-27T01:00:00.000Z</LastModified><ETag>\"e\"</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents>"
+            ),
+            None => format!("<CommonPrefixes><Prefix>{name}</Prefix></CommonPrefixes>"),
+        };
+    }
+    let more = match end < entries.len() {
+        true => format!(
+            "<IsTruncated>true</IsTruncated><NextContinuationToken>{end}</NextContinuationToken>"
+        ),
+        false => "<IsTruncated>false</IsTruncated>".to_string(),
+    };
     Reply {
         status: 200,
-        body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{BUCKET}</Name><Prefix>{prefix}</Prefix><Delimiter>{delimiter}</Delimiter><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{contents}{common}</ListBucketResult>").into_bytes(),
+        body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{BUCKET}</Name><Prefix>{prefix}</Prefix><Delimiter>{delimiter}</Delimiter><MaxKeys>{PAGE}</MaxKeys><KeyCount>{}</KeyCount>{more}{body}</ListBucketResult>", end - start).into_bytes(),
         delay: 0,
     }
 }
@@ -306,6 +335,15 @@ fn a_throttled_get_is_retried_and_the_answer_is_whole() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("; the SDK retried 1 request: GetObject after SlowDown"),
+        "{stderr}"
+    );
+    // The listings took several pages of the stub's five entries each,
+    // and the summary counts every page as a LIST request.
+    let stderr = text(&output.stderr);
+    let lists = stub.lists();
+    assert!(lists > 8, "{lists} LISTs: {stderr}");
+    assert!(
+        stderr.contains(&format!("; {lists} LIST requests and ")),
         "{stderr}"
     );
     let local = local_answer(&dir);
