@@ -256,3 +256,47 @@ fn config_values_at_the_ends_of_their_ranges_are_accepted() {
     let text = "sources:\n  disk:\n    engine: local\n    path: ./logs\n    max_scan: 0\n";
     assert!(Config::parse(text, "flowq.yaml", Path::new("/repo")).is_err());
 }
+
+/// An S3 local source: `s3_concurrency` is 1 to 256, refused at its value
+/// outside; it belongs to a local source whose path is `s3://...`; the
+/// path is an S3 URI a bucket can have, refused at its key otherwise.
+#[test]
+fn s3_sources_check_their_path_and_concurrency() {
+    let s3 = "    engine: local\n    path: s3://flow-logs/org/\n";
+    for n in ["1", "256"] {
+        let text = format!("sources:\n  prod:\n{s3}    s3_concurrency: {n}\n");
+        let config = Config::parse(&text, "flowq.yaml", Path::new("/repo")).unwrap();
+        let source = config.source(None).unwrap();
+        let got = source.s3.expect("an S3 source");
+        assert_eq!(got.prefix.uri(), "s3://flow-logs/org/");
+        assert_eq!(got.concurrency.to_string(), n);
+    }
+    for n in ["0", "257"] {
+        let errors = config_errors(&format!("{s3}    s3_concurrency: {n}\n"));
+        let e = one_error(&errors);
+        assert_eq!((e.line, e.column), (5, 21), "{e:?}");
+        assert!(e.message.contains("give 1 to 256"), "{}", e.message);
+    }
+    let errors = config_errors("    engine: local\n    path: ./logs\n    s3_concurrency: 4\n");
+    let e = one_error(&errors);
+    assert_eq!((e.line, e.column), (5, 5), "{e:?}");
+    assert!(
+        e.message
+            .contains("only a local source whose path is s3://"),
+        "{}",
+        e.message
+    );
+    for bad in ["s3://flow*logs/", "s3://", "s3://flow-logs//x/"] {
+        let errors = config_errors(&format!("    engine: local\n    path: {bad}\n"));
+        let e = one_error(&errors);
+        assert_eq!((e.line, e.column), (4, 5), "{bad}: {e:?}");
+        assert!(e.message.starts_with("path: "), "{bad}: {}", e.message);
+    }
+    // A local source keeps its max_scan, on a folder and in S3.
+    for path in ["./logs", "s3://flow-logs/"] {
+        let text =
+            format!("sources:\n  prod:\n    engine: local\n    path: {path}\n    max_scan: 1K\n");
+        let config = Config::parse(&text, "flowq.yaml", Path::new("/repo")).unwrap();
+        assert_eq!(config.source(None).unwrap().max_scan, Some(1000), "{path}");
+    }
+}

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::yaml;
+use crate::engine::local::objects::{S3Prefix, S3Source, MAX_CONCURRENCY};
 use crate::lang::diagnostic::Located;
 use crate::schema::LogFormat;
 use crate::sql::ddl::{DdlSource, Projection};
@@ -46,6 +47,7 @@ struct SourceFile {
     user: Option<String>,
     // Local
     path: Option<String>,
+    s3_concurrency: Option<u64>,
     // The table model
     log_format: Option<String>,
     file_format: Option<FileFormatName>,
@@ -102,6 +104,9 @@ pub struct Source {
     pub trino: Option<TrinoSettings>,
     /// For `engine: local`: the folder laid out like the bucket.
     pub path: Option<PathBuf>,
+    /// For `engine: local` with an `s3://` path: the prefix laid out like
+    /// the bucket, and how to read it.
+    pub s3: Option<S3Source>,
     /// Where the data lies in S3, for `flowq ddl`.
     pub location: Option<String>,
     pub projection: Option<Projection>,
@@ -141,6 +146,7 @@ impl Config {
             }),
             trino: None,
             path: None,
+            s3: None,
             location: None,
             projection: None,
             max_scan: None,
@@ -258,6 +264,9 @@ impl Config {
         if let Some(source) = self.sources.get(name) {
             return Ok(source.clone());
         }
+        if name.starts_with("s3://") {
+            return S3Prefix::parse(name).map(|prefix| Source::local_s3(S3Source::new(prefix)));
+        }
         let path = Path::new(name);
         if path.is_dir() || path.is_file() {
             return Ok(Source::local_folder(path));
@@ -274,7 +283,7 @@ fn known_sources(sources: &BTreeMap<String, Source>, name: &str) -> String {
     let names: Vec<&str> = sources.keys().map(String::as_str).collect();
     if guess.is_empty() {
         format!(
-            "the sources are: {} (or give a folder of flow-log files, or one file)",
+            "the sources are: {} (or give a folder of flow-log files, one file, or s3://bucket/prefix/)",
             names.join(", ")
         )
     } else {
@@ -303,9 +312,21 @@ impl Source {
             athena: None,
             trino: None,
             path: Some(path.to_path_buf()),
+            s3: None,
             location: None,
             projection: None,
             max_scan: None,
+        }
+    }
+
+    /// A local source over the objects under an S3 prefix, read as a
+    /// folder is.
+    pub fn local_s3(s3: S3Source) -> Source {
+        Source {
+            name: s3.prefix.uri(),
+            path: None,
+            s3: Some(s3),
+            ..Source::local_folder(Path::new(""))
         }
     }
 }
@@ -414,6 +435,32 @@ impl SourceErrors<'_> {
         }
     }
 
+    /// `s3_concurrency`, when it is given, in range, and on a source that
+    /// reads S3 objects.
+    fn s3_concurrency(&mut self, f: &SourceFile) -> Option<usize> {
+        let n = f.s3_concurrency?;
+        let reads_s3 = f.engine == EngineName::Local
+            && f.path.as_deref().is_some_and(|p| p.starts_with("s3://"));
+        if !reads_s3 {
+            self.key(
+                "s3_concurrency",
+                "s3_concurrency: only a local source whose path is s3://... reads S3 objects"
+                    .into(),
+                Some(
+                    "remove it, or give the source engine: local and path: s3://bucket/prefix/"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        if !S3_CONCURRENCY.range.contains(&n) {
+            let path = ["sources", self.name, "s3_concurrency"];
+            self.out_of_range(&path, &n.to_string(), &S3_CONCURRENCY);
+            return None;
+        }
+        usize::try_from(n).ok()
+    }
+
     /// The projection, with its start checked and written `yyyy/MM/dd`.
     fn projection(&mut self, p: &Projection) -> Option<Projection> {
         let Some(start) = p.start.as_deref() else {
@@ -470,6 +517,7 @@ fn build_source(
         &MAX_SCAN
     };
     let max_scan = errors.max_scan(f.max_scan.as_deref(), least_scan);
+    let concurrency = errors.s3_concurrency(&f);
     let mut err = |k: &'static str, message: String, help: Option<String>| {
         errors.key(k, message, help);
     };
@@ -504,6 +552,7 @@ fn build_source(
         athena: None,
         trino: None,
         path: None,
+        s3: None,
         location: f.location.clone(),
         projection,
         max_scan,
@@ -535,12 +584,36 @@ fn build_source(
             ),
         },
         EngineName::Local => match &f.path {
+            Some(path) if path.starts_with("s3://") => match S3Prefix::parse(path) {
+                Ok(prefix) => {
+                    let mut s3 = S3Source::new(prefix);
+                    s3.region = f.region.clone();
+                    if let Some(n) = concurrency {
+                        s3.concurrency = n;
+                    }
+                    let mut local = Source::local_s3(s3);
+                    local.name = name.to_string();
+                    local.table.lateness = source.table.lateness;
+                    local.table.default_window = source.table.default_window;
+                    local.table.default_limit = source.table.default_limit;
+                    local.max_scan = source.max_scan;
+                    source = local;
+                }
+                Err(message) => err(
+                    "path",
+                    format!("path: {message}"),
+                    Some(
+                        "write path: s3://bucket/prefix/, the prefix where AWSLogs/ starts".into(),
+                    ),
+                ),
+            },
             Some(path) => {
                 let mut local = Source::local_folder(&dir.join(path));
                 local.name = name.to_string();
                 local.table.lateness = source.table.lateness;
                 local.table.default_window = source.table.default_window;
                 local.table.default_limit = source.table.default_limit;
+                local.max_scan = source.max_scan;
                 source = local;
             }
             None => err(
@@ -589,6 +662,12 @@ const ATHENA_MAX_SCAN: Allowed<i64> = Allowed {
     range: 10_000_000..=i64::MAX,
     text: "give at least 10M",
     why: "Athena bills at least 10 MB per query, so a lower cap only stops queries",
+};
+
+const S3_CONCURRENCY: Allowed<u64> = Allowed {
+    range: 1..=MAX_CONCURRENCY as u64,
+    text: "give 1 to 256",
+    why: "GET requests in flight at once: 0 would read nothing, and past 256 the connection pool, not S3, is the limit",
 };
 
 const MAX_SCAN: Allowed<i64> = Allowed {

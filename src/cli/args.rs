@@ -52,7 +52,7 @@ enum Command {
     /// Save the catalog's searches as Athena named queries of a workgroup
     Publish(PublishArgs),
     /// Show how a query is read: canonical form, window, partitions, SQL
-    Explain(QueryArgs),
+    Explain(ExplainArgs),
     /// Validate the config and saved searches; report every problem
     Check(CheckArgs),
     /// List the saved searches
@@ -97,6 +97,16 @@ struct QueryArgs {
 }
 
 #[derive(Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+
+    /// List the S3 objects under the query's partitions and print what it would read and cost, instead of the explanation
+    #[arg(long)]
+    cost: bool,
+}
+
+#[derive(Args)]
 struct RunArgs {
     #[command(flatten)]
     target: TargetArgs,
@@ -132,6 +142,10 @@ struct RunArgs {
     #[arg(long, value_name = "AGE", value_parser = values::age)]
     reuse: Option<i64>,
 
+    /// S3 source: GET requests in flight, 1 to 256 [default: the source's s3_concurrency, else 16]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    s3_concurrency: Option<u16>,
+
     /// Athena: the workgroup (default: the source's)
     #[arg(long)]
     workgroup: Option<String>,
@@ -162,7 +176,7 @@ struct PublishArgs {
 
 #[derive(Args)]
 struct OptionArgs {
-    /// The source to query (a name from flowq.yaml, or a folder of flow-log files)
+    /// The source to query (a name from flowq.yaml, a folder of flow-log files, or s3://bucket/prefix/)
     #[arg(long, short = 's', value_name = "NAME")]
     source: Option<String>,
 
@@ -414,6 +428,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 dry_run: args.dry_run,
                 max_scan: args.max_scan,
                 reuse: args.reuse,
+                s3_concurrency: args.s3_concurrency.map(usize::from),
                 athena: run_command::AthenaOverrides {
                     region: args.region,
                     profile: args.aws_profile,
@@ -432,8 +447,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Explain(args) => {
             let config = loaded(config)?;
-            let (target, options) = query_target(args, &config)?;
-            print(&commands::explain(&config, &target, &options)?)
+            let cost = args.cost;
+            let (target, options) = query_target(args.query, &config)?;
+            if cost {
+                print(&commands::explain_cost(&config, &target, &options)?)
+            } else {
+                print(&commands::explain(&config, &target, &options)?)
+            }
         }
         Command::Publish(args) => {
             let config = loaded(config)?;

@@ -336,6 +336,30 @@ pub fn explain(
     ))
 }
 
+/// `flowq explain --cost`: the cost preview of a query, from a listing of
+/// the objects under its partitions (an Athena source with `location:`,
+/// or an S3 source).
+pub fn explain_cost(
+    config: &Config,
+    target: &Target,
+    options: &QueryOptions,
+) -> Result<String, Failure> {
+    let resolved = resolve(config, target, options)?;
+    let source = &resolved.source;
+    let Some(s3) = crate::cli::cost::previewed(source, None).map_err(Failure::usage)? else {
+        return Err(Failure::usage_with_help(
+            format!(
+                "--cost: source '{}' has no S3 location to list",
+                source.name
+            ),
+            Some("give the Athena source a 'location: s3://bucket/prefix/' in flowq.yaml, or use --source s3://bucket/prefix/"),
+        ));
+    };
+    let preview = crate::cli::cost::preview(source, &s3, &resolved.checked, true)
+        .map_err(|e| Failure::failed(format!("cost preview: {e}")))?;
+    Ok(crate::cli::cost::describe(source, &s3, &preview))
+}
+
 fn require_sql(source: &Source) -> Result<(), Failure> {
     if source.engine == EngineName::Local {
         return Err(Failure::usage_with_help(

@@ -3,6 +3,7 @@
 
 mod args;
 pub mod commands;
+pub mod cost;
 pub mod demo;
 pub mod failure;
 pub mod run;

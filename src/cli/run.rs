@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::catalog::config::{Config, EngineName, Source, TrinoSettings};
 use crate::cli::commands::{resolve, QueryOptions, Target};
+use crate::cli::cost;
 use crate::cli::failure::{exit, Failure};
 use crate::cli::terminal::chart_width;
 use crate::engine::athena::{self, AthenaEngine, AthenaTarget};
@@ -17,7 +18,7 @@ use crate::engine::chart::{ChartSink, ChartStyle};
 use crate::engine::local::{LocalEngine, LocalSource};
 use crate::engine::output::{self, Format, OnInterrupt, PendingFile, RowSink};
 use crate::engine::trino::TrinoEngine;
-use crate::engine::{Engine, EngineError, EngineKind, Progress, RunReport};
+use crate::engine::{Engine, EngineError, EngineKind, ObjectCounts, Progress, RunReport};
 use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::units;
 
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub max_scan: Option<u64>,
     /// Reuse an identical Athena query's result up to this many seconds old.
     pub reuse: Option<i64>,
+    /// GETs in flight for an S3 source (else the source's s3_concurrency).
+    pub s3_concurrency: Option<usize>,
     pub athena: AthenaOverrides,
 }
 
@@ -85,19 +88,30 @@ pub fn run(
     ) {
         eprintln!("flowq: warning: --reuse: {warning}");
     }
+    let region = run.athena.region.as_deref();
     if run.dry_run {
         print!("{}", engine.dry_run(&checked).map_err(Failure::engine)?);
+        print!("{}", dry_run_preview(&resolved.source, &checked, region));
         return Ok(exit::OK);
+    }
+    if let (EngineName::Athena, Some(limit)) = (
+        resolved.source.engine,
+        run.max_scan.or(resolved.source.max_scan),
+    ) {
+        refuse_past_limit_by_listing(&resolved.source, &checked, limit, region)?;
     }
     let progress = Progress::default();
     let line_done = AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
         let line = chatty.then(|| ProgressLine::start(scope, &progress, &line_done));
-        // Athena and Trino stop their query on Ctrl-C and then return; the
-        // local engine just ends, so the pending --output goes with it.
+        // Athena, Trino and the local engine on S3 stop their work on
+        // Ctrl-C and then return; the local engine on a folder just ends,
+        // so the pending --output goes with it.
         let on_interrupt = match resolved.source.engine {
-            EngineName::Local => OnInterrupt::Exit,
-            EngineName::Athena | EngineName::Trino => OnInterrupt::LeaveToEngine,
+            EngineName::Local if resolved.source.s3.is_none() => OnInterrupt::Exit,
+            EngineName::Local | EngineName::Athena | EngineName::Trino => {
+                OnInterrupt::LeaveToEngine
+            }
         };
         let chart = checked.output.timechart.as_ref();
         let to_terminal = run.output.is_none() && io::stdout().is_terminal();
@@ -120,23 +134,57 @@ pub fn run(
     Ok(exit::OK)
 }
 
+/// The cost preview after a dry run, when the source's objects can be
+/// listed; a preview that cannot list says why, and the dry run stands.
+fn dry_run_preview(source: &Source, query: &CheckedQuery, region: Option<&str>) -> String {
+    let preview = cost::previewed(source, region).and_then(|s3| match s3 {
+        Some(s3) => cost::preview(source, &s3, query, true)
+            .map(|preview| cost::describe(source, &s3, &preview)),
+        None => Ok(String::new()),
+    });
+    preview.unwrap_or_else(|why| {
+        let why = why.replace('\n', "\n--   ");
+        format!("-- cost preview: skipped: {why}\n")
+    })
+}
+
+/// `--max-scan` on an Athena source with a known location: the objects of
+/// the window's partitions are listed first, and a query they already put
+/// past the limit is not started. A location that cannot be listed leaves
+/// the limit to the checks while the query runs, and a note says so.
+fn refuse_past_limit_by_listing(
+    source: &Source,
+    query: &CheckedQuery,
+    limit: u64,
+    region: Option<&str>,
+) -> Result<(), Failure> {
+    let listed = cost::previewed(source, region).and_then(|s3| match s3 {
+        Some(s3) => cost::preview(source, &s3, query, false).map(|p| Some((s3, p))),
+        None => Ok(None),
+    });
+    match listed {
+        Ok(Some((s3, preview))) => cost::refuse_past_limit(&preview, &s3, limit),
+        Ok(None) => Ok(()),
+        Err(why) => {
+            eprintln!(
+                "flowq: note: --max-scan: the location could not be listed ({why}); the limit is checked while the query runs"
+            );
+            Ok(())
+        }
+    }
+}
+
 /// The engine of a source, set up with the run's settings.
 fn engine_for(source: &Source, run: &RunOptions) -> Result<Box<dyn Engine>, Failure> {
     let max_scan = run.max_scan.or(source.max_scan);
     Ok(match source.engine {
-        EngineName::Local => {
-            let path = source
-                .path
-                .clone()
-                .ok_or_else(|| Failure::usage(format!("source '{}' has no path", source.name)))?;
-            Box::new(LocalEngine {
-                source: LocalSource {
-                    lateness: source.table.lateness,
-                    ..LocalSource::new(path)
-                },
-                max_scan,
-            })
-        }
+        EngineName::Local => Box::new(LocalEngine {
+            source: LocalSource {
+                lateness: source.table.lateness,
+                ..local_source(source, run)?
+            },
+            max_scan,
+        }),
         EngineName::Athena => {
             let settings = source.athena.clone().ok_or_else(|| {
                 Failure::usage(format!("source '{}' has no Athena settings", source.name))
@@ -176,6 +224,33 @@ fn engine_for(source: &Source, run: &RunOptions) -> Result<Box<dyn Engine>, Fail
             })
         }
     })
+}
+
+/// Where a local source's files are: a folder, or an S3 prefix with the
+/// run's region, profile and concurrency.
+fn local_source(source: &Source, run: &RunOptions) -> Result<LocalSource, Failure> {
+    let Some(s3) = &source.s3 else {
+        if run.s3_concurrency.is_some() {
+            return Err(Failure::usage(format!(
+                "--s3-concurrency: source '{}' is a folder, not an S3 prefix; remove --s3-concurrency",
+                source.name
+            )));
+        }
+        let path = source
+            .path
+            .clone()
+            .ok_or_else(|| Failure::usage(format!("source '{}' has no path", source.name)))?;
+        return Ok(LocalSource::new(path));
+    };
+    let mut s3 = s3.clone();
+    if let Some(n) = run.s3_concurrency {
+        s3.concurrency = n;
+    }
+    if let Some(region) = &run.athena.region {
+        s3.region = Some(region.clone());
+    }
+    s3.profile = run.athena.profile.clone();
+    Ok(LocalSource::s3(s3))
 }
 
 /// The client settings of a source. Athena reads a projected partition
@@ -271,21 +346,25 @@ pub fn summary(report: &RunReport) -> String {
     }
 }
 
-/// Rows, what was read, what was not, and the time.
+/// Rows, what was read, what was not, and the time; for an S3 source,
+/// what was listed and what the requests cost.
 fn local_summary(report: &RunReport) -> String {
     let files = report.files.clone().unwrap_or_default();
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let (one, many) = match report.objects {
+        Some(_) => ("object", "objects"),
+        None => ("file", "files"),
+    };
     let mut parts = vec![
         plural(report.rows, "row", "rows"),
         format!(
             "scanned {} ({}, {})",
-            plural(files.scanned, "file", "files"),
+            plural(files.scanned, one, many),
             units::format_bytes(report.bytes_scanned),
             plural(report.records_read.unwrap_or(0), "record", "records")
         ),
         format!(
             "skipped {} ({}) outside the window, account or region",
-            plural(files.skipped, "file", "files"),
+            plural(files.skipped, one, many),
             units::format_bytes(files.bytes_skipped)
         ),
     ];
@@ -303,7 +382,7 @@ fn local_summary(report: &RunReport) -> String {
     if files.unread > 0 {
         parts.push(format!(
             "{} not needed once the limit was reached",
-            plural(files.unread, "file", "files")
+            plural(files.unread, one, many)
         ));
     }
     if files.ignored > 0 {
@@ -311,8 +390,8 @@ fn local_summary(report: &RunReport) -> String {
             "ignored {}",
             plural(
                 files.ignored,
-                "file that is not a flow-log file",
-                "files that are not flow-log files"
+                &format!("{one} that is not a flow-log {one}"),
+                &format!("{many} that are not flow-log {many}")
             )
         ));
     }
@@ -333,11 +412,54 @@ fn local_summary(report: &RunReport) -> String {
             }
         ));
     }
-    format!(
+    let mut text = format!(
         "flowq: {} in {:.2} s",
         parts.join("; "),
         report.elapsed.as_secs_f64()
-    )
+    );
+    if let Some(objects) = &report.objects {
+        text += &format!("\n{}", s3_summary(objects));
+    }
+    text
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// An S3 source's listing and requests, their cost at list prices, and
+/// what Athena would bill for the partitions listed.
+fn s3_summary(objects: &ObjectCounts) -> String {
+    use crate::engine::aws::s3_prices;
+    let requests = s3_prices::requests_cost(objects.get_requests, objects.list_requests);
+    let athena_bytes = objects.bytes_in_partitions;
+    let mut text = format!(
+        "flowq: S3: listed {}; {} and {} (est. {} at {}: ${}/1,000 GET, ${}/1,000 LIST); Athena would scan up to {} for the same partitions (est. {} at $5/TB, 10 MB minimum)",
+        plural(objects.listed, "object", "objects"),
+        plural(objects.list_requests, "LIST request", "LIST requests"),
+        plural(objects.get_requests, "GET request", "GET requests"),
+        athena::summary::format_dollars(requests),
+        s3_prices::BASIS,
+        s3_prices::GET_PER_1000,
+        s3_prices::LIST_PER_1000,
+        units::format_bytes(athena_bytes),
+        athena::summary::format_dollars(athena::summary::estimated_cost(athena_bytes, false)),
+    );
+    if !objects.retries.is_empty() {
+        text += &format!(
+            "; the SDK retried {}: {}",
+            plural(objects.retries.len() as u64, "request", "requests"),
+            objects.retries.join(", ")
+        );
+    }
+    if objects.prefixes_outside_layout > 0 {
+        text += &format!(
+            "\nflowq: S3: did not list {} outside the flow-log layout (e.g. {}); point --source at the prefix where AWSLogs/ starts to read them",
+            plural(objects.prefixes_outside_layout, "prefix", "prefixes"),
+            objects.outside_examples.join(", ")
+        );
+    }
+    text
 }
 
 /// When the source's default limit may have cut the rows, says so: a
@@ -406,17 +528,45 @@ fn progress_text(progress: &Progress, elapsed: Duration) -> String {
             elapsed.as_secs()
         ),
         None => format!(
-            "flowq: read {}/{} files ({bytes})",
+            "flowq: read {}/{} {} ({bytes} of {})",
             progress.files_done.load(Ordering::Relaxed),
-            progress.files_total.load(Ordering::Relaxed)
+            progress.files_total.load(Ordering::Relaxed),
+            if progress.objects.load(Ordering::Relaxed) {
+                "objects"
+            } else {
+                "files"
+            },
+            units::format_bytes(progress.bytes_total.load(Ordering::Relaxed))
         ),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::output_format;
+    use super::{output_format, progress_text};
     use crate::engine::output::Format;
+    use crate::engine::Progress;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    #[test]
+    fn the_progress_line_counts_files_or_objects_and_bytes_of_the_total() {
+        let progress = Progress::default();
+        progress.files_total.store(40, Ordering::Relaxed);
+        progress.bytes_total.store(9_800_000, Ordering::Relaxed);
+        progress.file_done(1_500_000);
+        progress.file_done(1_600_000);
+        let at = Duration::from_secs(3);
+        assert_eq!(
+            progress_text(&progress, at),
+            "flowq: read 2/40 files (3.10 MB of 9.80 MB)"
+        );
+        progress.objects.store(true, Ordering::Relaxed);
+        assert_eq!(
+            progress_text(&progress, at),
+            "flowq: read 2/40 objects (3.10 MB of 9.80 MB)"
+        );
+    }
 
     #[test]
     fn an_undrawn_timechart_is_csv_unless_a_format_is_given() {

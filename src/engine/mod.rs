@@ -4,16 +4,21 @@
 //!
 //! - [`local`]: flowq's own engine over flow-log files on disk;
 //! - [`athena`]: Amazon Athena, through aws-sdk-athena;
+//! - [`aws`]: the AWS configuration the Athena and S3 clients share, and
+//!   S3's request prices;
 //! - [`trino`]: a Trino server, through its client protocol;
 //! - [`output`]: the row sinks (table, CSV, JSON, JSON Lines) they all
 //!   write through;
 //! - [`chart`]: the sink that draws a timechart on a terminal.
 
 pub mod athena;
+pub mod aws;
 pub mod chart;
 pub mod local;
 pub mod output;
 pub mod shape;
 pub mod trino;
 
-pub use shape::{Engine, EngineError, EngineKind, ErrorKind, FileCounts, Progress, RunReport};
+pub use shape::{
+    Engine, EngineError, EngineKind, ErrorKind, FileCounts, ObjectCounts, Progress, RunReport,
+};

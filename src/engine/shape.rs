@@ -48,6 +48,8 @@ pub struct RunReport {
     pub records_read: Option<u64>,
     /// Files the local engine read, pruned, left unread or ignored.
     pub files: Option<FileCounts>,
+    /// For a local source in S3: the listing and the requests made.
+    pub objects: Option<ObjectCounts>,
     /// Athena's estimated charge in dollars, for queries that are billed.
     pub cost_dollars: Option<f64>,
     pub engine_time: Option<Duration>,
@@ -87,6 +89,27 @@ pub struct FileCounts {
     /// statistics rule out every row.
     pub row_groups_read: u64,
     pub row_groups_skipped: u64,
+}
+
+/// What the local engine did in S3, beside the [`FileCounts`] (where an
+/// object counts as a file): what it listed and the requests it made.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectCounts {
+    /// Objects the listings returned, flow logs or not.
+    pub listed: u64,
+    /// ListObjectsV2 and GetObject requests sent (retries not counted).
+    pub list_requests: u64,
+    pub get_requests: u64,
+    /// Bytes of the flow-log objects in the partitions listed: what
+    /// Athena would scan for the same partitions (at most: it reads only
+    /// the needed columns of a Parquet file).
+    pub bytes_in_partitions: u64,
+    /// Prefixes not listed because they are not a level of the layout
+    /// (listing them could mean listing the bucket); the first few names.
+    pub prefixes_outside_layout: u64,
+    pub outside_examples: Vec<String>,
+    /// Requests the SDK retried after throttling or a transient error.
+    pub retries: Vec<String>,
 }
 
 /// Why a run did not succeed, and how: the command line maps `kind` to an
@@ -159,6 +182,10 @@ pub fn render_sql(
 #[derive(Debug, Default)]
 pub struct Progress {
     pub files_total: AtomicU64,
+    /// The bytes of the files to read, when known before reading.
+    pub bytes_total: AtomicU64,
+    /// The files are S3 objects (the progress line says so).
+    pub objects: AtomicBool,
     pub files_done: AtomicU64,
     pub bytes_done: AtomicU64,
     state: Mutex<Option<String>>,

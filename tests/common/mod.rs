@@ -123,6 +123,7 @@ pub fn aws_stand_in_env(command: &mut std::process::Command, endpoint: &str) {
         "AWS_DEFAULT_PROFILE",
         "AWS_SESSION_TOKEN",
         "AWS_ENDPOINT_URL_ATHENA",
+        "AWS_ENDPOINT_URL_S3",
         "AWS_ROLE_ARN",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
     ] {
@@ -139,6 +140,22 @@ pub fn aws_stand_in_env(command: &mut std::process::Command, endpoint: &str) {
             "/nonexistent/flowq-test-aws-credentials",
         )
         .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// moto's address (FLOWQ_MOTO_URL, set by tests/run), or None (and why)
+/// when there is none; under tests/run and CI a missing moto fails.
+pub fn moto_url() -> Option<String> {
+    match std::env::var("FLOWQ_MOTO_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                !strict(),
+                "FLOWQ_MOTO_URL is not set: tests/run starts moto_server and sets it"
+            );
+            eprintln!("skipped: no moto (FLOWQ_MOTO_URL unset; tests/run starts one)");
+            None
+        }
+    }
 }
 
 /// A flowq.yaml with one Athena source named `athena` (the AWS docs'

@@ -5,18 +5,15 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, ConfigLoader};
-use aws_sdk_athena::config::interceptors::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
-};
-use aws_sdk_athena::config::{ConfigBag, Intercept, Region, RuntimeComponents};
-use aws_sdk_athena::error::{BoxError, ProvideErrorMetadata};
+use aws_config::ConfigLoader;
+use aws_sdk_athena::error::ProvideErrorMetadata;
 use aws_sdk_athena::Client;
 use aws_smithy_runtime_api::client::interceptors::context::Error as OperationError;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_types::config_bag::{Storable, StoreReplace};
+
+pub(crate) use crate::engine::aws::RetryLog;
+use crate::engine::aws::RetryNotice;
 
 use super::settings::AthenaTarget;
 use super::summary::AthenaError;
@@ -46,9 +43,7 @@ impl Athena {
         }
         let retries = Arc::new(RetryLog::default());
         let athena_config = aws_sdk_athena::config::Builder::from(&config)
-            .interceptor(RetryNotice {
-                log: Arc::clone(&retries),
-            })
+            .interceptor(RetryNotice::new(Arc::clone(&retries), service_error_code))
             .build();
         Ok(Athena {
             client: Client::from_conf(athena_config),
@@ -65,23 +60,12 @@ impl Athena {
     }
 }
 
-/// The default chain with `target`'s overrides, on rustls with ring: the
-/// SDK's default HTTPS client would build aws-lc from C source, minutes on
-/// a small machine. Retry settings stay the chain's (AWS_MAX_ATTEMPTS,
-/// AWS_RETRY_MODE, the profile), standard mode with 3 attempts by default.
+/// The default chain with `target`'s region and profile
+/// (engine/aws.rs, shared with the S3 sources). Retry settings stay the
+/// chain's (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, the profile), standard mode
+/// with 3 attempts by default.
 pub fn config_loader(target: &AthenaTarget) -> ConfigLoader {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
-    if let Some(region) = &target.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
-    }
-    loader
+    crate::engine::aws::config_loader(target.region.as_deref(), target.profile.as_deref())
 }
 
 /// A ClientRequestToken (32 to 128 characters, reference §4.6): 128 random
@@ -95,99 +79,8 @@ pub fn request_token() -> String {
     format!("flowq-{:016x}{:016x}", random(), random())
 }
 
-/// The retries of one client, in order: "GetQueryExecution after
-/// ThrottlingException". The runner passes new ones on as progress notes
-/// at each poll, and lists them all in the summary.
-#[derive(Default)]
-pub(crate) struct RetryLog {
-    entries: Mutex<Vec<String>>,
-}
-
-impl RetryLog {
-    pub fn len(&self) -> usize {
-        lock(&self.entries).len()
-    }
-
-    pub fn since(&self, start: usize) -> Vec<String> {
-        lock(&self.entries)[start..].to_vec()
-    }
-
-    fn record(&self, entry: String) {
-        lock(&self.entries).push(entry);
-    }
-}
-
-impl std::fmt::Debug for RetryLog {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetryLog")
-            .field("entries", &*lock(&self.entries))
-            .finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Notes each attempt the SDK's retry strategy makes after a failed one.
-#[derive(Debug)]
-struct RetryNotice {
-    log: Arc<RetryLog>,
-}
-
-/// Why the previous attempt of a call failed, kept in the call's own
-/// config bag: the next attempt, if the retry strategy makes one, reports it.
-#[derive(Debug)]
-struct FailedAttempt(String);
-
-impl Storable for FailedAttempt {
-    type Storer = StoreReplace<Self>;
-}
-
-impl Intercept for RetryNotice {
-    fn name(&self) -> &'static str {
-        "flowq::RetryNotice"
-    }
-
-    fn read_before_attempt(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if let Some(FailedAttempt(failure)) = cfg.load::<FailedAttempt>() {
-            let operation = cfg.load::<Metadata>().map_or("a call", |m| m.name());
-            self.log.record(format!("{operation} after {failure}"));
-        }
-        Ok(())
-    }
-
-    fn read_after_attempt(
-        &self,
-        context: &FinalizerInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        match context.output_or_error() {
-            Some(Err(error)) => {
-                let failure = match error.as_operation_error() {
-                    Some(error) => service_error_code(error).unwrap_or_else(|| "an error".into()),
-                    None => error.to_string(),
-                };
-                cfg.interceptor_state().store_put(FailedAttempt(failure));
-            }
-            _ => {
-                cfg.interceptor_state().unset::<FailedAttempt>();
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The error code ("ThrottlingException") of a failed attempt. The error
-/// arrives type-erased; each operation flowq calls has its own type.
+/// The error code ("ThrottlingException") of a failed Athena call. The
+/// error arrives type-erased; each operation flowq calls has its own type.
 fn service_error_code(error: &OperationError) -> Option<String> {
     use aws_sdk_athena::operation::{
         batch_get_named_query::BatchGetNamedQueryError, create_named_query::CreateNamedQueryError,

@@ -17,6 +17,10 @@
 //! lies outside that range. Anything that does not fit the layout is read
 //! rather than guessed at: pruning only ever drops what provably cannot
 //! match.
+//!
+//! An S3 source (`objects.rs`) walks prefixes with the same rule:
+//! [`Place::enter`], [`Pruning::allows`] and [`judge_file`] decide for
+//! folders and prefixes, files and objects alike.
 
 use std::collections::HashSet;
 use std::fs;
@@ -87,12 +91,12 @@ impl Pruning {
     }
 
     /// True when `[start, end)` (Unix seconds) and the range share an instant.
-    fn overlaps(&self, start: i64, end: i64) -> bool {
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
         self.range.first.is_none_or(|first| end > first.unix())
             && self.range.last.is_none_or(|last| start <= last.unix())
     }
 
-    fn allows(&self, place: &Place) -> bool {
+    pub fn allows(&self, place: &Place) -> bool {
         let allowed = |values: &Option<Vec<String>>, value: &Option<String>| match (values, value) {
             (Some(values), Some(value)) => values.contains(value),
             _ => true,
@@ -102,6 +106,26 @@ impl Pruning {
             && place
                 .span()
                 .is_none_or(|(start, end)| self.overlaps(start, end))
+    }
+}
+
+impl Pruning {
+    /// The days `(year, month, day)` the partition range touches, first to
+    /// last, when it has both ends and spans at most `max` days: an S3
+    /// source lists these day prefixes instead of discovering them.
+    pub fn days(&self, max: usize) -> Option<Vec<(i16, i8, i8)>> {
+        let (first, last) = (self.range.first?.unix(), self.range.last?.unix());
+        let mut days = Vec::new();
+        let mut day = first.div_euclid(86_400) * 86_400;
+        while day <= last {
+            if days.len() == max {
+                return None;
+            }
+            let (year, month, day_of_month, _, _) = Time::from_unix(day).ok()?.fields();
+            days.push((year, month, day_of_month));
+            day += 86_400;
+        }
+        Some(days)
     }
 }
 
@@ -243,9 +267,47 @@ fn identity(path: &Path, _metadata: &fs::Metadata) -> Identity {
 
 fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan: &mut Plan) {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match judge_file(name, place, pruning) {
+        Verdict::Read {
+            compression,
+            account,
+            region,
+        } => plan.files.push(FileEntry {
+            path: path.to_path_buf(),
+            size,
+            compression,
+            account,
+            region,
+        }),
+        Verdict::Skipped => {
+            plan.skipped.files += 1;
+            plan.skipped.bytes += size;
+        }
+        Verdict::Ignored => plan.ignored += 1,
+    }
+}
+
+/// What the walk of a folder or of an S3 prefix does with one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Read {
+        compression: Compression,
+        account: Option<String>,
+        region: Option<String>,
+    },
+    /// A flow-log file the partition range, account or region rules out.
+    Skipped,
+    /// Not a flow-log file by name.
+    Ignored,
+}
+
+/// The one pruning rule for files and S3 objects alike: a flow-log file
+/// named `name` inside a folder (or prefix) at `place` is read unless its
+/// name's timestamp lies outside the partition range or its account or
+/// region is excluded.
+pub(crate) fn judge_file(name: &str, place: &Place, pruning: &Pruning) -> Verdict {
     let Some(kind) = FileKind::of(name) else {
-        plan.ignored += 1;
-        return;
+        return Verdict::Ignored;
     };
     let named = FileName::parse(name);
     let mut place = place.clone();
@@ -257,22 +319,18 @@ fn consider_file(path: &Path, size: u64, place: &Place, pruning: &Pruning, plan:
         .as_ref()
         .is_none_or(|n| pruning.overlaps(n.stamp, n.stamp + 1));
     if !in_range || !pruning.allows(&place) {
-        plan.skipped.files += 1;
-        plan.skipped.bytes += size;
-        return;
+        return Verdict::Skipped;
     }
     let compression = match kind {
         FileKind::Parquet => Compression::Parquet,
         FileKind::Gzip => Compression::Gzip,
         FileKind::Plain => Compression::Plain,
     };
-    plan.files.push(FileEntry {
-        path: path.to_path_buf(),
-        size,
+    Verdict::Read {
         compression,
         account: place.account,
         region: place.region,
-    });
+    }
 }
 
 /// Whether a file's name makes it a flow-log file the engine reads
@@ -365,8 +423,10 @@ fn parse_stamp(text: &str) -> Option<i64> {
 /// Where a folder lies in the layout: what its next level means and what
 /// the levels above said.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Place {
+pub(crate) struct Place {
     next: Level,
+    /// Inside Hive-compatible folders (`year=2026`).
+    hive: bool,
     account: Option<String>,
     region: Option<String>,
     year: Option<i16>,
@@ -377,7 +437,7 @@ struct Place {
 
 /// The meaning of the next folder level in the default layout.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Level {
+pub(crate) enum Level {
     /// Not inside `AWSLogs/` (yet): names carry no meaning.
     #[default]
     Outside,
@@ -392,7 +452,7 @@ enum Level {
     Below,
 }
 
-enum Entered {
+pub(crate) enum Entered {
     Folder(Place),
     /// `AWSLogs/<account>/<service>/` of a service other than flow logs.
     OtherService,
@@ -400,9 +460,10 @@ enum Entered {
 
 impl Place {
     /// The place of a folder named `name` inside this one.
-    fn enter(&self, name: &str) -> Entered {
+    pub fn enter(&self, name: &str) -> Entered {
         let mut inner = self.clone();
         if let Some((key, value)) = name.split_once('=') {
+            inner.hive = true;
             // Hive-compatible names say what they are wherever they are.
             let number = |max: i64| value.parse::<i64>().ok().filter(|n| (0..=max).contains(n));
             match key {
@@ -471,6 +532,44 @@ impl Place {
         Entered::Folder(inner)
     }
 
+    /// Whether this folder is a level of the layout (inside `AWSLogs/`,
+    /// down to the hour) rather than outside it or below it. An S3 source
+    /// lists only such prefixes: anything else would mean listing the
+    /// bucket.
+    pub fn fits_layout(&self) -> bool {
+        !matches!(self.next, Level::Outside | Level::Below) || self.hour.is_some()
+    }
+
+    /// Whether the folders below can be levels of the layout: not below
+    /// the hour, nor below a folder that did not fit.
+    pub fn has_levels_below(&self) -> bool {
+        self.next != Level::Below
+    }
+
+    /// Whether the next level is the year: the folders below are
+    /// `YYYY/MM/DD/` (or `year=YYYY/month=MM/day=DD/`).
+    pub fn next_is_year(&self) -> bool {
+        self.next == Level::Year
+    }
+
+    /// The names of the year, month and day folders of a day below this
+    /// place, in its layout.
+    pub fn day_folders(&self, (year, month, day): (i16, i8, i8)) -> [String; 3] {
+        if self.hive {
+            [
+                format!("year={year:04}"),
+                format!("month={month:02}"),
+                format!("day={day:02}"),
+            ]
+        } else {
+            [
+                format!("{year:04}"),
+                format!("{month:02}"),
+                format!("{day:02}"),
+            ]
+        }
+    }
+
     fn at(&mut self, next: Level) -> &mut Place {
         self.next = next;
         self
@@ -506,12 +605,20 @@ impl Place {
 
 /// The place of a folder, from the names of every folder above it.
 fn place_of(absolute: &Path) -> Place {
+    let names = absolute
+        .components()
+        .filter_map(|component| match component {
+            std::path::Component::Normal(name) => Some(name.to_str().unwrap_or("")),
+            _ => None,
+        });
+    place_of_names(names)
+}
+
+/// The place below a path of folder (or S3 prefix) names, read from the
+/// top.
+pub(crate) fn place_of_names<'a>(names: impl Iterator<Item = &'a str>) -> Place {
     let mut place = Place::default();
-    for component in absolute.components() {
-        let std::path::Component::Normal(name) = component else {
-            continue;
-        };
-        let name = name.to_str().unwrap_or("");
+    for name in names {
         place = match place.enter(name) {
             Entered::Folder(inner) => inner,
             // The user pointed here: read it as it is.
@@ -579,6 +686,50 @@ mod tests {
             walk_down("AWSLogs/aws-account-id=1").enter("aws-service=cloudtrail"),
             Entered::OtherService
         ));
+    }
+
+    #[test]
+    fn a_range_lists_its_days_in_the_layout_of_the_place() {
+        let at = |t: &str| crate::time::parse_now(t).unwrap();
+        let pruning = Pruning {
+            range: PartitionRange {
+                first: Some(at("2026-11-30T23:55:00Z")),
+                last: Some(at("2026-12-01T00:30:00Z")),
+            },
+            accounts: None,
+            regions: None,
+        };
+        assert_eq!(pruning.days(10), Some(vec![(2026, 11, 30), (2026, 12, 1)]));
+        assert_eq!(pruning.days(1), None, "more days than asked for");
+        let open = Pruning {
+            range: PartitionRange {
+                first: None,
+                last: Some(at("2026-12-01T00:30:00Z")),
+            },
+            ..pruning.clone()
+        };
+        assert_eq!(open.days(10), None, "no start: the days are discovered");
+        let default = walk_down("AWSLogs/1/vpcflowlogs/r");
+        assert!(default.next_is_year());
+        assert_eq!(default.day_folders((2026, 12, 1)), ["2026", "12", "01"]);
+        let hive = walk_down("AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=r");
+        assert!(hive.next_is_year());
+        assert_eq!(
+            hive.day_folders((2026, 2, 9)),
+            ["year=2026", "month=02", "day=09"]
+        );
+    }
+
+    #[test]
+    fn only_levels_of_the_layout_fit_it() {
+        assert!(!walk_down("exports").fits_layout());
+        assert!(walk_down("AWSLogs").fits_layout());
+        let hour = walk_down("AWSLogs/1/vpcflowlogs/r/2026/11/27/05");
+        assert!(hour.fits_layout() && !hour.has_levels_below());
+        let odd = walk_down("AWSLogs/1/vpcflowlogs/r/2026/backup");
+        assert!(!odd.fits_layout());
+        let day = walk_down("AWSLogs/1/vpcflowlogs/r/2026/11/27");
+        assert!(day.fits_layout() && day.has_levels_below());
     }
 
     #[test]

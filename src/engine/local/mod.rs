@@ -17,11 +17,19 @@
 //! 5. [`aggregate`] (over the fixed-width keys of [`keys`]) and [`rows`]:
 //!    grouping, ordering and limits;
 //! 6. [`scan`]: spreads files over all cores and merges what each found.
+//!
+//! An S3 source (`s3://bucket/prefix/`) replaces the first stage:
+//! [`objects`] lists only the partition prefixes the window needs and
+//! prunes the objects by the same rule as files, and [`fetch`] GETs them
+//! with bounded concurrency ahead of the scan's workers, which read them
+//! from memory; every stage after is the folder's.
 
 mod aggregate;
 mod eval;
+mod fetch;
 mod keys;
 mod layout;
+pub mod objects;
 mod parquet;
 mod reader;
 mod record;
@@ -42,10 +50,10 @@ use crate::lang::ir::{CheckedQuery, TimeChart};
 use crate::schema::LogFormat;
 use crate::table::{Partitioning, Scheme, Table, DEFAULT_LATENESS};
 
-/// A folder (or one file) of flow logs.
+/// A folder (or one file) of flow logs, or an S3 prefix laid out the same.
 #[derive(Clone, Debug)]
 pub struct LocalSource {
-    pub path: PathBuf,
+    pub location: Location,
     /// How long after a window ends its records may still be delivered, in
     /// seconds: files stamped up to this much after the window are read.
     pub lateness: i64,
@@ -53,12 +61,29 @@ pub struct LocalSource {
     pub threads: Option<usize>,
 }
 
+/// Where a local source's files are.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// A folder laid out like the bucket, or one file.
+    Disk(PathBuf),
+    /// The objects under an S3 prefix, read without a table.
+    S3(objects::S3Source),
+}
+
 impl LocalSource {
     pub fn new(path: impl Into<PathBuf>) -> LocalSource {
         LocalSource {
-            path: path.into(),
+            location: Location::Disk(path.into()),
             lateness: DEFAULT_LATENESS,
             threads: None,
+        }
+    }
+
+    /// The objects under an S3 prefix.
+    pub fn s3(source: objects::S3Source) -> LocalSource {
+        LocalSource {
+            location: Location::S3(source),
+            ..LocalSource::new(PathBuf::new())
         }
     }
 
@@ -103,7 +128,11 @@ pub struct ScanStats {
     pub row_groups_read: u64,
     pub row_groups_skipped: u64,
     pub rows_out: u64,
+    /// For an S3 source: what was listed and the requests made.
+    pub objects: Option<ObjectCounts>,
 }
+
+pub use crate::engine::shape::ObjectCounts;
 
 /// Why a local query failed; every variant names the file and the cause.
 #[derive(Debug)]
@@ -148,6 +177,21 @@ pub enum LocalError {
     },
     /// Writing the result failed.
     Output(io::Error),
+    /// An S3 source could not be set up (no region, a bad endpoint).
+    S3Setup(String),
+    /// An S3 prefix could not be listed, after the SDK's retries.
+    List {
+        prefix: String,
+        detail: String,
+    },
+    /// An S3 object could not be read, after the SDK's retries: the
+    /// query fails rather than answer without it.
+    Fetch {
+        path: PathBuf,
+        detail: String,
+    },
+    /// Stopped by Ctrl-C.
+    Interrupted,
 }
 
 impl fmt::Display for LocalError {
@@ -191,6 +235,17 @@ impl fmt::Display for LocalError {
                 "the sum in column '{column}' does not fit in a 64-bit integer (Athena fails this query too)"
             ),
             LocalError::Output(error) => write!(f, "cannot write the result: {error}"),
+            LocalError::S3Setup(detail) => f.write_str(detail),
+            LocalError::List { prefix, detail } => write!(
+                f,
+                "cannot list {prefix}: {detail}; nothing was read"
+            ),
+            LocalError::Fetch { path, detail } => write!(
+                f,
+                "{}: {detail}; the query stopped rather than answer without this object",
+                path.display()
+            ),
+            LocalError::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -241,56 +296,98 @@ fn run_within(
         return run_timechart(query, chart, source, max_scan, sink, progress);
     }
     let pruning = layout::Pruning::new(query, source.lateness);
-    let plan = layout::plan(&source.path, &pruning)?;
-    let to_read: u64 = plan.files.iter().map(|f| f.size).sum();
-    if let Some(limit) = max_scan.filter(|limit| to_read > *limit) {
-        return Err(LocalError::ScanLimit {
-            files: plan.files.len() as u64,
-            bytes: to_read,
-            limit,
-        });
+    let plan_scan = PlanScan {
+        query,
+        threads: source.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }),
+        max_scan,
+        progress,
+    };
+    match &source.location {
+        Location::Disk(path) => {
+            let plan = layout::plan(path, &pruning)?;
+            plan_scan.refuse_past_limit(&plan)?;
+            plan_scan.scan(&plan, &scan::Disk, sink)
+        }
+        Location::S3(s3) => objects::run(s3, &pruning, &plan_scan, sink),
     }
-    let prepared = scan::Prepared::new(query);
-    let threads = source.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    if let Some(progress) = progress {
-        progress
-            .files_total
-            .store(plan.files.len() as u64, Ordering::Relaxed);
+}
+
+/// How to scan a plan: the query, the workers, the limit, the progress.
+pub(crate) struct PlanScan<'a> {
+    query: &'a CheckedQuery,
+    threads: usize,
+    max_scan: Option<u64>,
+    progress: Option<&'a Progress>,
+}
+
+impl PlanScan<'_> {
+    /// Refuses a plan whose files add up to more than `--max-scan`.
+    pub(crate) fn refuse_past_limit(&self, plan: &layout::Plan) -> Result<(), LocalError> {
+        let to_read: u64 = plan.files.iter().map(|f| f.size).sum();
+        match self.max_scan {
+            Some(limit) if to_read > limit => Err(LocalError::ScanLimit {
+                files: plan.files.len() as u64,
+                bytes: to_read,
+                limit,
+            }),
+            _ => Ok(()),
+        }
     }
-    let found = scan::scan(&plan.files, &prepared, threads, progress);
-    if let Some(progress) = progress {
-        progress.finish();
-    }
-    let found = found?;
-    let columns: Vec<ColumnInfo> = query
-        .output
-        .columns
-        .iter()
-        .map(|c| ColumnInfo {
-            name: c.name.clone(),
-            numeric: c.value.is_numeric(),
+
+    /// Scans the plan's files, whose bytes come from `bodies`, and writes
+    /// the answer into `sink`.
+    pub(crate) fn scan(
+        &self,
+        plan: &layout::Plan,
+        bodies: &dyn scan::Bodies,
+        sink: &mut dyn RowSink,
+    ) -> Result<ScanStats, LocalError> {
+        let query = self.query;
+        let prepared = scan::Prepared::new(query);
+        if let Some(progress) = self.progress {
+            progress
+                .files_total
+                .store(plan.files.len() as u64, Ordering::Relaxed);
+            progress
+                .bytes_total
+                .store(plan.files.iter().map(|f| f.size).sum(), Ordering::Relaxed);
+        }
+        let found = scan::scan(&plan.files, bodies, &prepared, self.threads, self.progress);
+        if let Some(progress) = self.progress {
+            progress.finish();
+        }
+        let found = found?;
+        let columns: Vec<ColumnInfo> = query
+            .output
+            .columns
+            .iter()
+            .map(|c| ColumnInfo {
+                name: c.name.clone(),
+                numeric: c.value.is_numeric(),
+            })
+            .collect();
+        sink.begin(&columns).map_err(LocalError::Output)?;
+        found.answer.write(sink).map_err(LocalError::Output)?;
+        sink.finish().map_err(LocalError::Output)?;
+        Ok(ScanStats {
+            files_scanned: found.files_scanned,
+            bytes_scanned: found.bytes_scanned,
+            files_skipped: plan.skipped.files,
+            bytes_skipped: plan.skipped.bytes,
+            files_unread: plan.files.len() as u64 - found.files_scanned,
+            bytes_unread: plan.files.iter().map(|f| f.size).sum::<u64>() - found.bytes_scanned,
+            files_ignored: plan.ignored,
+            repeats: plan.repeats,
+            broken_links: plan.broken_links,
+            records_read: found.records_read,
+            row_groups_read: found.row_groups_read,
+            row_groups_skipped: found.row_groups_skipped,
+            rows_out: found.answer.len() as u64,
+            objects: None,
         })
-        .collect();
-    sink.begin(&columns).map_err(LocalError::Output)?;
-    found.answer.write(sink).map_err(LocalError::Output)?;
-    sink.finish().map_err(LocalError::Output)?;
-    Ok(ScanStats {
-        files_scanned: found.files_scanned,
-        bytes_scanned: found.bytes_scanned,
-        files_skipped: plan.skipped.files,
-        bytes_skipped: plan.skipped.bytes,
-        files_unread: plan.files.len() as u64 - found.files_scanned,
-        bytes_unread: plan.files.iter().map(|f| f.size).sum::<u64>() - found.bytes_scanned,
-        files_ignored: plan.ignored,
-        repeats: plan.repeats,
-        broken_links: plan.broken_links,
-        records_read: found.records_read,
-        row_groups_read: found.row_groups_read,
-        row_groups_skipped: found.row_groups_skipped,
-        rows_out: found.answer.len() as u64,
-    })
+    }
 }
 
 /// A timechart: the scan groups by `start` (and series), then
@@ -345,17 +442,8 @@ impl Engine for LocalEngine {
         progress: &Progress,
     ) -> Result<RunReport, EngineError> {
         let started = Instant::now();
-        if !self.source.path.exists() {
-            let missing = LocalError::NoSource {
-                path: self.source.path.clone(),
-            };
-            return Err(EngineError::refused(missing.to_string()));
-        }
-        if self.source.path.is_file() && !is_flow_log_file(&self.source.path) {
-            return Err(EngineError::refused(format!(
-                "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz, *.log or *.log.parquet",
-                self.source.path.display()
-            )));
+        if let Location::Disk(path) = &self.source.location {
+            refuse_missing_source(path)?;
         }
         let result = run_within(query, &self.source, self.max_scan, sink, Some(progress));
         let stats = match result {
@@ -373,6 +461,12 @@ impl Engine for LocalEngine {
                     "narrow the window, or raise --max-scan (or the source's max_scan)",
                 ))
             }
+            Err(LocalError::Interrupted) => {
+                return Err(EngineError::interrupted(
+                    "interrupted; the S3 reads in flight were abandoned",
+                ))
+            }
+            Err(e @ LocalError::S3Setup(_)) => return Err(EngineError::refused(e.to_string())),
             Err(e) => return Err(EngineError::failed(e.to_string())),
         };
         Ok(report(&stats, started.elapsed()))
@@ -380,12 +474,33 @@ impl Engine for LocalEngine {
 
     fn dry_run(&self, query: &CheckedQuery) -> Result<String, EngineError> {
         let window = &query.window;
+        let place = match &self.source.location {
+            Location::Disk(path) => path.display().to_string(),
+            Location::S3(s3) => s3.prefix.uri(),
+        };
         Ok(format!(
-            "-- dry run: the local engine would read {} for the window {}\n",
-            self.source.path.display(),
+            "-- dry run: the local engine would read {place} for the window {}\n",
             crate::sql::explain::span(window.start, window.end)
         ))
     }
+}
+
+/// A folder or file that is not there, or a file that is not a flow log
+/// by name, is refused before anything is read.
+fn refuse_missing_source(path: &Path) -> Result<(), EngineError> {
+    if !path.exists() {
+        let missing = LocalError::NoSource {
+            path: path.to_path_buf(),
+        };
+        return Err(EngineError::refused(missing.to_string()));
+    }
+    if path.is_file() && !is_flow_log_file(path) {
+        return Err(EngineError::refused(format!(
+            "{}: not a flow-log file name; --source takes a folder of flow-log files, or one file named *.log.gz, *.log or *.log.parquet",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
@@ -406,6 +521,7 @@ fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
             row_groups_read: stats.row_groups_read,
             row_groups_skipped: stats.row_groups_skipped,
         }),
+        objects: stats.objects.clone(),
         elapsed,
         ..RunReport::default()
     }

@@ -18,7 +18,6 @@
 //! A file that is not valid Parquet, or whose flow-log columns are of a
 //! type no flow log uses, fails the query with the file's name.
 
-use std::fs::File;
 use std::io::Write as _;
 
 use parquet::basic::Type as PhysicalType;
@@ -37,7 +36,7 @@ use crate::schema::{Field, FieldType};
 
 use super::eval::{Pred, SlotStats};
 use super::layout::FileEntry;
-use super::reader::Flow;
+use super::reader::{Body, Flow};
 use super::record::{Range, Record, Slots, NONE};
 use super::LocalError;
 
@@ -64,6 +63,7 @@ struct Source {
 /// statistics cannot rule out; `matches` is the WHERE clause.
 pub(crate) fn for_each_record(
     entry: &FileEntry,
+    body: Body,
     slots: &Slots,
     filter: Option<&Pred>,
     stop: &dyn Fn() -> bool,
@@ -73,7 +73,7 @@ pub(crate) fn for_each_record(
     // deep in a decoder on a hostile file still fails only this query,
     // with the file's name, rather than the whole program.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_file(entry, slots, filter, stop, on_record)
+        read_file(entry, body, slots, filter, stop, on_record)
     }));
     read.unwrap_or_else(|_| {
         Err(corrupt(
@@ -92,6 +92,7 @@ fn corrupt(entry: &FileEntry, detail: String) -> LocalError {
 
 fn read_file(
     entry: &FileEntry,
+    body: Body,
     slots: &Slots,
     filter: Option<&Pred>,
     stop: &dyn Fn() -> bool,
@@ -102,8 +103,11 @@ fn read_file(
     if entry.size == 0 {
         return Ok(counts);
     }
-    let file = File::open(&entry.path).map_err(|e| LocalError::io(&entry.path, e))?;
-    let reader = SerializedFileReader::new(file).map_err(|e| corrupt(entry, e.to_string()))?;
+    let damaged = |e: parquet::errors::ParquetError| corrupt(entry, e.to_string());
+    let reader: Box<dyn FileReader> = match body {
+        Body::File(file) => Box::new(SerializedFileReader::new(file).map_err(damaged)?),
+        Body::Memory(bytes) => Box::new(SerializedFileReader::new(bytes).map_err(damaged)?),
+    };
     let metadata = reader.metadata();
     let sources = find_columns(metadata.file_metadata().schema_descr(), slots)
         .map_err(|detail| corrupt(entry, detail))?;

@@ -19,6 +19,22 @@ const DISK_CHUNK: usize = 128 << 10;
 /// A longer line is not a flow-log record: fail rather than grow forever.
 pub(crate) const MAX_LINE: usize = 16 << 20;
 
+/// A file's bytes: a file on disk, read in chunks, or an S3 object's body,
+/// fetched whole into memory (objects are at most 75 MB, reference §2).
+pub(crate) enum Body {
+    File(File),
+    Memory(bytes::Bytes),
+}
+
+impl Body {
+    /// The file `entry` names, opened.
+    pub fn open(entry: &FileEntry) -> Result<Body, LocalError> {
+        File::open(&entry.path)
+            .map(Body::File)
+            .map_err(|e| LocalError::io(&entry.path, e))
+    }
+}
+
 /// Whether to go on reading after a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Flow {
@@ -31,22 +47,31 @@ pub(crate) enum Flow {
 /// until it says stop or `stop()` turns true between pieces.
 pub(crate) fn for_each_chunk(
     entry: &FileEntry,
+    body: Body,
     stop: &dyn Fn() -> bool,
     on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
-    let file = File::open(&entry.path).map_err(|e| LocalError::io(&entry.path, e))?;
     // An empty object (a failed upload) holds no records; gzip would call
     // it cut short, but there is nothing lost to report.
     if entry.size == 0 {
         return Ok(());
     }
-    match entry.compression {
-        Compression::Gzip => {
+    let path = &entry.path;
+    match (entry.compression, body) {
+        (Compression::Gzip, Body::File(file)) => {
             let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, file));
-            chunks(input, &entry.path, true, stop, on_lines)
+            chunks(input, path, true, stop, on_lines)
         }
-        Compression::Plain => chunks(file, &entry.path, false, stop, on_lines),
-        Compression::Parquet => unreachable!("Parquet files are read by columns, not lines"),
+        (Compression::Gzip, Body::Memory(bytes)) => {
+            chunks(MultiGzDecoder::new(&bytes[..]), path, true, stop, on_lines)
+        }
+        (Compression::Plain, Body::File(file)) => chunks(file, path, false, stop, on_lines),
+        (Compression::Plain, Body::Memory(bytes)) => {
+            chunks(&bytes[..], path, false, stop, on_lines)
+        }
+        (Compression::Parquet, _) => {
+            unreachable!("Parquet files are read by columns, not lines")
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use super::aggregate::{Finished, Grouping, Groups};
 use super::eval::{self, Pred};
 use super::layout::{Compression, FileEntry};
 use super::parquet;
-use super::reader::{self, Flow};
+use super::reader::{self, Body, Flow};
 use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
 use super::rows::{cell, record_row, Row, TopRows};
 use super::LocalError;
@@ -133,9 +133,27 @@ impl Answer {
     }
 }
 
+/// Where the scan gets each file's bytes: the disk, or the S3 objects
+/// fetched ahead of the workers (engine/local/fetch.rs).
+pub(crate) trait Bodies: Sync {
+    /// The bytes of `files[index]`, waiting for them if they are on
+    /// their way.
+    fn open(&self, index: usize, entry: &FileEntry) -> Result<Body, LocalError>;
+}
+
+/// Files on disk, opened when a worker comes to them.
+pub(crate) struct Disk;
+
+impl Bodies for Disk {
+    fn open(&self, _index: usize, entry: &FileEntry) -> Result<Body, LocalError> {
+        Body::open(entry)
+    }
+}
+
 /// Work shared by the workers.
 struct Shared<'a> {
     files: &'a [FileEntry],
+    bodies: &'a dyn Bodies,
     prepared: &'a Prepared,
     next: AtomicUsize,
     /// Files from this index on are not needed (the limit is reached).
@@ -172,12 +190,14 @@ const LOOK_AHEAD: usize = 16;
 
 pub(crate) fn scan(
     files: &[FileEntry],
+    bodies: &dyn Bodies,
     prepared: &Prepared,
     threads: usize,
     progress: Option<&Progress>,
 ) -> Result<Found, LocalError> {
     let shared = Shared {
         files,
+        bodies,
         prepared,
         next: AtomicUsize::new(0),
         cutoff: AtomicUsize::new(files.len()),
@@ -278,17 +298,16 @@ fn work(shared: &Shared) -> State {
         if matches!(state, State::InOrder) && !shared.wait_for_turn(index) {
             return state;
         }
-        let entry = &shared.files[index];
         let stop = || !shared.wanted(index);
         let result = match (&mut state, &prepared.shape) {
             (State::Groups(groups), Shape::Groups(grouping)) => {
-                scan_file(entry, shared, &stop, &mut |record| {
+                scan_file(index, shared, &stop, &mut |record| {
                     groups.add(grouping, record);
                     Flow::Continue
                 })
             }
             (State::Top(top), Shape::Records(columns)) => {
-                scan_file(entry, shared, &stop, &mut |record| {
+                scan_file(index, shared, &stop, &mut |record| {
                     let first = top.first_key().map(|k| cell(record.value(columns[k])));
                     if first.as_ref().is_none_or(|c| top.wants(c)) {
                         top.push(record_row(record, columns));
@@ -299,7 +318,7 @@ fn work(shared: &Shared) -> State {
             (_, Shape::Records(columns)) => {
                 let limit = prepared.limit();
                 let mut rows = Vec::new();
-                let result = scan_file(entry, shared, &stop, &mut |record| {
+                let result = scan_file(index, shared, &stop, &mut |record| {
                     rows.push(record_row(record, columns));
                     if rows.len() >= limit {
                         Flow::Stop
@@ -387,25 +406,27 @@ impl Shared<'_> {
 /// Reads one file, calling `on_match` with each record the WHERE clause
 /// keeps.
 fn scan_file(
-    entry: &FileEntry,
+    index: usize,
     shared: &Shared,
     stop: &dyn Fn() -> bool,
     on_match: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<(), LocalError> {
     let prepared = shared.prepared;
+    let entry = &shared.files[index];
+    let body = shared.bodies.open(index, entry)?;
     shared.files_scanned.fetch_add(1, Ordering::Relaxed);
     shared
         .bytes_scanned
         .fetch_add(entry.size, Ordering::Relaxed);
     if entry.compression == Compression::Parquet {
-        return scan_parquet(entry, shared, stop, on_match);
+        return scan_parquet(entry, body, shared, stop, on_match);
     }
     let mut columns: Option<FileColumns> = None;
     let mut splitter = Splitter::new(&prepared.slots);
     let mut records: u64 = 0;
     let mut keep = keep_matches(prepared, &mut records, on_match);
     let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
-    let result = reader::for_each_chunk(entry, stop, &mut |mut lines| {
+    let result = reader::for_each_chunk(entry, body, stop, &mut |mut lines| {
         if columns.is_none() {
             let end = memchr::memchr(b'\n', lines).expect("pieces end in a newline");
             let header = &lines[..end];
@@ -449,6 +470,7 @@ fn keep_matches<'a>(
 /// [`scan_file`] for a Parquet file: the same records, read by columns.
 fn scan_parquet(
     entry: &FileEntry,
+    body: Body,
     shared: &Shared,
     stop: &dyn Fn() -> bool,
     on_match: &mut dyn FnMut(&Record) -> Flow,
@@ -457,6 +479,7 @@ fn scan_parquet(
     let mut records: u64 = 0;
     let result = parquet::for_each_record(
         entry,
+        body,
         &prepared.slots,
         prepared.filter.as_ref(),
         stop,
