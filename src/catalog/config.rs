@@ -319,6 +319,18 @@ impl Source {
         }
     }
 
+    /// `local` (a folder or S3 source) named `name`, with the settings this
+    /// source read from flowq.yaml that apply to every engine: the
+    /// window, limit and lateness defaults and `max_scan`.
+    fn settings_onto(&self, mut local: Source, name: &str) -> Source {
+        local.name = name.to_string();
+        local.table.lateness = self.table.lateness;
+        local.table.default_window = self.table.default_window;
+        local.table.default_limit = self.table.default_limit;
+        local.max_scan = self.max_scan;
+        local
+    }
+
     /// A local source over the objects under an S3 prefix, read as a
     /// folder is.
     pub fn local_s3(s3: S3Source) -> Source {
@@ -591,13 +603,7 @@ fn build_source(
                     if let Some(n) = concurrency {
                         s3.concurrency = n;
                     }
-                    let mut local = Source::local_s3(s3);
-                    local.name = name.to_string();
-                    local.table.lateness = source.table.lateness;
-                    local.table.default_window = source.table.default_window;
-                    local.table.default_limit = source.table.default_limit;
-                    local.max_scan = source.max_scan;
-                    source = local;
+                    source = source.settings_onto(Source::local_s3(s3), name);
                 }
                 Err(message) => err(
                     "path",
@@ -608,13 +614,7 @@ fn build_source(
                 ),
             },
             Some(path) => {
-                let mut local = Source::local_folder(&dir.join(path));
-                local.name = name.to_string();
-                local.table.lateness = source.table.lateness;
-                local.table.default_window = source.table.default_window;
-                local.table.default_limit = source.table.default_limit;
-                local.max_scan = source.max_scan;
-                source = local;
+                source = source.settings_onto(Source::local_folder(&dir.join(path)), name);
             }
             None => err(
                 "engine",

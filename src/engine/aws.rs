@@ -165,3 +165,28 @@ pub mod s3_prices {
         gets as f64 / 1000.0 * GET_PER_1000 + lists as f64 / 1000.0 * LIST_PER_1000
     }
 }
+
+/// Ctrl-C, listened for from the moment it is created (tokio's `ctrl_c()`
+/// only installs its handler when first polled), so that a run that waits
+/// on AWS (Athena's polling, an S3 source's GETs) can stop what it
+/// started. Created inside a runtime.
+pub(crate) struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupt {
+    pub fn listen() -> std::io::Result<Interrupt> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c();
+        signal.map(|signal| Interrupt { signal })
+    }
+
+    pub async fn recv(&mut self) {
+        self.signal.recv().await;
+    }
+}

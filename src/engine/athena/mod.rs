@@ -34,6 +34,7 @@ pub use publish::{publish, NamedQuery, PublishReport};
 pub use settings::{AthenaTarget, Backoff, RunOptions};
 pub use summary::{AthenaError, Summary};
 
+use crate::engine::aws::Interrupt;
 use crate::engine::output::RowSink;
 use crate::engine::shape::Progress;
 use follow::{Ending, Tracker};
@@ -61,7 +62,8 @@ pub async fn run(
     refuse_before_start(sql, options)?;
     // Listen before starting, so a Ctrl-C that arrives while
     // StartQueryExecution is in flight still stops the query it started.
-    let mut interrupt = Interrupt::listen()?;
+    let mut interrupt = Interrupt::listen()
+        .map_err(|e| AthenaError::Refused(format!("cannot listen for Ctrl-C: {e}")))?;
     let retries_before = athena.retries().len();
     let id = start(athena, target, sql, reuse).await?;
     let mut tracker = Tracker::new(id, progress, retries_before);
@@ -221,31 +223,6 @@ async fn stop_if_running(athena: &Athena, tracker: &mut Tracker<'_>) -> StopOutc
             StopOutcome::Stopped
         }
         Err(e) => StopOutcome::Failed(summary::ApiError::new("StopQueryExecution", e)),
-    }
-}
-
-/// Ctrl-C, listened for from the moment it is created (tokio's `ctrl_c()`
-/// only installs its handler when first polled).
-struct Interrupt {
-    #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
-    #[cfg(windows)]
-    signal: tokio::signal::windows::CtrlC,
-}
-
-impl Interrupt {
-    fn listen() -> Result<Interrupt, AthenaError> {
-        #[cfg(unix)]
-        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-        #[cfg(windows)]
-        let signal = tokio::signal::windows::ctrl_c();
-        signal
-            .map(|signal| Interrupt { signal })
-            .map_err(|e| AthenaError::Refused(format!("cannot listen for Ctrl-C: {e}")))
-    }
-
-    async fn recv(&mut self) {
-        self.signal.recv().await;
     }
 }
 

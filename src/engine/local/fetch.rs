@@ -28,7 +28,7 @@ use super::layout::FileEntry;
 use super::reader::Body;
 use super::scan::Bodies;
 use super::LocalError;
-use crate::engine::aws::RetryLog;
+use crate::engine::aws::{Interrupt, RetryLog};
 use crate::engine::shape::Progress;
 
 /// Tries to read a body whose connection broke mid-way; the SDK retries
@@ -312,30 +312,5 @@ where
             "{operation} failed after the SDK's retries: {}",
             DisplayErrorContext(error)
         ),
-    }
-}
-
-/// Ctrl-C, listened for from the moment it is created (tokio's `ctrl_c()`
-/// only installs its handler when first polled). Created inside a runtime.
-pub(crate) struct Interrupt {
-    #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
-    #[cfg(windows)]
-    signal: tokio::signal::windows::CtrlC,
-}
-
-impl Interrupt {
-    pub fn listen() -> Result<Interrupt, LocalError> {
-        #[cfg(unix)]
-        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-        #[cfg(windows)]
-        let signal = tokio::signal::windows::ctrl_c();
-        signal
-            .map(|signal| Interrupt { signal })
-            .map_err(|e| LocalError::S3Setup(format!("cannot listen for Ctrl-C: {e}")))
-    }
-
-    pub async fn recv(&mut self) {
-        self.signal.recv().await;
     }
 }

@@ -27,10 +27,10 @@ use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::interceptors::context::Error as OperationError;
 use tokio::task::JoinSet;
 
-use super::fetch::{self, Fetched, Interrupt};
+use super::fetch::{self, Fetched};
 use super::layout::{self, Entered, FileEntry, Place, Plan, Pruning, Verdict};
 use super::{LocalError, PlanScan, ScanStats};
-use crate::engine::aws::{RetryLog, RetryNotice};
+use crate::engine::aws::{Interrupt, RetryLog, RetryNotice};
 use crate::engine::output::RowSink;
 use crate::engine::shape::ObjectCounts;
 
@@ -174,7 +174,9 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
-    let mut interrupt = runtime.block_on(async { Interrupt::listen() })?;
+    let mut interrupt = runtime
+        .block_on(async { Interrupt::listen() })
+        .map_err(|e| LocalError::S3Setup(format!("cannot listen for Ctrl-C: {e}")))?;
     let (client, retries, listing) = runtime.block_on(async {
         tokio::select! {
             biased;
