@@ -131,6 +131,7 @@ pub fn resolve(
         (None, Target::Search(_)) => "",
     };
     params.set_lists(named_lists(config, text, given)?);
+    params.set_lookups(lookup_tables(config, text)?);
     let ctx = CheckContext {
         table: &source.table,
         now,
@@ -185,6 +186,22 @@ fn named_lists(
     let may_use = text.contains('@') || given.iter().any(|(_, v)| v.contains('@'));
     let errors = lists::errors(&files);
     if may_use && !errors.is_empty() {
+        return Err(Failure::located(&errors));
+    }
+    Ok(found)
+}
+
+/// The catalog's lookup tables. A table with errors stops a query that
+/// may look one up (`lookup` in its text), so that it never runs with
+/// rows missing; `flowq check` shows them all.
+fn lookup_tables(config: &Config, text: &str) -> Result<crate::lang::ir::Lookups, Failure> {
+    use crate::catalog::lookups;
+    if !text.to_ascii_lowercase().contains("lookup") {
+        return Ok(crate::lang::ir::Lookups::default());
+    }
+    let (found, files) = lookups::load_lookups(&lookups::folder_for(&config.catalog));
+    let errors = lookups::errors(&files);
+    if !errors.is_empty() {
         return Err(Failure::located(&errors));
     }
     Ok(found)

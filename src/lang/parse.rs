@@ -18,7 +18,7 @@ use crate::suggest;
 struct Grammar;
 
 /// The stage names, for messages.
-pub const STAGES: [&str; 7] = [
+pub const STAGES: [&str; 8] = [
     "stats",
     "timechart",
     "sort",
@@ -26,6 +26,7 @@ pub const STAGES: [&str; 7] = [
     "fields",
     "count",
     "top",
+    "lookup",
 ];
 
 /// Parses a whole query.
@@ -680,6 +681,11 @@ fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
                 by,
             }
         }
+        Rule::lookup => {
+            let table = name(inner.next().expect("lookup has a table"));
+            let key = name(inner.next().expect("lookup has a key"));
+            StageKind::Lookup { table, key }
+        }
         Rule::unknown_stage => return Err(unknown_stage(span, text)),
         rule => unreachable!("stage rule {rule:?}"),
     };
@@ -728,6 +734,10 @@ fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Dia
         ),
         "sort" => ("a field", "e.g. 'sort bytes desc'"),
         "limit" => ("a number", "e.g. 'limit 100'"),
+        "lookup" => (
+            "a table and 'on' a key field",
+            "e.g. 'lookup enis on interface-id'",
+        ),
         _ => ("'by' and fields", "e.g. 'count by dport'"),
     };
     if rest.trim_matches(is_blank).is_empty() {
@@ -914,6 +924,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_top
             | Rule::kw_by
             | Rule::kw_as
+            | Rule::kw_lookup
+            | Rule::kw_on
     )
 }
 
@@ -1090,7 +1102,9 @@ fn describe(rules: &[Rule]) -> String {
             | Rule::fields
             | Rule::count
             | Rule::top
-            | Rule::unknown_stage => "a stage (stats, sort, limit, fields, count, top)",
+            | Rule::lookup
+            | Rule::unknown_stage => "a stage (stats, sort, limit, fields, count, top, lookup)",
+            Rule::lookup_table => "a lookup table name",
             Rule::and_op | Rule::or_op | Rule::juxtaposed => "'and', 'or' or another predicate",
             Rule::direction => "'asc' or 'desc'",
             Rule::cmp_op => "a comparison operator",

@@ -22,6 +22,7 @@ mod aggregate;
 mod eval;
 mod keys;
 mod layout;
+mod lookup;
 mod parquet;
 mod reader;
 mod record;
@@ -273,6 +274,13 @@ fn run_within(
             numeric: c.value.is_numeric(),
         })
         .collect();
+    let mut joined;
+    let sink: &mut dyn RowSink = if query.output.lookups.is_empty() {
+        sink
+    } else {
+        joined = lookup::Joined::new(&query.output.lookups, sink);
+        &mut joined
+    };
     sink.begin(&columns).map_err(LocalError::Output)?;
     found.answer.write(sink).map_err(LocalError::Output)?;
     sink.finish().map_err(LocalError::Output)?;

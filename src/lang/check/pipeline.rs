@@ -20,6 +20,8 @@ struct Pipeline {
     sort: Option<Vec<ast::SortKey>>,
     limit: Option<u64>,
     timechart: Option<TimeChart>,
+    /// `lookup` stages: the table and the key, as written.
+    lookups: Vec<(ast::Name, ast::Name)>,
 }
 
 impl Checker<'_> {
@@ -52,6 +54,7 @@ impl Checker<'_> {
                 limit: None,
                 limit_is_default: false,
                 timechart: Some(chart),
+                lookups: Vec::new(),
             });
         }
         let (columns, group_by) = match pipeline.projection.take() {
@@ -69,6 +72,17 @@ impl Checker<'_> {
         let chosen = pipeline.limit.or(pipeline.implied_limit);
         let limit_is_default = chosen.is_none() && !global_aggregate;
         let limit = chosen.or(limit_is_default.then_some(self.ctx.table.default_limit));
+        let mut taken: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let mut lookups = Vec::new();
+        for (table, key) in &pipeline.lookups {
+            match self.lookup(table, key, &columns, &mut taken) {
+                Ok(lookup) => lookups.push(lookup),
+                Err(d) => {
+                    self.errors.push(d);
+                    return None;
+                }
+            }
+        }
         Some(Output {
             columns,
             group_by,
@@ -76,6 +90,7 @@ impl Checker<'_> {
             limit,
             limit_is_default,
             timechart: None,
+            lookups,
         })
     }
 
@@ -97,6 +112,24 @@ impl Checker<'_> {
         window: Option<&ResolvedWindow>,
         p: &mut Pipeline,
     ) -> Result<(), Diagnostic> {
+        if let StageKind::Lookup { table, key } = &stage.kind {
+            if p.timechart.is_some() {
+                return Err(Diagnostic::error(
+                    stage.span,
+                    "a timechart takes no lookup: its rows are time buckets",
+                )
+                .with_help("look up names on the rows of 'top', 'count', 'stats' or 'fields', e.g. 'top 10 interface-id by bytes | lookup enis on interface-id'"));
+            }
+            p.lookups.push((table.clone(), key.clone()));
+            return Ok(());
+        }
+        if !p.lookups.is_empty() {
+            return Err(Diagnostic::error(
+                stage.span,
+                "lookup stages come last",
+            )
+            .with_help("put stats, count, top, fields, sort and limit before the lookup: it adds columns to the rows they give"));
+        }
         let shaping = !matches!(stage.kind, StageKind::Sort(_) | StageKind::Limit(_));
         if !shaping && p.timechart.is_some() {
             return Err(Diagnostic::error(
@@ -184,6 +217,7 @@ impl Checker<'_> {
                 }
                 p.sort = Some(keys.clone());
             }
+            StageKind::Lookup { .. } => unreachable!("lookup stages are taken above"),
             StageKind::Limit(v) => {
                 if p.limit.is_some() {
                     return Err(Diagnostic::error(stage.span, "limit is given twice"));
