@@ -7,9 +7,11 @@
 //! - [`trino`]: a Trino server, through its client protocol;
 //! - [`output`]: the row sinks (table, CSV, JSON, JSON Lines) they all
 //!   write through;
-//! - [`chart`]: the sink that draws a timechart on a terminal.
+//! - [`chart`]: the sink that draws a timechart on a terminal;
+//! - [`aws`]: the AWS config loader every AWS client of flowq starts from.
 
 pub mod athena;
+pub mod aws;
 pub mod chart;
 pub mod local;
 pub mod output;

@@ -1,17 +1,18 @@
 //! The Athena client: credentials and region from aws-config's default
 //! chain (environment, AWS_PROFILE, SSO, shared config, credential_process,
 //! IMDS), the endpoint from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ATHENA when
-//! set, and a note of every retry the SDK makes.
+//! set (the loader is `engine/aws.rs`'s, shared with EC2), and a note of
+//! every retry the SDK makes.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_config::ConfigLoader;
 use aws_sdk_athena::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
-use aws_sdk_athena::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_athena::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_athena::error::{BoxError, ProvideErrorMetadata};
 use aws_sdk_athena::Client;
 use aws_smithy_runtime_api::client::interceptors::context::Error as OperationError;
@@ -65,23 +66,10 @@ impl Athena {
     }
 }
 
-/// The default chain with `target`'s overrides, on rustls with ring: the
-/// SDK's default HTTPS client would build aws-lc from C source, minutes on
-/// a small machine. Retry settings stay the chain's (AWS_MAX_ATTEMPTS,
-/// AWS_RETRY_MODE, the profile), standard mode with 3 attempts by default.
+/// The default chain with `target`'s region and profile, on flowq's
+/// rustls client (`engine/aws.rs`).
 pub fn config_loader(target: &AthenaTarget) -> ConfigLoader {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
-    if let Some(region) = &target.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
-    }
-    loader
+    crate::engine::aws::config_loader(target.region.as_deref(), target.profile.as_deref())
 }
 
 /// A ClientRequestToken (32 to 128 characters, reference §4.6): 128 random
