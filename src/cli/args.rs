@@ -65,6 +65,45 @@ enum Command {
     Init(InitArgs),
     /// Write synthetic flow logs in the S3 bucket layout (docs/sample.md)
     Sample(SampleArgs),
+    /// Fill the catalog's lookup tables (lookups/) from the account
+    #[command(subcommand)]
+    Lookup(LookupCommand),
+}
+
+#[derive(Subcommand)]
+enum LookupCommand {
+    /// Write lookups/<TABLE>.csv from the account: 'enis' is every network interface (DescribeNetworkInterfaces)
+    Sync(SyncArgs),
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// The table to fill
+    #[arg(value_enum)]
+    table: SyncTable,
+
+    /// The source whose AWS region to use (default: the default source)
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+
+    /// AWS region (default: the source's, AWS_REGION or the profile's)
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// AWS profile (default: AWS_PROFILE or 'default')
+    #[arg(long, value_name = "NAME")]
+    aws_profile: Option<String>,
+
+    /// Replace the file even if flowq did not write it
+    #[arg(long)]
+    force: bool,
+}
+
+/// The tables `flowq lookup sync` can fill.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SyncTable {
+    /// Network interfaces: interface_id, instance_id, name, description, ...
+    Enis,
 }
 
 /// What to compile or run.
@@ -385,6 +424,21 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Init(args) => print(&commands::init(&args.dir)?),
         Command::Sample(args) => sample(args),
+        Command::Lookup(LookupCommand::Sync(args)) => {
+            let config = loaded(config)?;
+            let SyncTable::Enis = args.table;
+            let report = commands::sync_enis(
+                &config,
+                &commands::SyncOptions {
+                    source: args.source,
+                    region: args.region,
+                    profile: args.aws_profile,
+                    force: args.force,
+                },
+            )?;
+            eprintln!("{report}");
+            Ok(exit::OK)
+        }
         Command::Demo(args) => {
             let now = match args.now {
                 Some(now) => now,

@@ -572,3 +572,65 @@ pub fn sample(options: &crate::sample::Options) -> Result<String, Failure> {
         options.out.display()
     ))
 }
+
+/// Refuses a lookup file flowq did not write (exit 2), before the work
+/// that would replace it.
+pub fn check_lookup_file(path: &std::path::Path) -> Result<(), Failure> {
+    crate::catalog::lookups::check_replaceable(path).map_err(write_failure)
+}
+
+/// What `flowq lookup sync` was told.
+pub struct SyncOptions {
+    pub source: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub force: bool,
+}
+
+/// `flowq lookup sync enis`: every network interface of the account in
+/// the region (`--region`, else the source's Athena region, else the
+/// default chain's) written to the catalog's `lookups/enis.csv`.
+pub fn sync_enis(config: &Config, options: &SyncOptions) -> Result<String, Failure> {
+    use crate::catalog::lookups;
+    let source = config
+        .source(options.source.as_deref())
+        .map_err(Failure::usage)?;
+    let region = options
+        .region
+        .clone()
+        .or_else(|| source.athena.as_ref().and_then(|a| a.region.clone()));
+    let path = lookups::folder_for(&config.catalog).join("enis.csv");
+    // Refuse before calling AWS: the answer would only be thrown away.
+    if !options.force {
+        check_lookup_file(&path)?;
+    }
+    let found = crate::engine::ec2::interfaces(region.as_deref(), options.profile.as_deref())
+        .map_err(Failure::engine)?;
+    let comment = format!(
+        "{} enis (region {}): re-run 'flowq lookup sync enis' to refresh; edits here are replaced",
+        lookups::SYNC_COMMENT,
+        found.region
+    );
+    // Checked above (the file is read once): write whatever is there now.
+    lookups::write_table(&path, &comment, &found.table, true).map_err(write_failure)?;
+    let s = if found.pages == 1 { "" } else { "s" };
+    Ok(format!(
+        "flowq: wrote {} network interfaces ({} page{s} of DescribeNetworkInterfaces) to {}",
+        found.table.rows.len(),
+        found.pages,
+        path.display()
+    ))
+}
+
+/// A lookup table that could not be written: a file flowq did not write
+/// is a refusal (exit 2), anything else a failure (exit 1).
+fn write_failure(error: crate::catalog::lookups::WriteError) -> Failure {
+    use crate::catalog::lookups::WriteError;
+    match &error {
+        WriteError::NotOurs(_) => Failure::usage_with_help(
+            error.to_string(),
+            Some("move it away, or pass --force to replace it"),
+        ),
+        WriteError::Io(_) => Failure::failed(format!("cannot write the lookup table: {error}")),
+    }
+}

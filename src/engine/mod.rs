@@ -8,11 +8,13 @@
 //! - [`output`]: the row sinks (table, CSV, JSON, JSON Lines) they all
 //!   write through;
 //! - [`chart`]: the sink that draws a timechart on a terminal;
-//! - [`aws`]: the AWS config loader every AWS client of flowq starts from.
+//! - [`aws`]: the AWS config loader Athena and EC2 share; [`ec2`]: the
+//!   account's network interfaces, for `flowq lookup sync enis`.
 
 pub mod athena;
 pub mod aws;
 pub mod chart;
+pub mod ec2;
 pub mod local;
 pub mod output;
 pub mod shape;
