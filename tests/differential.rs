@@ -846,6 +846,7 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
     assert!(errors.is_empty(), "the shipped catalog has errors");
     assert!(searches.len() >= 20, "found {} searches", searches.len());
     let lists = repo_lists();
+    let lookups = repo_lookups();
     let mut cases = Vec::new();
     for search in searches {
         let examples = search.example_params();
@@ -869,15 +870,100 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
         for (what, given) in variants {
             let mut params = search.params(&given).unwrap();
             params.set_lists(lists.clone());
+            params.set_lookups(lookups.clone());
             cases.push(Case {
                 label: format!("search {} ({what}: {given:?})", search.name),
                 query: search.query.clone(),
-                params,
+                params: params.clone(),
             });
+            // The repo's enis.csv names the interfaces of another sample:
+            // look this one's up too, so the join has names to add.
+            if search.query.contains("lookup") {
+                params.set_lookups(sample_lookups());
+                cases.push(Case {
+                    label: format!("search {} ({what}, this sample's interfaces)", search.name),
+                    query: search.query.clone(),
+                    params,
+                });
+            }
         }
     }
     cases.extend(list_cases(values, rng));
+    cases.extend(lookup_cases(values, rng));
     cases
+}
+
+/// The repo's lookup tables (lookups/), which its searches use.
+fn repo_lookups() -> flowq::lang::ir::Lookups {
+    use flowq::catalog::lookups;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lookups");
+    let (found, files) = lookups::load_lookups(&dir);
+    assert!(
+        lookups::errors(&files).is_empty(),
+        "the repo's lookup tables have errors"
+    );
+    found
+}
+
+/// `enis`: the interfaces of this suite's sample, as `flowq sample
+/// --enis-csv` writes them, less every third one (so that some rows find
+/// no name and keep NULLs).
+fn sample_lookups() -> flowq::lang::ir::Lookups {
+    let options = sample::Options {
+        accounts: ACCOUNTS.iter().map(|s| s.to_string()).collect(),
+        regions: REGIONS.iter().map(|s| s.to_string()).collect(),
+        seed: 6,
+        ..sample::Options::new("unused", t(DATA_START), t(DATA_END))
+    };
+    let text = sample::interfaces_csv(&options);
+    let (table, problems) = flowq::catalog::lookups::parse_csv(&text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut table = table.unwrap();
+    let mut i = 0;
+    table.rows.retain(|_| {
+        i += 1;
+        i % 3 != 0
+    });
+    let mut lookups = flowq::lang::ir::Lookups::default();
+    lookups.insert("enis", table);
+    lookups
+}
+
+/// Lookups on interfaces and on addresses drawn from the data: after
+/// `top`, `count`, `fields` with sort and limit, and on raw records; two
+/// tables at once; keys that are not in a table.
+fn lookup_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
+    let mut lookups = sample_lookups();
+    let mut hosts = vec!["address,label,note".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..30 {
+        let address = values.pick("srcaddr", rng).unwrap();
+        if seen.insert(address.clone()) {
+            let note = if i % 2 == 0 { "" } else { "\"seen, twice\"" };
+            hosts.push(format!("{address},host-{i},{note}"));
+        }
+    }
+    let (table, problems) = flowq::catalog::lookups::parse_csv(&hosts.join("\n"));
+    assert!(problems.is_empty(), "{problems:?}");
+    lookups.insert("hosts", table.unwrap());
+    [
+        "last 6h | top 10 interface-id by bytes | lookup enis on interface-id",
+        "reject last 6h | count by interface-id, srcaddr | lookup enis on eni | lookup hosts on srcaddr",
+        "last 6h | fields interface-id, srcaddr, bytes | sort bytes desc | limit 40 | lookup enis on interface_id",
+        "dport 22 or dport 443 last 6h | lookup hosts on srcaddr",
+        "last 6h | stats sum(packets) as p by srcaddr | sort p desc | limit 25 | lookup hosts on srcaddr",
+    ]
+    .into_iter()
+    .map(|query| {
+        let mut params = Params::default();
+        params.set_lookups(lookups.clone());
+        Case {
+            label: "lookups".into(),
+            query: query.into(),
+            params,
+        }
+    })
+    .collect()
 }
 
 /// Timechart queries: windows wider than the data (zero-filled buckets on
@@ -1113,6 +1199,17 @@ fn agree(trino: Trino, setups: &[Setup], seed: u64) {
         .filter(|l| *l == "named lists")
         .count();
     assert!(list_cases >= 5, "{list_cases} named-list cases ran");
+    // The lookup cases ran too, on every table.
+    let lookup_cases = outcomes
+        .iter()
+        .flat_map(|o| o.searches_run.iter())
+        .filter(|l| *l == "lookups")
+        .count();
+    assert!(
+        lookup_cases >= 5 * prepared.len(),
+        "{lookup_cases} lookup cases ran on {} tables",
+        prepared.len()
+    );
     // The comparisons saw data: a suite of empty results proves nothing.
     assert!(rows > 10 * cases, "only {rows} rows over {cases} queries");
     assert!(

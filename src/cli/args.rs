@@ -355,6 +355,10 @@ struct SampleArgs {
     /// The same seed writes the same bytes
     #[arg(long, default_value_t = 1)]
     seed: u64,
+
+    /// Also write the sample's network interfaces as a lookup table (the columns of 'flowq lookup sync enis') to FILE
+    #[arg(long, value_name = "FILE")]
+    enis_csv: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -540,7 +544,14 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
         seed: args.seed,
         ..crate::sample::Options::new(args.out, args.start.unix(), args.end.unix())
     };
+    // Refused before the sample is written, not after.
+    if let Some(path) = &args.enis_csv {
+        commands::check_lookup_file(path)?;
+    }
     eprintln!("{}", commands::sample(&options)?);
+    if let Some(path) = &args.enis_csv {
+        eprintln!("{}", commands::sample_interfaces(&options, path)?);
+    }
     Ok(exit::OK)
 }
 

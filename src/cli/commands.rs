@@ -579,6 +579,33 @@ pub fn check_lookup_file(path: &std::path::Path) -> Result<(), Failure> {
     crate::catalog::lookups::check_replaceable(path).map_err(write_failure)
 }
 
+/// `flowq sample --enis-csv FILE`: the sample's network interfaces as a
+/// lookup table; [`check_lookup_file`] has refused a file flowq did not
+/// write.
+pub fn sample_interfaces(
+    options: &crate::sample::Options,
+    path: &std::path::Path,
+) -> Result<String, Failure> {
+    use crate::catalog::lookups;
+    let text = crate::sample::interfaces_csv(options);
+    let (table, problems) = lookups::parse_csv(&text);
+    let table = match table {
+        Some(table) if problems.is_empty() => table,
+        _ => {
+            return Err(Failure::failed(
+                "the sample's interfaces do not make a lookup table",
+            ))
+        }
+    };
+    let comment = text.lines().next().unwrap_or(lookups::WRITTEN_BY_FLOWQ);
+    lookups::write_table(path, comment, &table, true).map_err(write_failure)?;
+    Ok(format!(
+        "flowq sample: wrote {} network interfaces to {}",
+        table.rows.len(),
+        path.display()
+    ))
+}
+
 /// What `flowq lookup sync` was told.
 pub struct SyncOptions {
     pub source: Option<String>,
