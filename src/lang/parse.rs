@@ -747,9 +747,47 @@ fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Dia
     if let Some(d) = known_argument_mistake(stage, start, rest) {
         return d;
     }
+    if stage == "lookup" {
+        if let Some(d) = lookup_without_on(start, end, text) {
+            return d;
+        }
+    }
     let (span, found) = next_token(text, start);
     let found = found.map_or_else(String::new, |f| format!(", found {}", shown(f)));
     Diagnostic::error(span, format!("expected {needs} after '{stage}'{found}")).with_help(example)
+}
+
+/// `lookup enis interface-id`: a table name, then something other than
+/// `on` (or nothing): say that `on` is missing, where it belongs.
+fn lookup_without_on(start: usize, end: usize, text: &str) -> Option<Diagnostic> {
+    let (table_span, table) = next_token(&text[..end], start);
+    let table = table?;
+    let is_name = table
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && table
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !is_name {
+        return None;
+    }
+    let (span, found) = next_token(&text[..end], table_span.end);
+    if found.is_some_and(|w| w.eq_ignore_ascii_case("on")) {
+        let (key_span, key) = next_token(&text[..end], span.end);
+        return key.is_none().then(|| {
+            Diagnostic::error(key_span, format!("expected a field after 'lookup {table} on'"))
+                .with_help(format!(
+                    "name the column of the rows the table is joined on, e.g. 'lookup {table} on interface-id'"
+                ))
+        });
+    }
+    let found = found.map_or_else(String::new, |f| format!(", found {}", shown(f)));
+    Some(
+        Diagnostic::error(span, format!("expected 'on' after 'lookup {table}'{found}")).with_help(
+            format!("name the key the table is joined on, e.g. 'lookup {table} on interface-id'"),
+        ),
+    )
 }
 
 /// SQL habits in a stage's arguments (`rest`, at `start` in the text):
