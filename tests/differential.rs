@@ -952,6 +952,8 @@ fn lookup_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
         "last 6h | fields interface-id, srcaddr, bytes | sort bytes desc | limit 40 | lookup enis on interface_id",
         "dport 22 or dport 443 last 6h | lookup hosts on srcaddr",
         "last 6h | stats sum(packets) as p by srcaddr | sort p desc | limit 25 | lookup hosts on srcaddr",
+        // NODATA and SKIPDATA records have no address: NULL keys.
+        "status nodata or status skipdata or dport 22 last 6h | count by interface-id, srcaddr | lookup enis on interface-id | lookup hosts on srcaddr",
     ]
     .into_iter()
     .map(|query| {
@@ -1084,6 +1086,9 @@ struct Outcome {
     searches_run: Vec<String>,
     cases: usize,
     rows: usize,
+    /// Rows of the lookup cases that found their key in a table (the
+    /// last added column is not NULL): the joins did join.
+    looked_up: usize,
 }
 
 fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
@@ -1095,6 +1100,7 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
         searches_run: Vec::new(),
         cases: 0,
         rows: 0,
+        looked_up: 0,
     };
     for case in search_cases(&prepared.values, &mut rng) {
         // Searches over fields the v2 format lacks do not apply to v2.
@@ -1102,6 +1108,9 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
             continue;
         }
         outcome.searches_run.push(case.label.clone());
+        if case.label == "lookups" {
+            outcome.looked_up += rows_found_in_a_table(prepared, &case);
+        }
         record(
             &mut outcome,
             scheme,
@@ -1126,6 +1135,28 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
         );
     }
     outcome
+}
+
+/// The rows of a lookup case, on the local engine, whose last column (one
+/// a lookup added) is not NULL.
+fn rows_found_in_a_table(prepared: &Prepared, case: &Case) -> usize {
+    let Ok((checked, _)) = check(&case.query, &prepared.table, &case.params) else {
+        return 0;
+    };
+    let mut local = Rows::default();
+    let source = flowq::engine::local::LocalSource {
+        lateness: prepared.table.lateness,
+        threads: Some(1),
+        ..flowq::engine::local::LocalSource::new(&prepared.folder)
+    };
+    if flowq::engine::local::run(&checked, &source, &mut local, None).is_err() {
+        return 0;
+    }
+    local
+        .rows
+        .iter()
+        .filter(|row| !matches!(row.last(), Some(Cell::Null) | None))
+        .count()
 }
 
 fn record(outcome: &mut Outcome, scheme: Scheme, case: &Case, result: Result<usize, String>) {
@@ -1206,10 +1237,16 @@ fn agree(trino: Trino, setups: &[Setup], seed: u64) {
         .filter(|l| *l == "lookups")
         .count();
     assert!(
-        lookup_cases >= 5 * prepared.len(),
+        lookup_cases >= 6 * prepared.len(),
         "{lookup_cases} lookup cases ran on {} tables",
         prepared.len()
     );
+    for outcome in &outcomes {
+        assert!(
+            outcome.looked_up > 0,
+            "no row of a lookup case found its key in a table"
+        );
+    }
     // The comparisons saw data: a suite of empty results proves nothing.
     assert!(rows > 10 * cases, "only {rows} rows over {cases} queries");
     assert!(
