@@ -952,6 +952,9 @@ fn lookup_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
         "last 6h | fields interface-id, srcaddr, bytes | sort bytes desc | limit 40 | lookup enis on interface_id",
         "dport 22 or dport 443 last 6h | lookup hosts on srcaddr",
         "last 6h | stats sum(packets) as p by srcaddr | sort p desc | limit 25 | lookup hosts on srcaddr",
+        // Sorted and cut after the join, on the added columns.
+        "last 6h | top 15 interface-id by bytes | lookup enis on interface-id | sort enis.name desc, bytes | limit 8",
+        "reject last 6h | count by interface-id, srcaddr | lookup enis on eni | lookup hosts on srcaddr | sort hosts.label, enis.name | limit 30",
         // NODATA and SKIPDATA records have no address: NULL keys.
         "status nodata or status skipdata or dport 22 last 6h | count by interface-id, srcaddr | lookup enis on interface-id | lookup hosts on srcaddr",
     ]
@@ -1237,7 +1240,7 @@ fn agree(trino: Trino, setups: &[Setup], seed: u64) {
         .filter(|l| *l == "lookups")
         .count();
     assert!(
-        lookup_cases >= 6 * prepared.len(),
+        lookup_cases >= 8 * prepared.len(),
         "{lookup_cases} lookup cases ran on {} tables",
         prepared.len()
     );

@@ -132,6 +132,19 @@ pub struct Output {
     /// row of the output above (after its order and limit), joined on a
     /// key column of it. Never set with `timechart`.
     pub lookups: Vec<Lookup>,
+    /// A `sort` or `limit` after the lookups: the joined rows (the rows
+    /// `order` and `limit` picked, with the added columns) sorted again
+    /// and cut. Only with lookups.
+    pub reorder: Option<Reorder>,
+}
+
+/// The order and limit of the joined rows: `order` indexes the columns
+/// followed by every lookup's added ones, and ends with tie-breaks on
+/// every column of `columns`, so the order is total on every engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reorder {
+    pub order: Vec<OrderKey>,
+    pub limit: Option<u64>,
 }
 
 /// A `lookup <table> on <key>` stage: a left join of the output rows to a

@@ -1124,7 +1124,9 @@ fn describe(rules: &[Rule]) -> String {
         let name = match rule {
             Rule::EOI => "the end of the query",
             Rule::aggregate | Rule::agg_fn => "an aggregate like count() or sum(bytes)",
-            Rule::field_name | Rule::field_list | Rule::sort_key => "a field name",
+            Rule::field_name | Rule::field_list | Rule::sort_key | Rule::sort_name => {
+                "a field name"
+            }
             Rule::ident => "a name",
             Rule::value
             | Rule::set

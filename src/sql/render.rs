@@ -170,7 +170,8 @@ fn too_long(sql: &str, query: &CheckedQuery) -> TooLong {
 /// their keys, so a row whose key is not in a table keeps NULLs. A join
 /// may reorder rows (Trino keeps no order through one), so the order of
 /// `base` is applied again outside, by position; its limit stays inside,
-/// where it picks the rows. `sizes` gets each table's name, rows and
+/// where it picks the rows. A `sort` or `limit` after the lookups is the
+/// outer ORDER BY (ending with the order of `base`) and LIMIT. `sizes` gets each table's name, rows and
 /// bytes of SQL. docs/language.md, "lookup".
 fn with_lookups(
     base: &str,
@@ -219,9 +220,13 @@ fn with_lookups(
             ident("k"),
         );
     }
-    if !output.order.is_empty() {
-        let keys: Vec<String> = output
-            .order
+    // By position: the joined columns are the output's, then the added.
+    let (order, limit) = match &output.reorder {
+        Some(reorder) => (&reorder.order, reorder.limit),
+        None => (&output.order, None),
+    };
+    if !order.is_empty() {
+        let keys: Vec<String> = order
             .iter()
             .map(|k| {
                 let direction = if k.descending { "DESC" } else { "ASC" };
@@ -229,6 +234,9 @@ fn with_lookups(
             })
             .collect();
         let _ = write!(sql, "\nORDER BY {}", keys.join(", "));
+    }
+    if let Some(limit) = limit {
+        let _ = write!(sql, "\nLIMIT {limit}");
     }
     sql
 }

@@ -3,13 +3,17 @@
 //! real one adds the tables' columns to the header and, to every row, the
 //! values of the table row whose key equals the row's key column (NULLs
 //! when the key is NULL or not in the table; an empty field is NULL), as
-//! the SQL's LEFT JOIN does (sql/render.rs::with_lookups).
+//! the SQL's LEFT JOIN does (sql/render.rs::with_lookups). A `sort` or
+//! `limit` after the lookups holds the joined rows until the end, then
+//! sorts them (NULLs last, as the SQL's `NULLS LAST`) and cuts them.
 
 use std::collections::HashMap;
 use std::io;
 
+use std::cmp::Ordering;
+
 use crate::engine::output::{Cell, CellRef, ColumnInfo, RowSink};
-use crate::lang::ir::Lookup;
+use crate::lang::ir::{Lookup, Reorder};
 
 /// One lookup, indexed: each key to its row of the table.
 struct Join<'q> {
@@ -21,10 +25,17 @@ struct Join<'q> {
 pub struct Joined<'q, 's> {
     inner: &'s mut dyn RowSink,
     joins: Vec<Join<'q>>,
+    reorder: Option<&'q Reorder>,
+    /// The joined rows, held for `reorder`.
+    held: Vec<Vec<Cell>>,
 }
 
 impl<'q, 's> Joined<'q, 's> {
-    pub fn new(lookups: &'q [Lookup], inner: &'s mut dyn RowSink) -> Self {
+    pub fn new(
+        lookups: &'q [Lookup],
+        reorder: Option<&'q Reorder>,
+        inner: &'s mut dyn RowSink,
+    ) -> Self {
         let joins = lookups
             .iter()
             .map(|lookup| Join {
@@ -38,7 +49,63 @@ impl<'q, 's> Joined<'q, 's> {
                     .collect(),
             })
             .collect();
-        Joined { inner, joins }
+        Joined {
+            inner,
+            joins,
+            reorder,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// Passes a joined row on, or holds it for the reorder.
+fn pass(
+    inner: &mut dyn RowSink,
+    reorder: Option<&Reorder>,
+    held: &mut Vec<Vec<Cell>>,
+    cells: Vec<CellRef<'_>>,
+) -> io::Result<()> {
+    if reorder.is_some() {
+        held.push(cells.into_iter().map(CellRef::owned).collect());
+        return Ok(());
+    }
+    inner.row_refs(&mut cells.into_iter())
+}
+
+/// Two rows in the order of `reorder`'s keys.
+fn compare(reorder: &Reorder, a: &[Cell], b: &[Cell]) -> Ordering {
+    for key in &reorder.order {
+        let ordering = match (&a[key.column], &b[key.column]) {
+            (Cell::Null, Cell::Null) => Ordering::Equal,
+            // NULLs last in both directions.
+            (Cell::Null, _) => return Ordering::Greater,
+            (_, Cell::Null) => return Ordering::Less,
+            (x, y) => {
+                let ordering = compare_values(x, y);
+                if key.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            }
+        };
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Numbers by value, text by code point (UTF-8 byte order is code point
+/// order), as Trino compares them. A column holds one kind of value.
+fn compare_values(a: &Cell, b: &Cell) -> Ordering {
+    match (a, b) {
+        (Cell::Int(x), Cell::Int(y)) => x.cmp(y),
+        (Cell::Float(x), Cell::Float(y)) => x.total_cmp(y),
+        (Cell::Int(x), Cell::Float(y)) => (*x as f64).total_cmp(y),
+        (Cell::Float(x), Cell::Int(y)) => x.total_cmp(&(*y as f64)),
+        (Cell::Text(x), Cell::Text(y)) => x.cmp(y),
+        _ => Ordering::Equal,
     }
 }
 
@@ -85,16 +152,27 @@ impl RowSink for Joined<'_, '_> {
     fn row(&mut self, row: &[Cell]) -> io::Result<()> {
         let own: Vec<CellRef> = row.iter().map(Cell::borrowed).collect();
         let cells = joined(&self.joins, own);
-        self.inner.row_refs(&mut cells.into_iter())
+        pass(&mut *self.inner, self.reorder, &mut self.held, cells)
     }
 
     fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
         let own: Vec<CellRef> = row.collect();
         let cells = joined(&self.joins, own);
-        self.inner.row_refs(&mut cells.into_iter())
+        pass(&mut *self.inner, self.reorder, &mut self.held, cells)
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        if let Some(reorder) = self.reorder {
+            let mut rows = std::mem::take(&mut self.held);
+            // Stable, so rows equal on every key keep the order they came in.
+            rows.sort_by(|a, b| compare(reorder, a, b));
+            let keep = reorder
+                .limit
+                .map_or(rows.len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+            for row in rows.iter().take(keep) {
+                self.inner.row(row)?;
+            }
+        }
         self.inner.finish()
     }
 }

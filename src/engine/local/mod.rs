@@ -278,7 +278,7 @@ fn run_within(
     let sink: &mut dyn RowSink = if query.output.lookups.is_empty() {
         sink
     } else {
-        joined = lookup::Joined::new(&query.output.lookups, sink);
+        joined = lookup::Joined::new(&query.output.lookups, query.output.reorder.as_ref(), sink);
         &mut joined
     };
     sink.begin(&columns).map_err(LocalError::Output)?;
@@ -297,8 +297,16 @@ fn run_within(
         records_read: found.records_read,
         row_groups_read: found.row_groups_read,
         row_groups_skipped: found.row_groups_skipped,
-        rows_out: found.answer.len() as u64,
+        rows_out: rows_out(query, found.answer.len() as u64),
     })
+}
+
+/// The rows written: the answer's, cut by a `limit` after the lookups.
+fn rows_out(query: &CheckedQuery, answer: u64) -> u64 {
+    match query.output.reorder.as_ref().and_then(|r| r.limit) {
+        Some(limit) => answer.min(limit),
+        None => answer,
+    }
 }
 
 /// A timechart: the scan groups by `start` (and series), then

@@ -40,6 +40,7 @@ pub(super) fn grouping_query(query: &CheckedQuery, chart: &TimeChart) -> Checked
             limit_is_default: false,
             timechart: None,
             lookups: Vec::new(),
+            reorder: None,
         },
         ..query.clone()
     }

@@ -22,6 +22,9 @@ struct Pipeline {
     timechart: Option<TimeChart>,
     /// `lookup` stages: the table and the key, as written.
     lookups: Vec<(ast::Name, ast::Name)>,
+    /// `sort` and `limit` after the lookups.
+    post_sort: Option<Vec<ast::SortKey>>,
+    post_limit: Option<u64>,
 }
 
 impl Checker<'_> {
@@ -55,6 +58,7 @@ impl Checker<'_> {
                 limit_is_default: false,
                 timechart: Some(chart),
                 lookups: Vec::new(),
+                reorder: None,
             });
         }
         let (columns, group_by) = match pipeline.projection.take() {
@@ -83,6 +87,13 @@ impl Checker<'_> {
                 }
             }
         }
+        let reorder = match self.reorder(&pipeline, &columns, &order, &taken) {
+            Ok(reorder) => reorder,
+            Err(d) => {
+                self.errors.push(d);
+                return None;
+            }
+        };
         Some(Output {
             columns,
             group_by,
@@ -91,7 +102,55 @@ impl Checker<'_> {
             limit_is_default,
             timechart: None,
             lookups,
+            reorder,
         })
+    }
+
+    /// The `sort` and `limit` after the lookups, on the joined columns
+    /// (`names`: the output's, then the added ones): the keys given, then
+    /// the order above, then every column of the output as tie-breaks.
+    fn reorder(
+        &self,
+        p: &Pipeline,
+        columns: &[OutputColumn],
+        order: &[OrderKey],
+        names: &[String],
+    ) -> Result<Option<Reorder>, Diagnostic> {
+        if p.post_sort.is_none() && p.post_limit.is_none() {
+            return Ok(None);
+        }
+        let mut keys = Vec::new();
+        for key in p.post_sort.iter().flatten() {
+            let by_name = names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&key.field.text));
+            let column = match by_name {
+                Some(i) => i,
+                None => self
+                    .output_index(&key.field, columns)
+                    .map_err(|d| d.with_help(format!("the columns are: {}", names.join(", "))))?,
+            };
+            keys.push(OrderKey {
+                column,
+                descending: key.descending,
+            });
+        }
+        let tie_breaks = order
+            .iter()
+            .copied()
+            .chain((0..columns.len()).map(|column| OrderKey {
+                column,
+                descending: false,
+            }));
+        for key in tie_breaks {
+            if !keys.iter().any(|k| k.column == key.column) {
+                keys.push(key);
+            }
+        }
+        Ok(Some(Reorder {
+            order: keys,
+            limit: p.post_limit,
+        }))
     }
 
     fn all_columns(&self) -> Vec<OutputColumn> {
@@ -120,15 +179,18 @@ impl Checker<'_> {
                 )
                 .with_help("look up names on the rows of 'top', 'count', 'stats' or 'fields', e.g. 'top 10 interface-id by bytes | lookup enis on interface-id'"));
             }
+            if p.post_sort.is_some() || p.post_limit.is_some() {
+                return Err(Diagnostic::error(
+                    stage.span,
+                    "a lookup comes before the sort and limit of its columns",
+                )
+                .with_help("put every lookup first, then sort and limit"));
+            }
             p.lookups.push((table.clone(), key.clone()));
             return Ok(());
         }
         if !p.lookups.is_empty() {
-            return Err(Diagnostic::error(
-                stage.span,
-                "lookup stages come last",
-            )
-            .with_help("put stats, count, top, fields, sort and limit before the lookup: it adds columns to the rows they give"));
+            return self.after_lookups(stage, p);
         }
         let shaping = !matches!(stage.kind, StageKind::Sort(_) | StageKind::Limit(_));
         if !shaping && p.timechart.is_some() {
@@ -226,6 +288,35 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A `sort` or `limit` after the lookups; nothing else may follow one.
+    fn after_lookups(&mut self, stage: &ast::Stage, p: &mut Pipeline) -> Result<(), Diagnostic> {
+        match &stage.kind {
+            StageKind::Sort(keys) => {
+                if p.post_sort.is_some() {
+                    return Err(Diagnostic::error(stage.span, "sort is given twice after the lookups")
+                        .with_help("list every key in one sort: 'sort enis.name, bytes desc'"));
+                }
+                if p.post_limit.is_some() {
+                    return Err(Diagnostic::error(stage.span, "sort comes before limit"));
+                }
+                p.post_sort = Some(keys.clone());
+                Ok(())
+            }
+            StageKind::Limit(v) => {
+                if p.post_limit.is_some() {
+                    return Err(Diagnostic::error(stage.span, "limit is given twice after the lookups"));
+                }
+                p.post_limit = Some(self.count_value(v, "limit")?);
+                Ok(())
+            }
+            _ => Err(Diagnostic::error(
+                stage.span,
+                "only sort and limit may follow a lookup",
+            )
+            .with_help("put stats, count, top and fields before the lookup: it adds columns to the rows they give")),
+        }
     }
 
     /// A timechart's buckets, from the window, and its columns: `bucket`,
