@@ -202,20 +202,14 @@ impl std::fmt::Display for WriteError {
 
 /// Writes `table` to `path` as CSV under the comment line `comment`
 /// (which starts with [`WRITTEN_BY_FLOWQ`]), atomically: a temporary file
-/// beside it, renamed over it (engine/output.rs's `PendingFile`). A file
-/// flowq did not write is replaced only with `force`.
-pub fn write_table(
-    path: &Path,
-    comment: &str,
-    table: &LookupTable,
-    force: bool,
-) -> Result<(), WriteError> {
+/// beside it, renamed over it (engine/output.rs's `PendingFile`). The
+/// caller has refused a file flowq did not write ([`check_replaceable`])
+/// before doing the work, unless told to replace it: the file is read
+/// once.
+pub fn write_table(path: &Path, comment: &str, table: &LookupTable) -> Result<(), WriteError> {
     use crate::engine::output::{OnInterrupt, PendingFile};
     use std::io::Write as _;
     debug_assert!(comment.starts_with(WRITTEN_BY_FLOWQ));
-    if !force && !written_by_flowq(path).map_err(WriteError::Io)? {
-        return Err(WriteError::NotOurs(path.to_path_buf()));
-    }
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|e| {
             WriteError::Io(std::io::Error::new(

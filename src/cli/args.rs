@@ -546,7 +546,7 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
     };
     // Refused before the sample is written, not after.
     if let Some(path) = &args.enis_csv {
-        commands::check_lookup_file(path)?;
+        commands::check_lookup_file(path, "move it away, or give --enis-csv another file")?;
     }
     eprintln!("{}", commands::sample(&options)?);
     if let Some(path) = &args.enis_csv {

@@ -575,8 +575,12 @@ pub fn sample(options: &crate::sample::Options) -> Result<String, Failure> {
 
 /// Refuses a lookup file flowq did not write (exit 2), before the work
 /// that would replace it.
-pub fn check_lookup_file(path: &std::path::Path) -> Result<(), Failure> {
-    crate::catalog::lookups::check_replaceable(path).map_err(write_failure)
+pub fn check_lookup_file(path: &std::path::Path, help: &str) -> Result<(), Failure> {
+    use crate::catalog::lookups::{check_replaceable, WriteError};
+    check_replaceable(path).map_err(|error| match error {
+        WriteError::NotOurs(_) => Failure::usage_with_help(error.to_string(), Some(help)),
+        other => write_failure(other),
+    })
 }
 
 /// `flowq sample --enis-csv FILE`: the sample's network interfaces as a
@@ -598,7 +602,7 @@ pub fn sample_interfaces(
         }
     };
     let comment = text.lines().next().unwrap_or(lookups::WRITTEN_BY_FLOWQ);
-    lookups::write_table(path, comment, &table, true).map_err(write_failure)?;
+    lookups::write_table(path, comment, &table).map_err(write_failure)?;
     Ok(format!(
         "flowq sample: wrote {} network interfaces to {}",
         table.rows.len(),
@@ -629,7 +633,7 @@ pub fn sync_enis(config: &Config, options: &SyncOptions) -> Result<String, Failu
     let path = lookups::folder_for(&config.catalog).join("enis.csv");
     // Refuse before calling AWS: the answer would only be thrown away.
     if !options.force {
-        check_lookup_file(&path)?;
+        check_lookup_file(&path, "move it away, or pass --force to replace it")?;
     }
     let found = crate::engine::ec2::interfaces(region.as_deref(), options.profile.as_deref())
         .map_err(Failure::engine)?;
@@ -638,8 +642,7 @@ pub fn sync_enis(config: &Config, options: &SyncOptions) -> Result<String, Failu
         lookups::SYNC_COMMENT,
         found.region
     );
-    // Checked above (the file is read once): write whatever is there now.
-    lookups::write_table(&path, &comment, &found.table, true).map_err(write_failure)?;
+    lookups::write_table(&path, &comment, &found.table).map_err(write_failure)?;
     let s = if found.pages == 1 { "" } else { "s" };
     Ok(format!(
         "flowq: wrote {} network interfaces ({} page{s} of DescribeNetworkInterfaces) to {}",
@@ -654,10 +657,7 @@ pub fn sync_enis(config: &Config, options: &SyncOptions) -> Result<String, Failu
 fn write_failure(error: crate::catalog::lookups::WriteError) -> Failure {
     use crate::catalog::lookups::WriteError;
     match &error {
-        WriteError::NotOurs(_) => Failure::usage_with_help(
-            error.to_string(),
-            Some("move it away, or pass --force to replace it"),
-        ),
+        WriteError::NotOurs(_) => Failure::usage(error.to_string()),
         WriteError::Io(_) => Failure::failed(format!("cannot write the lookup table: {error}")),
     }
 }
