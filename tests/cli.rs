@@ -407,3 +407,145 @@ fn a_timechart_piped_prints_csv_unless_told_and_refuses_limit() {
         stderr(&limited)
     );
 }
+
+// ------------------------------------------------------------------ lookups
+
+/// A sample of one account over 20 minutes, with its interfaces written
+/// as lookups/enis.csv beside it (`flowq sample --enis-csv`).
+fn sample_with_interfaces(name: &str) -> PathBuf {
+    let dir = empty_dir(name);
+    let o = flowq(
+        &dir,
+        &[
+            "sample",
+            "--out",
+            "logs",
+            "--start",
+            "2026-11-27T02:00:00Z",
+            "--end",
+            "2026-11-27T02:20:00Z",
+            "--flows-per-minute",
+            "30",
+            "--enis-csv",
+            "lookups/enis.csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote 9 network interfaces to lookups/enis.csv"),
+        "{}",
+        stderr(&o)
+    );
+    dir
+}
+
+#[test]
+fn lookup_puts_the_sample_interfaces_names_on_top_rows() {
+    let dir = sample_with_interfaces("lookup-run");
+    let o = flowq(
+        &dir,
+        &[
+            "run",
+            "--source",
+            "logs",
+            "--now",
+            NOW,
+            "--format",
+            "csv",
+            "last 2h | top 3 interface-id by flows | lookup enis on interface-id",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&o).replace("\r\n", "\n");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("interface_id,flows,enis.instance_id,enis.name,enis.description,enis.interface_type,enis.requester_id,enis.requester_managed,enis.subnet_id,enis.vpc_id,enis.availability_zone,enis.private_ips")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    // Every interface of the sample is in the table: each row has its
+    // subnet, and its name unless it is the NAT gateway's.
+    for row in &rows {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert!(fields[0].starts_with("eni-"), "{row}");
+        assert!(fields[8].starts_with("subnet-"), "{row}");
+        assert!(!fields[3].is_empty() || fields[5] == "nat_gateway", "{row}");
+    }
+}
+
+#[test]
+fn sample_leaves_a_lookup_file_it_did_not_write() {
+    let dir = empty_dir("lookup-not-ours");
+    std::fs::create_dir_all(dir.join("lookups")).unwrap();
+    let mine = "interface_id,name\neni-1,mine\n";
+    std::fs::write(dir.join("lookups/enis.csv"), mine).unwrap();
+    let o = flowq(
+        &dir,
+        &[
+            "sample",
+            "--out",
+            "logs",
+            "--start",
+            "2026-11-27T02:00:00Z",
+            "--end",
+            "2026-11-27T02:05:00Z",
+            "--enis-csv",
+            "lookups/enis.csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("flowq did not write it"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("lookups/enis.csv")).unwrap(),
+        mine
+    );
+    // Refused before the sample was written.
+    assert!(!dir.join("logs").exists());
+}
+
+#[test]
+fn a_broken_lookup_table_stops_a_query_that_looks_up() {
+    let dir = sample_with_interfaces("lookup-broken");
+    std::fs::write(
+        dir.join("lookups/hosts.csv"),
+        "address,label\n10.0.0.1,a\n10.0.0.1,b\n",
+    )
+    .unwrap();
+    let query = "last 2h | top 3 interface-id | lookup enis on interface-id";
+    let o = flowq(&dir, &["run", "--source", "logs", "--now", NOW, query]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("hosts.csv:3:1"), "{err}");
+    assert!(err.contains("the key '10.0.0.1' is given twice"), "{err}");
+    assert!(err.contains("line 2 has it already"), "{err}");
+    // A query with no lookup runs.
+    let o = flowq(
+        &dir,
+        &["run", "--source", "logs", "--now", NOW, "last 2h | count"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_lookup_table_suggests_the_known_one() {
+    let dir = sample_with_interfaces("lookup-unknown");
+    let o = flowq(
+        &dir,
+        &[
+            "compile",
+            "--now",
+            NOW,
+            "last 1h | top 3 interface-id | lookup eni on interface-id",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("unknown lookup table 'eni'"), "{err}");
+    assert!(err.contains("did you mean 'enis'?"), "{err}");
+    assert!(err.contains("query:1:"), "{err}");
+}

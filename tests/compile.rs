@@ -138,6 +138,48 @@ fn sql_past_athenas_limit_names_the_list_and_its_size() {
     assert!(bytes > 20_000 * 40, "{message}");
 }
 
+#[test]
+fn sql_past_athenas_limit_names_the_lookup_table_and_its_bytes() {
+    let mut text = String::from("interface_id,name,instance_id\n");
+    for i in 0..6_000 {
+        text.push_str(&format!("eni-{i:017x},host-{i},i-{i:017x}\n"));
+    }
+    let (table, problems) = flowq::catalog::lookups::parse_csv(&text);
+    assert!(problems.is_empty());
+    let mut lookups = flowq::lang::ir::Lookups::default();
+    lookups.insert("enis", table.unwrap());
+    let mut case = Case::read("last 1h | top 10 interface-id | lookup enis on interface-id\n");
+    case.params.set_lookups(lookups.clone());
+    let errors = flowq::sql::compile(&case.text, &case.context()).unwrap_err();
+    let message = &errors[0].message;
+    assert!(
+        message.contains("over Athena's limit of 262144"),
+        "{message}"
+    );
+    // Each row is about 60 bytes of VALUES: the table took most of it.
+    let said: usize = message
+        .split("'enis' (6000 rows, ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no table size in {message}"));
+    assert!((6_000 * 55..6_000 * 70).contains(&said), "{message}");
+    assert!(message.contains("run it on a local source"), "{message}");
+    // A thousand rows fit, every one of them in the SQL.
+    let lines: Vec<&str> = text.lines().take(1_001).collect();
+    let (small, _) = flowq::catalog::lookups::parse_csv(&lines.join("\n"));
+    lookups.insert("enis", small.unwrap());
+    case.params.set_lookups(lookups);
+    let sql = flowq::sql::compile(&case.text, &case.context())
+        .unwrap()
+        .sql;
+    assert!(
+        sql.contains("('eni-000000000000003e7', 'host-999', 'i-000000000000003e7')"),
+        "{sql}"
+    );
+    assert!(sql.len() <= 262_144);
+}
+
 // ------------------------------------------------- times at the range's edges
 
 /// 9999-12-31T00:00:00Z in Unix seconds: 9999-12-31T23:59:59Z is the

@@ -846,6 +846,7 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
     assert!(errors.is_empty(), "the shipped catalog has errors");
     assert!(searches.len() >= 20, "found {} searches", searches.len());
     let lists = repo_lists();
+    let lookups = repo_lookups();
     let mut cases = Vec::new();
     for search in searches {
         let examples = search.example_params();
@@ -869,15 +870,105 @@ fn search_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
         for (what, given) in variants {
             let mut params = search.params(&given).unwrap();
             params.set_lists(lists.clone());
+            params.set_lookups(lookups.clone());
             cases.push(Case {
                 label: format!("search {} ({what}: {given:?})", search.name),
                 query: search.query.clone(),
-                params,
+                params: params.clone(),
             });
+            // The repo's enis.csv names the interfaces of another sample:
+            // look this one's up too, so the join has names to add.
+            if search.query.contains("lookup") {
+                params.set_lookups(sample_lookups());
+                cases.push(Case {
+                    label: format!("search {} ({what}, this sample's interfaces)", search.name),
+                    query: search.query.clone(),
+                    params,
+                });
+            }
         }
     }
     cases.extend(list_cases(values, rng));
+    cases.extend(lookup_cases(values, rng));
     cases
+}
+
+/// The repo's lookup tables (lookups/), which its searches use.
+fn repo_lookups() -> flowq::lang::ir::Lookups {
+    use flowq::catalog::lookups;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lookups");
+    let (found, files) = lookups::load_lookups(&dir);
+    assert!(
+        lookups::errors(&files).is_empty(),
+        "the repo's lookup tables have errors"
+    );
+    found
+}
+
+/// `enis`: the interfaces of this suite's sample, as `flowq sample
+/// --enis-csv` writes them, less every third one (so that some rows find
+/// no name and keep NULLs).
+fn sample_lookups() -> flowq::lang::ir::Lookups {
+    let options = sample::Options {
+        accounts: ACCOUNTS.iter().map(|s| s.to_string()).collect(),
+        regions: REGIONS.iter().map(|s| s.to_string()).collect(),
+        seed: 6,
+        ..sample::Options::new("unused", t(DATA_START), t(DATA_END))
+    };
+    let text = sample::interfaces_csv(&options);
+    let (table, problems) = flowq::catalog::lookups::parse_csv(&text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut table = table.unwrap();
+    let mut i = 0;
+    table.rows.retain(|_| {
+        i += 1;
+        i % 3 != 0
+    });
+    let mut lookups = flowq::lang::ir::Lookups::default();
+    lookups.insert("enis", table);
+    lookups
+}
+
+/// Lookups on interfaces and on addresses drawn from the data: after
+/// `top`, `count`, `fields` with sort and limit, and on raw records; two
+/// tables at once; keys that are not in a table.
+fn lookup_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
+    let mut lookups = sample_lookups();
+    let mut hosts = vec!["address,label,note".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..30 {
+        let address = values.pick("srcaddr", rng).unwrap();
+        if seen.insert(address.clone()) {
+            let note = if i % 2 == 0 { "" } else { "\"seen, twice\"" };
+            hosts.push(format!("{address},host-{i},{note}"));
+        }
+    }
+    let (table, problems) = flowq::catalog::lookups::parse_csv(&hosts.join("\n"));
+    assert!(problems.is_empty(), "{problems:?}");
+    lookups.insert("hosts", table.unwrap());
+    [
+        "last 6h | top 10 interface-id by bytes | lookup enis on interface-id",
+        "reject last 6h | count by interface-id, srcaddr | lookup enis on eni | lookup hosts on srcaddr",
+        "last 6h | fields interface-id, srcaddr, bytes | sort bytes desc | limit 40 | lookup enis on interface_id",
+        "dport 22 or dport 443 last 6h | lookup hosts on srcaddr",
+        "last 6h | stats sum(packets) as p by srcaddr | sort p desc | limit 25 | lookup hosts on srcaddr",
+        // Sorted and cut after the join, on the added columns.
+        "last 6h | top 15 interface-id by bytes | lookup enis on interface-id | sort enis.name desc, bytes | limit 8",
+        "reject last 6h | count by interface-id, srcaddr | lookup enis on eni | lookup hosts on srcaddr | sort hosts.label, enis.name | limit 30",
+        // NODATA and SKIPDATA records have no address: NULL keys.
+        "status nodata or status skipdata or dport 22 last 6h | count by interface-id, srcaddr | lookup enis on interface-id | lookup hosts on srcaddr",
+    ]
+    .into_iter()
+    .map(|query| {
+        let mut params = Params::default();
+        params.set_lookups(lookups.clone());
+        Case {
+            label: "lookups".into(),
+            query: query.into(),
+            params,
+        }
+    })
+    .collect()
 }
 
 /// Timechart queries: windows wider than the data (zero-filled buckets on
@@ -998,6 +1089,9 @@ struct Outcome {
     searches_run: Vec<String>,
     cases: usize,
     rows: usize,
+    /// Rows of the lookup cases that found their key in a table (the
+    /// last added column is not NULL): the joins did join.
+    looked_up: usize,
 }
 
 fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
@@ -1009,6 +1103,7 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
         searches_run: Vec::new(),
         cases: 0,
         rows: 0,
+        looked_up: 0,
     };
     for case in search_cases(&prepared.values, &mut rng) {
         // Searches over fields the v2 format lacks do not apply to v2.
@@ -1016,6 +1111,9 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
             continue;
         }
         outcome.searches_run.push(case.label.clone());
+        if case.label == "lookups" {
+            outcome.looked_up += rows_found_in_a_table(prepared, &case);
+        }
         record(
             &mut outcome,
             scheme,
@@ -1040,6 +1138,28 @@ fn check_scheme(fixture: &Fixture, prepared: &Prepared, seed: u64) -> Outcome {
         );
     }
     outcome
+}
+
+/// The rows of a lookup case, on the local engine, whose last column (one
+/// a lookup added) is not NULL.
+fn rows_found_in_a_table(prepared: &Prepared, case: &Case) -> usize {
+    let Ok((checked, _)) = check(&case.query, &prepared.table, &case.params) else {
+        return 0;
+    };
+    let mut local = Rows::default();
+    let source = flowq::engine::local::LocalSource {
+        lateness: prepared.table.lateness,
+        threads: Some(1),
+        ..flowq::engine::local::LocalSource::new(&prepared.folder)
+    };
+    if flowq::engine::local::run(&checked, &source, &mut local, None).is_err() {
+        return 0;
+    }
+    local
+        .rows
+        .iter()
+        .filter(|row| !matches!(row.last(), Some(Cell::Null) | None))
+        .count()
 }
 
 fn record(outcome: &mut Outcome, scheme: Scheme, case: &Case, result: Result<usize, String>) {
@@ -1113,6 +1233,23 @@ fn agree(trino: Trino, setups: &[Setup], seed: u64) {
         .filter(|l| *l == "named lists")
         .count();
     assert!(list_cases >= 5, "{list_cases} named-list cases ran");
+    // The lookup cases ran too, on every table.
+    let lookup_cases = outcomes
+        .iter()
+        .flat_map(|o| o.searches_run.iter())
+        .filter(|l| *l == "lookups")
+        .count();
+    assert!(
+        lookup_cases >= 8 * prepared.len(),
+        "{lookup_cases} lookup cases ran on {} tables",
+        prepared.len()
+    );
+    for outcome in &outcomes {
+        assert!(
+            outcome.looked_up > 0,
+            "no row of a lookup case found its key in a table"
+        );
+    }
     // The comparisons saw data: a suite of empty results proves nothing.
     assert!(rows > 10 * cases, "only {rows} rows over {cases} queries");
     assert!(

@@ -1,5 +1,6 @@
 //! Property tests: the canonical print of any syntax tree parses back to
-//! the same tree, and no input makes the parser or the compiler panic.
+//! the same tree, and no input makes the parser or the compiler panic;
+//! nor the lookup tables' CSV reader, whose writer's tables read back.
 
 mod common;
 
@@ -120,8 +121,16 @@ fn stage() -> impl Strategy<Value = Stage> {
                 span: span(),
             })
     };
+    // A sort key may name a column a lookup added: `enis.name`.
+    let sort_name = (name(), prop::option::of(name())).prop_map(|(first, second)| match second {
+        Some(second) => Name {
+            text: format!("{}.{}", first.text, second.text),
+            span: span(),
+        },
+        None => first,
+    });
     let sort_key =
-        (name(), any::<bool>()).prop_map(|(field, descending)| SortKey { field, descending });
+        (sort_name, any::<bool>()).prop_map(|(field, descending)| SortKey { field, descending });
     let chart = (
         scalar(),
         prop::collection::vec(aggregate(), 1..3),
@@ -145,6 +154,7 @@ fn stage() -> impl Strategy<Value = Stage> {
         prop::collection::vec(name(), 0..3).prop_map(|by| StageKind::Count { by }),
         (scalar(), names(), prop::option::of(name()))
             .prop_map(|(n, fields, metric)| StageKind::Top { n, fields, metric }),
+        (name(), name()).prop_map(|(table, key)| StageKind::Lookup { table, key }),
     ];
     kind.prop_map(|kind| Stage { kind, span: span() })
 }
@@ -183,6 +193,8 @@ fn soup() -> impl Strategy<Value = String> {
         Just("$p ".to_string()),
         Just("bytes > ".to_string()),
         Just("# c\n".to_string()),
+        Just("lookup enis on ".to_string()),
+        Just("sort enis.name ".to_string()),
         "[ -~]{0,4}",
         "\\PC{0,3}",
     ];
@@ -217,5 +229,39 @@ proptest! {
                 prop_assert!(e.span.start <= text.len() && e.span.end <= text.len() + 1, "{e:?}");
             }
         }
+    }
+
+    #[test]
+    fn lookup_csv_never_panics_and_locates_inside(text in "[a-z,\"# \n\r]{0,40}|\\PC{0,20}") {
+        let (_, diagnostics) = flowq::catalog::lookups::parse_csv(&text);
+        for d in &diagnostics {
+            prop_assert!(d.span.start <= d.span.end && d.span.end <= text.len(), "{d:?}");
+            prop_assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn written_lookup_tables_read_back(
+        rows in prop::collection::vec(prop::collection::vec("[a-z ,\"#é]{0,6}", 2), 1..6),
+    ) {
+        // Unique, non-empty keys; fields of one line.
+        let mut seen = std::collections::BTreeSet::new();
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut row)| {
+                row[0] = format!("k{i}{}", row[0]);
+                row
+            })
+            .filter(|row| seen.insert(row[0].clone()))
+            .collect();
+        let table = flowq::lang::ir::LookupTable {
+            columns: vec!["key".into(), "value".into()],
+            rows,
+        };
+        let text = flowq::catalog::lookups::to_csv("# written by flowq test", &table);
+        let (read, diagnostics) = flowq::catalog::lookups::parse_csv(&text);
+        prop_assert!(diagnostics.is_empty(), "{diagnostics:?}\n{text}");
+        prop_assert_eq!(read, Some(table));
     }
 }

@@ -1,9 +1,10 @@
 //! The catalog: flowq.yaml (sources and their tables) and the saved
-//! searches under searches/ and the named lists under lists/, read and
-//! validated.
+//! searches under searches/, the named lists under lists/ and the lookup
+//! tables under lookups/, read and validated.
 
 pub mod config;
 pub mod lists;
+pub mod lookups;
 pub mod search;
 pub mod validate;
 pub mod yaml;

@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::config::{Config, EngineName, Source};
-use crate::catalog::lists;
 use crate::catalog::search::{self, Search, Status};
+use crate::catalog::{lists, lookups};
 use crate::lang::ast::{self, Span, ValueKind};
 use crate::lang::check::{self, CheckContext};
 use crate::lang::diagnostic::{Diagnostic, Located, Severity};
-use crate::lang::ir::Lists;
+use crate::lang::ir::{Lists, Lookups};
 use crate::lang::{parse, print};
 use crate::sql::render as sql;
 use crate::time::Time;
@@ -102,6 +102,14 @@ pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
         }
         report.findings.extend(file.findings);
     }
+    let (_, lookup_files) = lookups::load_lookups(&lookups::folder_for(&config.catalog));
+    let mut tables = Lookups::default();
+    for file in lookup_files {
+        if let Some(table) = file.table {
+            tables.insert(&file.name, table);
+        }
+        report.findings.extend(file.findings);
+    }
     let files = files_to_check(config, paths, &mut report);
     let mut searches = Vec::new();
     for path in files {
@@ -115,7 +123,7 @@ pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     }
     for search in &searches {
         report.searches += 1;
-        check_search(search, config, now, &lists, &mut report.findings);
+        check_search(search, config, now, (&lists, &tables), &mut report.findings);
     }
     lint_catalog(&searches, &mut report.findings);
     report
@@ -179,7 +187,7 @@ fn check_search(
     search: &Search,
     config: &Config,
     now: Time,
-    lists: &Lists,
+    (lists, tables): (&Lists, &Lookups),
     out: &mut Vec<Located>,
 ) {
     let query = match parse::parse(&search.query) {
@@ -206,6 +214,7 @@ fn check_search(
         return;
     };
     params.set_lists(lists.clone());
+    params.set_lookups(tables.clone());
     let ctx = CheckContext {
         table: &source.table,
         now,

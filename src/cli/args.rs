@@ -65,6 +65,45 @@ enum Command {
     Init(InitArgs),
     /// Write synthetic flow logs in the S3 bucket layout (docs/sample.md)
     Sample(SampleArgs),
+    /// Fill the catalog's lookup tables (lookups/) from the account
+    #[command(subcommand)]
+    Lookup(LookupCommand),
+}
+
+#[derive(Subcommand)]
+enum LookupCommand {
+    /// Write lookups/<TABLE>.csv from the account: 'enis' is every network interface (DescribeNetworkInterfaces)
+    Sync(SyncArgs),
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// The table to fill
+    #[arg(value_enum)]
+    table: SyncTable,
+
+    /// The source whose AWS region to use (default: the default source)
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+
+    /// AWS region (default: the source's, AWS_REGION or the profile's)
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// AWS profile (default: AWS_PROFILE or 'default')
+    #[arg(long, value_name = "NAME")]
+    aws_profile: Option<String>,
+
+    /// Replace the file even if flowq did not write it
+    #[arg(long)]
+    force: bool,
+}
+
+/// The tables `flowq lookup sync` can fill.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SyncTable {
+    /// Network interfaces: interface_id, instance_id, name, description, ...
+    Enis,
 }
 
 /// What to compile or run.
@@ -330,6 +369,10 @@ struct SampleArgs {
     /// The same seed writes the same bytes
     #[arg(long, default_value_t = 1)]
     seed: u64,
+
+    /// Also write the sample's network interfaces as a lookup table (the columns of 'flowq lookup sync enis') to FILE
+    #[arg(long, value_name = "FILE")]
+    enis_csv: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -399,6 +442,21 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Init(args) => print(&commands::init(&args.dir)?),
         Command::Sample(args) => sample(args),
+        Command::Lookup(LookupCommand::Sync(args)) => {
+            let config = loaded(config)?;
+            let SyncTable::Enis = args.table;
+            let report = commands::sync_enis(
+                &config,
+                &commands::SyncOptions {
+                    source: args.source,
+                    region: args.region,
+                    profile: args.aws_profile,
+                    force: args.force,
+                },
+            )?;
+            eprintln!("{report}");
+            Ok(exit::OK)
+        }
         Command::Demo(args) => {
             let now = match args.now {
                 Some(now) => now,
@@ -506,7 +564,14 @@ fn sample(args: SampleArgs) -> Result<u8, Failure> {
         seed: args.seed,
         ..crate::sample::Options::new(args.out, args.start.unix(), args.end.unix())
     };
+    // Refused before the sample is written, not after.
+    if let Some(path) = &args.enis_csv {
+        commands::check_lookup_file(path, "move it away, or give --enis-csv another file")?;
+    }
     eprintln!("{}", commands::sample(&options)?);
+    if let Some(path) = &args.enis_csv {
+        eprintln!("{}", commands::sample_interfaces(&options, path)?);
+    }
     Ok(exit::OK)
 }
 

@@ -131,6 +131,7 @@ pub fn resolve(
         (None, Target::Search(_)) => "",
     };
     params.set_lists(named_lists(config, text, given)?);
+    params.set_lookups(lookup_tables(config, text)?);
     let ctx = CheckContext {
         table: &source.table,
         now,
@@ -185,6 +186,22 @@ fn named_lists(
     let may_use = text.contains('@') || given.iter().any(|(_, v)| v.contains('@'));
     let errors = lists::errors(&files);
     if may_use && !errors.is_empty() {
+        return Err(Failure::located(&errors));
+    }
+    Ok(found)
+}
+
+/// The catalog's lookup tables. A table with errors stops a query that
+/// may look one up (`lookup` in its text), so that it never runs with
+/// rows missing; `flowq check` shows them all.
+fn lookup_tables(config: &Config, text: &str) -> Result<crate::lang::ir::Lookups, Failure> {
+    use crate::catalog::lookups;
+    if !text.to_ascii_lowercase().contains("lookup") {
+        return Ok(crate::lang::ir::Lookups::default());
+    }
+    let (found, files) = lookups::load_lookups(&lookups::folder_for(&config.catalog));
+    let errors = lookups::errors(&files);
+    if !errors.is_empty() {
         return Err(Failure::located(&errors));
     }
     Ok(found)
@@ -578,4 +595,93 @@ pub fn sample(options: &crate::sample::Options) -> Result<String, Failure> {
         units::format_bytes(summary.gzip_bytes),
         options.out.display()
     ))
+}
+
+/// Refuses a lookup file flowq did not write (exit 2), before the work
+/// that would replace it.
+pub fn check_lookup_file(path: &std::path::Path, help: &str) -> Result<(), Failure> {
+    use crate::catalog::lookups::{check_replaceable, WriteError};
+    check_replaceable(path).map_err(|error| match error {
+        WriteError::NotOurs(_) => Failure::usage_with_help(error.to_string(), Some(help)),
+        other => write_failure(other),
+    })
+}
+
+/// `flowq sample --enis-csv FILE`: the sample's network interfaces as a
+/// lookup table; [`check_lookup_file`] has refused a file flowq did not
+/// write.
+pub fn sample_interfaces(
+    options: &crate::sample::Options,
+    path: &std::path::Path,
+) -> Result<String, Failure> {
+    use crate::catalog::lookups;
+    let text = crate::sample::interfaces_csv(options);
+    let (table, problems) = lookups::parse_csv(&text);
+    let table = match table {
+        Some(table) if problems.is_empty() => table,
+        _ => {
+            return Err(Failure::failed(
+                "the sample's interfaces do not make a lookup table",
+            ))
+        }
+    };
+    let comment = text.lines().next().unwrap_or(lookups::WRITTEN_BY_FLOWQ);
+    lookups::write_table(path, comment, &table).map_err(write_failure)?;
+    Ok(format!(
+        "flowq sample: wrote {} network interfaces to {}",
+        table.rows.len(),
+        path.display()
+    ))
+}
+
+/// What `flowq lookup sync` was told.
+pub struct SyncOptions {
+    pub source: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub force: bool,
+}
+
+/// `flowq lookup sync enis`: every network interface of the account in
+/// the region (`--region`, else the source's Athena region, else the
+/// default chain's) written to the catalog's `lookups/enis.csv`.
+pub fn sync_enis(config: &Config, options: &SyncOptions) -> Result<String, Failure> {
+    use crate::catalog::lookups;
+    let source = config
+        .source(options.source.as_deref())
+        .map_err(Failure::usage)?;
+    let region = options
+        .region
+        .clone()
+        .or_else(|| source.athena.as_ref().and_then(|a| a.region.clone()));
+    let path = lookups::folder_for(&config.catalog).join("enis.csv");
+    // Refuse before calling AWS: the answer would only be thrown away.
+    if !options.force {
+        check_lookup_file(&path, "move it away, or pass --force to replace it")?;
+    }
+    let found = crate::engine::ec2::interfaces(region.as_deref(), options.profile.as_deref())
+        .map_err(Failure::engine)?;
+    let comment = format!(
+        "{} enis (region {}): re-run 'flowq lookup sync enis' to refresh; edits here are replaced",
+        lookups::SYNC_COMMENT,
+        found.region
+    );
+    lookups::write_table(&path, &comment, &found.table).map_err(write_failure)?;
+    let s = if found.pages == 1 { "" } else { "s" };
+    Ok(format!(
+        "flowq: wrote {} network interfaces ({} page{s} of DescribeNetworkInterfaces) to {}",
+        found.table.rows.len(),
+        found.pages,
+        path.display()
+    ))
+}
+
+/// A lookup table that could not be written: a file flowq did not write
+/// is a refusal (exit 2), anything else a failure (exit 1).
+fn write_failure(error: crate::catalog::lookups::WriteError) -> Failure {
+    use crate::catalog::lookups::WriteError;
+    match &error {
+        WriteError::NotOurs(_) => Failure::usage(error.to_string()),
+        WriteError::Io(_) => Failure::failed(format!("cannot write the lookup table: {error}")),
+    }
 }

@@ -1,7 +1,7 @@
 //! What the AWS clients share: one way to load the SDK's configuration
 //! (Athena in engine/athena/connect.rs, S3 sources in
-//! engine/local/objects.rs), and the S3 request prices the cost estimates
-//! use.
+//! engine/local/objects.rs, EC2 in engine/ec2.rs), Ctrl-C while waiting on
+//! AWS, and the S3 request prices the cost estimates use.
 //!
 //! Credentials and region come from aws-config's default chain
 //! (environment, AWS_PROFILE, SSO, shared config, credential_process,

@@ -381,6 +381,12 @@ pub enum StageKind {
         aggregates: Vec<Aggregate>,
         by: Option<Name>,
     },
+    /// `lookup <table> on <key>`: the columns of a lookup table of the
+    /// catalog, joined on the key column of the rows so far.
+    Lookup {
+        table: Name,
+        key: Name,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

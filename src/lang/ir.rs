@@ -128,6 +128,79 @@ pub struct Output {
     /// the first one or two, and the rows are every bucket (of every
     /// series), zero-filled, in bucket then series order.
     pub timechart: Option<TimeChart>,
+    /// `lookup` stages, in order: each adds its table's columns to every
+    /// row of the output above (after its order and limit), joined on a
+    /// key column of it. Never set with `timechart`.
+    pub lookups: Vec<Lookup>,
+    /// A `sort` or `limit` after the lookups: the joined rows (the rows
+    /// `order` and `limit` picked, with the added columns) sorted again
+    /// and cut. Only with lookups.
+    pub reorder: Option<Reorder>,
+}
+
+/// The order and limit of the joined rows: `order` indexes the columns
+/// followed by every lookup's added ones, and ends with tie-breaks on
+/// every column of `columns`, so the order is total on every engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reorder {
+    pub order: Vec<OrderKey>,
+    pub limit: Option<u64>,
+}
+
+/// A `lookup <table> on <key>` stage: a left join of the output rows to a
+/// lookup table of the catalog on one text column. A row whose key is
+/// NULL or not in the table gets NULL in every added column; keys are
+/// unique (the catalog refuses duplicates), so rows are never repeated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lookup {
+    pub table: String,
+    /// Index of the key in [`Output::columns`].
+    pub key: usize,
+    pub data: std::sync::Arc<LookupTable>,
+}
+
+impl Lookup {
+    /// The names of the columns the lookup adds: `<table>.<column>` for
+    /// every column of the table after its key. The dot keeps them apart
+    /// from every flow-log field and `as` alias (neither has one), so
+    /// `enis.instance_id` never collides with the `instance_id` field.
+    pub fn added_columns(&self) -> Vec<String> {
+        self.data.columns[1..]
+            .iter()
+            .map(|c| format!("{}.{c}", self.table))
+            .collect()
+    }
+}
+
+/// A lookup table of the catalog (`lookups/<name>.csv`, docs/catalog.md),
+/// checked: a header of at least two distinct column names, the key first;
+/// every row as long as the header, with a unique, non-empty key. An empty
+/// field is NULL in the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Lookup tables by name, for `lookup <name>`.
+#[derive(Clone, Debug, Default)]
+pub struct Lookups {
+    tables: BTreeMap<String, std::sync::Arc<LookupTable>>,
+}
+
+impl Lookups {
+    pub fn insert(&mut self, name: &str, table: LookupTable) {
+        self.tables
+            .insert(name.to_string(), std::sync::Arc::new(table));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&std::sync::Arc<LookupTable>> {
+        self.tables.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
+    }
 }
 
 /// A `timechart` stage, resolved against the window. Buckets are keyed on
@@ -206,12 +279,14 @@ pub struct OrderKey {
 }
 
 /// Parameter values given for a run, as values of the language, and the
-/// named lists (`@name`) the query may use. The catalog loads the lists
+/// named lists (`@name`) and lookup tables (`lookup name`) the query may
+/// use. The catalog loads the lists
 /// (catalog/lists.rs); the language never reads a file.
 #[derive(Clone, Debug, Default)]
 pub struct Params {
     values: BTreeMap<String, Value>,
     lists: Lists,
+    lookups: Lookups,
 }
 
 impl Params {
@@ -239,6 +314,15 @@ impl Params {
 
     pub fn set_lists(&mut self, lists: Lists) {
         self.lists = lists;
+    }
+
+    /// The lookup tables `lookup <name>` resolves against.
+    pub fn lookups(&self) -> &Lookups {
+        &self.lookups
+    }
+
+    pub fn set_lookups(&mut self, lookups: Lookups) {
+        self.lookups = lookups;
     }
 }
 

@@ -18,7 +18,7 @@ use crate::suggest;
 struct Grammar;
 
 /// The stage names, for messages.
-pub const STAGES: [&str; 7] = [
+pub const STAGES: [&str; 8] = [
     "stats",
     "timechart",
     "sort",
@@ -26,6 +26,7 @@ pub const STAGES: [&str; 7] = [
     "fields",
     "count",
     "top",
+    "lookup",
 ];
 
 /// Parses a whole query.
@@ -680,6 +681,11 @@ fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
                 by,
             }
         }
+        Rule::lookup => {
+            let table = name(inner.next().expect("lookup has a table"));
+            let key = name(inner.next().expect("lookup has a key"));
+            StageKind::Lookup { table, key }
+        }
         Rule::unknown_stage => return Err(unknown_stage(span, text)),
         rule => unreachable!("stage rule {rule:?}"),
     };
@@ -728,6 +734,10 @@ fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Dia
         ),
         "sort" => ("a field", "e.g. 'sort bytes desc'"),
         "limit" => ("a number", "e.g. 'limit 100'"),
+        "lookup" => (
+            "a table and 'on' a key field",
+            "e.g. 'lookup enis on interface-id'",
+        ),
         _ => ("'by' and fields", "e.g. 'count by dport'"),
     };
     if rest.trim_matches(is_blank).is_empty() {
@@ -737,9 +747,47 @@ fn bad_stage_arguments(stage: &str, start: usize, end: usize, text: &str) -> Dia
     if let Some(d) = known_argument_mistake(stage, start, rest) {
         return d;
     }
+    if stage == "lookup" {
+        if let Some(d) = lookup_without_on(start, end, text) {
+            return d;
+        }
+    }
     let (span, found) = next_token(text, start);
     let found = found.map_or_else(String::new, |f| format!(", found {}", shown(f)));
     Diagnostic::error(span, format!("expected {needs} after '{stage}'{found}")).with_help(example)
+}
+
+/// `lookup enis interface-id`: a table name, then something other than
+/// `on` (or nothing): say that `on` is missing, where it belongs.
+fn lookup_without_on(start: usize, end: usize, text: &str) -> Option<Diagnostic> {
+    let (table_span, table) = next_token(&text[..end], start);
+    let table = table?;
+    let is_name = table
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && table
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !is_name {
+        return None;
+    }
+    let (span, found) = next_token(&text[..end], table_span.end);
+    if found.is_some_and(|w| w.eq_ignore_ascii_case("on")) {
+        let (key_span, key) = next_token(&text[..end], span.end);
+        return key.is_none().then(|| {
+            Diagnostic::error(key_span, format!("expected a field after 'lookup {table} on'"))
+                .with_help(format!(
+                    "name the column of the rows the table is joined on, e.g. 'lookup {table} on interface-id'"
+                ))
+        });
+    }
+    let found = found.map_or_else(String::new, |f| format!(", found {}", shown(f)));
+    Some(
+        Diagnostic::error(span, format!("expected 'on' after 'lookup {table}'{found}")).with_help(
+            format!("name the key the table is joined on, e.g. 'lookup {table} on interface-id'"),
+        ),
+    )
 }
 
 /// SQL habits in a stage's arguments (`rest`, at `start` in the text):
@@ -914,6 +962,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_top
             | Rule::kw_by
             | Rule::kw_as
+            | Rule::kw_lookup
+            | Rule::kw_on
     )
 }
 
@@ -1074,7 +1124,9 @@ fn describe(rules: &[Rule]) -> String {
         let name = match rule {
             Rule::EOI => "the end of the query",
             Rule::aggregate | Rule::agg_fn => "an aggregate like count() or sum(bytes)",
-            Rule::field_name | Rule::field_list | Rule::sort_key => "a field name",
+            Rule::field_name | Rule::field_list | Rule::sort_key | Rule::sort_name => {
+                "a field name"
+            }
             Rule::ident => "a name",
             Rule::value
             | Rule::set
@@ -1090,7 +1142,9 @@ fn describe(rules: &[Rule]) -> String {
             | Rule::fields
             | Rule::count
             | Rule::top
-            | Rule::unknown_stage => "a stage (stats, sort, limit, fields, count, top)",
+            | Rule::lookup
+            | Rule::unknown_stage => "a stage (stats, sort, limit, fields, count, top, lookup)",
+            Rule::lookup_table => "a lookup table name",
             Rule::and_op | Rule::or_op | Rule::juxtaposed => "'and', 'or' or another predicate",
             Rule::direction => "'asc' or 'desc'",
             Rule::cmp_op => "a comparison operator",

@@ -184,6 +184,7 @@ pub fn stage(s: &Stage) -> String {
             }
             out
         }
+        StageKind::Lookup { table, key } => format!("lookup {} on {}", table.text, key.text),
     }
 }
 

@@ -17,12 +17,14 @@ use std::sync::Mutex;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+mod interfaces;
 mod options;
 mod parquet;
 mod rng;
 mod text;
 mod traffic;
 
+pub use interfaces::{interfaces_csv, ENI_COLUMNS};
 use options::Jobs;
 pub use options::{
     FileFormat, FormatVersion, Layout, Options, FILE_INTERVAL, MAX_AGGREGATION, MAX_DELIVERY_LAG,

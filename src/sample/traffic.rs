@@ -19,7 +19,7 @@ pub(super) struct Stream {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     NatGateway,
     Web,
     Bastion,
@@ -28,14 +28,14 @@ enum Role {
 }
 
 pub(super) struct Eni {
-    role: Role,
+    pub(super) role: Role,
     pub(super) id: String,
     /// `-` for requester-managed interfaces such as a NAT gateway's
     /// (reference §1.4).
     pub(super) instance_id: String,
     pub(super) subnet_id: String,
     pub(super) az_id: String,
-    ipv4: u32,
+    pub(super) ipv4: u32,
     ipv6: Option<u128>,
     /// Nitro instances aggregate over at most 1 minute, others over 10
     /// (reference §1.1).

@@ -19,8 +19,8 @@ use ipnet::IpNet;
 
 use crate::lang::ast::{AggFn, CmpOp};
 use crate::lang::ir::{
-    holds_mapped_v4, is_exact_v4, CheckedQuery, Column, Filter, OutputValue, Test, TimeChart,
-    OTHER_SERIES,
+    holds_mapped_v4, is_exact_v4, CheckedQuery, Column, Filter, Lookup, OutputValue, Test,
+    TimeChart, OTHER_SERIES,
 };
 use crate::lang::limits::MAX_TIMECHART_SERIES;
 use crate::schema::{Field, FieldType};
@@ -62,6 +62,9 @@ pub struct TooLong {
     /// The named lists the query used and their entry counts: a list is
     /// what usually makes the SQL long.
     pub lists: Vec<(String, usize)>,
+    /// The lookup tables the query joined: name, rows, and the bytes of
+    /// SQL their `VALUES` took.
+    pub lookups: Vec<(String, usize, usize)>,
 }
 
 impl std::fmt::Display for TooLong {
@@ -71,6 +74,25 @@ impl std::fmt::Display for TooLong {
             "the SQL is {} bytes, over Athena's limit of {MAX_QUERY_BYTES}",
             self.bytes
         )?;
+        if !self.lookups.is_empty() {
+            let tables: Vec<String> = self
+                .lookups
+                .iter()
+                .map(|(name, rows, bytes)| {
+                    let s = if *rows == 1 { "" } else { "s" };
+                    format!("'{name}' ({rows} row{s}, {bytes} bytes of it)")
+                })
+                .collect();
+            write!(
+                f,
+                "; it looks up the table{} {}",
+                if tables.len() == 1 { "" } else { "s" },
+                tables.join(", ")
+            )?;
+            if self.lists.is_empty() {
+                return f.write_str(": keep only the rows you need in the table (or drop unneeded columns), or run it on a local source, which joins tables of any size");
+            }
+        }
         if self.lists.is_empty() {
             return f.write_str("; use fewer or smaller sets");
         }
@@ -111,22 +133,132 @@ pub fn render(query: &CheckedQuery, table: &Table) -> Result<String, TooLong> {
         sql.push_str(condition);
     }
     group_order_limit(&mut sql, query);
+    let mut lookup_bytes = Vec::new();
+    if !query.output.lookups.is_empty() {
+        sql = with_lookups(&sql, query, &mut lookup_bytes);
+    }
     sql.push('\n');
-    within_limit(sql, query)
+    if sql.len() > MAX_QUERY_BYTES {
+        let mut too_long = too_long(&sql, query);
+        too_long.lookups = lookup_bytes;
+        return Err(too_long);
+    }
+    Ok(sql)
 }
 
 fn within_limit(sql: String, query: &CheckedQuery) -> Result<String, TooLong> {
     if sql.len() > MAX_QUERY_BYTES {
-        return Err(TooLong {
-            bytes: sql.len(),
-            lists: query
-                .lists_used
-                .iter()
-                .map(|(name, n)| (name.clone(), *n))
-                .collect(),
-        });
+        return Err(too_long(&sql, query));
     }
     Ok(sql)
+}
+
+fn too_long(sql: &str, query: &CheckedQuery) -> TooLong {
+    TooLong {
+        bytes: sql.len(),
+        lists: query
+            .lists_used
+            .iter()
+            .map(|(name, n)| (name.clone(), *n))
+            .collect(),
+        lookups: Vec::new(),
+    }
+}
+
+/// The query `base` with its lookups: `base` as the CTE `rows`, each
+/// lookup table as a `VALUES` CTE, and the rows left-joined to them on
+/// their keys, so a row whose key is not in a table keeps NULLs. A join
+/// may reorder rows (Trino keeps no order through one), so the order of
+/// `base` is applied again outside, by position; its limit stays inside,
+/// where it picks the rows. A `sort` or `limit` after the lookups is the
+/// outer ORDER BY (ending with the order of `base`) and LIMIT. `sizes` gets each table's name, rows and
+/// bytes of SQL. docs/language.md, "lookup".
+fn with_lookups(
+    base: &str,
+    query: &CheckedQuery,
+    sizes: &mut Vec<(String, usize, usize)>,
+) -> String {
+    let output = &query.output;
+    let rows = ident("rows");
+    let r = ident("r");
+    let mut sql = format!("WITH {rows} AS (\n{base}\n)");
+    for (i, lookup) in output.lookups.iter().enumerate() {
+        let before = sql.len();
+        lookup_values(&mut sql, i, lookup);
+        sizes.push((
+            lookup.table.clone(),
+            lookup.data.rows.len(),
+            sql.len() - before,
+        ));
+    }
+    sql.push_str("\nSELECT");
+    let mut select = Vec::new();
+    for column in &output.columns {
+        select.push(format!("{r}.{}", ident(&column.name)));
+    }
+    for (i, lookup) in output.lookups.iter().enumerate() {
+        let alias = ident(&format!("l{i}"));
+        for (c, name) in lookup.added_columns().iter().enumerate() {
+            let value = ident(&format!("c{}", c + 1));
+            // An empty field of the table is NULL, as in the local engine.
+            select.push(format!(
+                "NULLIF({alias}.{value}, {}) AS {}",
+                literal(Literal::Text("")),
+                ident(name)
+            ));
+        }
+    }
+    let _ = write!(sql, "\n  {}", select.join(",\n  "));
+    let _ = write!(sql, "\nFROM {rows} AS {r}");
+    for (i, lookup) in output.lookups.iter().enumerate() {
+        let alias = ident(&format!("l{i}"));
+        let _ = write!(
+            sql,
+            "\nLEFT JOIN {} AS {alias} ON {r}.{} = {alias}.{}",
+            ident(&format!("lookup{i}")),
+            ident(&output.columns[lookup.key].name),
+            ident("k"),
+        );
+    }
+    // By position: the joined columns are the output's, then the added.
+    let (order, limit) = match &output.reorder {
+        Some(reorder) => (&reorder.order, reorder.limit),
+        None => (&output.order, None),
+    };
+    if !order.is_empty() {
+        let keys: Vec<String> = order
+            .iter()
+            .map(|k| {
+                let direction = if k.descending { "DESC" } else { "ASC" };
+                format!("{} {direction} NULLS LAST", k.column + 1)
+            })
+            .collect();
+        let _ = write!(sql, "\nORDER BY {}", keys.join(", "));
+    }
+    if let Some(limit) = limit {
+        let _ = write!(sql, "\nLIMIT {limit}");
+    }
+    sql
+}
+
+/// `,\n"lookup<i>" AS (SELECT * FROM (VALUES ...) AS "t"("k", "c1", ...))`:
+/// the table's values as text literals, under column names of flowq's
+/// own (the table's header names only the output columns).
+fn lookup_values(sql: &mut String, i: usize, lookup: &Lookup) {
+    let names: Vec<String> = std::iter::once(ident("k"))
+        .chain((1..lookup.data.columns.len()).map(|c| ident(&format!("c{c}"))))
+        .collect();
+    let _ = write!(
+        sql,
+        ",\n{} AS (\nSELECT * FROM (\nVALUES",
+        ident(&format!("lookup{i}"))
+    );
+    for (n, row) in lookup.data.rows.iter().enumerate() {
+        let values: Vec<String> = row.iter().map(|v| literal(Literal::Text(v))).collect();
+        let separator = if n == 0 { "" } else { "," };
+        let _ = write!(sql, "{separator}\n  ({})", values.join(", "));
+    }
+    let _ = write!(sql, "\n) AS {}({})\n)", ident("t"), names.join(", "));
 }
 
 /// A timechart: the records grouped by bucket (and series), the series

@@ -5,8 +5,9 @@
 //! Keys: `now` (RFC 3339, default 2026-11-27T03:00:00Z), `scheme` (default
 //! date), `format` (`v2`, `v5` or a `${...}` string; default v5, so every
 //! predicate has its field), `lateness`, `account-column`, `region-column`,
-//! `param` (`name=value`, repeatable) and `list` (`name=entry entry ...`,
-//! a named list for `@name`, repeatable).
+//! `param` (`name=value`, repeatable), `list` (`name=entry entry ...`,
+//! a named list for `@name`, repeatable) and `lookup` (`name=header;row;row`,
+//! the lines of a lookup table's CSV separated by `;`, repeatable).
 
 #![allow(dead_code)]
 
@@ -37,6 +38,7 @@ impl Case {
         let mut now = DEFAULT_NOW.to_string();
         let mut params = Params::default();
         let mut lists = flowq::lang::ir::Lists::default();
+        let mut lookups = flowq::lang::ir::Lookups::default();
         for line in text.lines() {
             let Some(directive) = line.strip_prefix("# ") else {
                 break;
@@ -71,6 +73,14 @@ impl Case {
                     assert!(problems.iter().all(|d| !d.is_error()), "{problems:?}");
                     lists.insert(name, list.expect("a list"));
                 }
+                "lookup" => {
+                    // `name=header;row;...`, read as lookups/<name>.csv is.
+                    let (name, lines) = value.split_once('=').expect("lookup name=lines");
+                    let (table, problems) =
+                        flowq::catalog::lookups::parse_csv(&lines.replace(';', "\n"));
+                    assert!(problems.iter().all(|d| !d.is_error()), "{problems:?}");
+                    lookups.insert(name, table.expect("a lookup table"));
+                }
                 "param" => {
                     let (name, v) = value.split_once('=').expect("param name=value");
                     params.insert(name, v).expect("a valid param value");
@@ -79,6 +89,7 @@ impl Case {
             }
         }
         params.set_lists(lists);
+        params.set_lookups(lookups);
         table.validate().expect("test table is valid");
         Case {
             text: text.to_string(),
@@ -124,6 +135,7 @@ pub fn aws_stand_in_env(command: &mut std::process::Command, endpoint: &str) {
         "AWS_SESSION_TOKEN",
         "AWS_ENDPOINT_URL_ATHENA",
         "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_EC2",
         "AWS_ROLE_ARN",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
     ] {

@@ -29,6 +29,7 @@ mod eval;
 mod fetch;
 mod keys;
 mod layout;
+mod lookup;
 pub mod objects;
 mod parquet;
 mod reader;
@@ -368,6 +369,14 @@ impl PlanScan<'_> {
                 numeric: c.value.is_numeric(),
             })
             .collect();
+        let mut joined;
+        let sink: &mut dyn RowSink = if query.output.lookups.is_empty() {
+            sink
+        } else {
+            joined =
+                lookup::Joined::new(&query.output.lookups, query.output.reorder.as_ref(), sink);
+            &mut joined
+        };
         sink.begin(&columns).map_err(LocalError::Output)?;
         found.answer.write(sink).map_err(LocalError::Output)?;
         sink.finish().map_err(LocalError::Output)?;
@@ -384,9 +393,17 @@ impl PlanScan<'_> {
             records_read: found.records_read,
             row_groups_read: found.row_groups_read,
             row_groups_skipped: found.row_groups_skipped,
-            rows_out: found.answer.len() as u64,
+            rows_out: rows_out(query, found.answer.len() as u64),
             objects: None,
         })
+    }
+}
+
+/// The rows written: the answer's, cut by a `limit` after the lookups.
+fn rows_out(query: &CheckedQuery, answer: u64) -> u64 {
+    match query.output.reorder.as_ref().and_then(|r| r.limit) {
+        Some(limit) => answer.min(limit),
+        None => answer,
     }
 }
 

@@ -39,6 +39,8 @@ pub(super) fn grouping_query(query: &CheckedQuery, chart: &TimeChart) -> Checked
             limit: None,
             limit_is_default: false,
             timechart: None,
+            lookups: Vec::new(),
+            reorder: None,
         },
         ..query.clone()
     }

@@ -8,6 +8,7 @@
 
 mod filter;
 mod lists;
+mod lookups;
 mod pipeline;
 mod values;
 mod window;

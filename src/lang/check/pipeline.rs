@@ -20,6 +20,11 @@ struct Pipeline {
     sort: Option<Vec<ast::SortKey>>,
     limit: Option<u64>,
     timechart: Option<TimeChart>,
+    /// `lookup` stages: the table and the key, as written.
+    lookups: Vec<(ast::Name, ast::Name)>,
+    /// `sort` and `limit` after the lookups.
+    post_sort: Option<Vec<ast::SortKey>>,
+    post_limit: Option<u64>,
 }
 
 impl Checker<'_> {
@@ -52,6 +57,8 @@ impl Checker<'_> {
                 limit: None,
                 limit_is_default: false,
                 timechart: Some(chart),
+                lookups: Vec::new(),
+                reorder: None,
             });
         }
         let (columns, group_by) = match pipeline.projection.take() {
@@ -69,6 +76,24 @@ impl Checker<'_> {
         let chosen = pipeline.limit.or(pipeline.implied_limit);
         let limit_is_default = chosen.is_none() && !global_aggregate;
         let limit = chosen.or(limit_is_default.then_some(self.ctx.table.default_limit));
+        let mut taken: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let mut lookups = Vec::new();
+        for (table, key) in &pipeline.lookups {
+            match self.lookup(table, key, &columns, &mut taken) {
+                Ok(lookup) => lookups.push(lookup),
+                Err(d) => {
+                    self.errors.push(d);
+                    return None;
+                }
+            }
+        }
+        let reorder = match self.reorder(&pipeline, &columns, &order, &taken) {
+            Ok(reorder) => reorder,
+            Err(d) => {
+                self.errors.push(d);
+                return None;
+            }
+        };
         Some(Output {
             columns,
             group_by,
@@ -76,7 +101,56 @@ impl Checker<'_> {
             limit,
             limit_is_default,
             timechart: None,
+            lookups,
+            reorder,
         })
+    }
+
+    /// The `sort` and `limit` after the lookups, on the joined columns
+    /// (`names`: the output's, then the added ones): the keys given, then
+    /// the order above, then every column of the output as tie-breaks.
+    fn reorder(
+        &self,
+        p: &Pipeline,
+        columns: &[OutputColumn],
+        order: &[OrderKey],
+        names: &[String],
+    ) -> Result<Option<Reorder>, Diagnostic> {
+        if p.post_sort.is_none() && p.post_limit.is_none() {
+            return Ok(None);
+        }
+        let mut keys = Vec::new();
+        for key in p.post_sort.iter().flatten() {
+            let by_name = names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&key.field.text));
+            let column = match by_name {
+                Some(i) => i,
+                None => self
+                    .output_index(&key.field, columns)
+                    .map_err(|d| d.with_help(format!("the columns are: {}", names.join(", "))))?,
+            };
+            keys.push(OrderKey {
+                column,
+                descending: key.descending,
+            });
+        }
+        let tie_breaks = order
+            .iter()
+            .copied()
+            .chain((0..columns.len()).map(|column| OrderKey {
+                column,
+                descending: false,
+            }));
+        for key in tie_breaks {
+            if !keys.iter().any(|k| k.column == key.column) {
+                keys.push(key);
+            }
+        }
+        Ok(Some(Reorder {
+            order: keys,
+            limit: p.post_limit,
+        }))
     }
 
     fn all_columns(&self) -> Vec<OutputColumn> {
@@ -97,6 +171,27 @@ impl Checker<'_> {
         window: Option<&ResolvedWindow>,
         p: &mut Pipeline,
     ) -> Result<(), Diagnostic> {
+        if let StageKind::Lookup { table, key } = &stage.kind {
+            if p.timechart.is_some() {
+                return Err(Diagnostic::error(
+                    stage.span,
+                    "a timechart takes no lookup: its rows are time buckets",
+                )
+                .with_help("look up names on the rows of 'top', 'count', 'stats' or 'fields', e.g. 'top 10 interface-id by bytes | lookup enis on interface-id'"));
+            }
+            if p.post_sort.is_some() || p.post_limit.is_some() {
+                return Err(Diagnostic::error(
+                    stage.span,
+                    "a lookup comes before the sort and limit of its columns",
+                )
+                .with_help("put every lookup first, then sort and limit"));
+            }
+            p.lookups.push((table.clone(), key.clone()));
+            return Ok(());
+        }
+        if !p.lookups.is_empty() {
+            return self.after_lookups(stage, p);
+        }
         let shaping = !matches!(stage.kind, StageKind::Sort(_) | StageKind::Limit(_));
         if !shaping && p.timechart.is_some() {
             return Err(Diagnostic::error(
@@ -184,6 +279,7 @@ impl Checker<'_> {
                 }
                 p.sort = Some(keys.clone());
             }
+            StageKind::Lookup { .. } => unreachable!("lookup stages are taken above"),
             StageKind::Limit(v) => {
                 if p.limit.is_some() {
                     return Err(Diagnostic::error(stage.span, "limit is given twice"));
@@ -192,6 +288,35 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A `sort` or `limit` after the lookups; nothing else may follow one.
+    fn after_lookups(&mut self, stage: &ast::Stage, p: &mut Pipeline) -> Result<(), Diagnostic> {
+        match &stage.kind {
+            StageKind::Sort(keys) => {
+                if p.post_sort.is_some() {
+                    return Err(Diagnostic::error(stage.span, "sort is given twice after the lookups")
+                        .with_help("list every key in one sort: 'sort enis.name, bytes desc'"));
+                }
+                if p.post_limit.is_some() {
+                    return Err(Diagnostic::error(stage.span, "sort comes before limit"));
+                }
+                p.post_sort = Some(keys.clone());
+                Ok(())
+            }
+            StageKind::Limit(v) => {
+                if p.post_limit.is_some() {
+                    return Err(Diagnostic::error(stage.span, "limit is given twice after the lookups"));
+                }
+                p.post_limit = Some(self.count_value(v, "limit")?);
+                Ok(())
+            }
+            _ => Err(Diagnostic::error(
+                stage.span,
+                "only sort and limit may follow a lookup",
+            )
+            .with_help("put stats, count, top and fields before the lookup: it adds columns to the rows they give")),
+        }
     }
 
     /// A timechart's buckets, from the window, and its columns: `bucket`,
