@@ -955,6 +955,9 @@ fn lookup_cases(values: &Values, rng: &mut Rng) -> Vec<Case> {
         // Sorted and cut after the join, on the added columns.
         "last 6h | top 15 interface-id by bytes | lookup enis on interface-id | sort enis.name desc, bytes | limit 8",
         "reject last 6h | count by interface-id, srcaddr | lookup enis on eni | lookup hosts on srcaddr | sort hosts.label, enis.name | limit 30",
+        // On another column of the table, several addresses a cell.
+        "last 6h | top 10 srcaddr by bytes | lookup enis on srcaddr = private_ips",
+        "reject last 6h | count by dstaddr | lookup enis on dstaddr = private_ips | sort enis.name | limit 20",
         // NODATA and SKIPDATA records have no address: NULL keys.
         "status nodata or status skipdata or dport 22 last 6h | count by interface-id, srcaddr | lookup enis on interface-id | lookup hosts on srcaddr",
     ]

@@ -154,7 +154,8 @@ fn stage() -> impl Strategy<Value = Stage> {
         prop::collection::vec(name(), 0..3).prop_map(|by| StageKind::Count { by }),
         (scalar(), names(), prop::option::of(name()))
             .prop_map(|(n, fields, metric)| StageKind::Top { n, fields, metric }),
-        (name(), name()).prop_map(|(table, key)| StageKind::Lookup { table, key }),
+        (name(), name(), prop::option::of(name()))
+            .prop_map(|(table, key, column)| StageKind::Lookup { table, key, column }),
     ];
     kind.prop_map(|kind| Stage { kind, span: span() })
 }

@@ -381,11 +381,13 @@ pub enum StageKind {
         aggregates: Vec<Aggregate>,
         by: Option<Name>,
     },
-    /// `lookup <table> on <key>`: the columns of a lookup table of the
-    /// catalog, joined on the key column of the rows so far.
+    /// `lookup <table> on <key> [= <column>]`: the columns of a lookup
+    /// table of the catalog, joined on the key column of the rows so far
+    /// (to the table's first column, or to `column`).
     Lookup {
         table: Name,
         key: Name,
+        column: Option<Name>,
     },
 }
 

@@ -147,28 +147,65 @@ pub struct Reorder {
     pub limit: Option<u64>,
 }
 
-/// A `lookup <table> on <key>` stage: a left join of the output rows to a
-/// lookup table of the catalog on one text column. A row whose key is
-/// NULL or not in the table gets NULL in every added column; keys are
-/// unique (the catalog refuses duplicates), so rows are never repeated.
+/// A `lookup <table> on <key> [= <column>]` stage: a left join of the
+/// output rows to a lookup table of the catalog on one text column. A row
+/// whose key is NULL or not in the table gets NULL in every added column.
+/// The table side is the table's first column (its key, unique: the
+/// catalog refuses duplicates) or the named `column`, whose cells may list
+/// several values separated by spaces (`private_ips`); each value matches,
+/// and a value in two rows matches the first of them, so rows are never
+/// repeated. [`Lookup::entries`] is that rule, for both back ends.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lookup {
     pub table: String,
     /// Index of the key in [`Output::columns`].
     pub key: usize,
+    /// Index of the table column the key is matched against (0: the key).
+    pub column: usize,
     pub data: std::sync::Arc<LookupTable>,
 }
 
 impl Lookup {
     /// The names of the columns the lookup adds: `<table>.<column>` for
-    /// every column of the table after its key. The dot keeps them apart
-    /// from every flow-log field and `as` alias (neither has one), so
+    /// every column of the table but the one joined on. The dot keeps them
+    /// apart from every flow-log field and `as` alias (neither has one), so
     /// `enis.instance_id` never collides with the `instance_id` field.
     pub fn added_columns(&self) -> Vec<String> {
-        self.data.columns[1..]
-            .iter()
+        self.added(&self.data.columns)
             .map(|c| format!("{}.{c}", self.table))
             .collect()
+    }
+
+    /// The cells of `row` (a table row or the header) the lookup adds.
+    pub fn added<'r>(&self, row: &'r [String]) -> impl Iterator<Item = &'r String> + 'r {
+        let column = self.column;
+        row.iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != column)
+            .map(|(_, cell)| cell)
+    }
+
+    /// Every value a key may match, with the index of its table row, in
+    /// table order: the first column's keys, or each space-separated value
+    /// of `column`'s cells, a value seen before being left to its first
+    /// row.
+    pub fn entries(&self) -> Vec<(&str, usize)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut entries = Vec::new();
+        for (i, row) in self.data.rows.iter().enumerate() {
+            let cell = row[self.column].as_str();
+            let values: Vec<&str> = if self.column == 0 {
+                vec![cell]
+            } else {
+                cell.split_ascii_whitespace().collect()
+            };
+            for value in values {
+                if !value.is_empty() && seen.insert(value) {
+                    entries.push((value, i));
+                }
+            }
+        }
+        entries
     }
 }
 

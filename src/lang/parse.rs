@@ -684,7 +684,8 @@ fn build_stage(pair: Pair<Rule>, text: &str) -> Result<Stage, Diagnostic> {
         Rule::lookup => {
             let table = name(inner.next().expect("lookup has a table"));
             let key = name(inner.next().expect("lookup has a key"));
-            StageKind::Lookup { table, key }
+            let column = inner.next().map(name);
+            StageKind::Lookup { table, key, column }
         }
         Rule::unknown_stage => return Err(unknown_stage(span, text)),
         rule => unreachable!("stage rule {rule:?}"),

@@ -184,7 +184,10 @@ pub fn stage(s: &Stage) -> String {
             }
             out
         }
-        StageKind::Lookup { table, key } => format!("lookup {} on {}", table.text, key.text),
+        StageKind::Lookup { table, key, column } => match column {
+            Some(column) => format!("lookup {} on {} = {}", table.text, key.text, column.text),
+            None => format!("lookup {} on {}", table.text, key.text),
+        },
     }
 }
 

@@ -187,7 +187,7 @@ fn with_lookups(
         lookup_values(&mut sql, i, lookup);
         sizes.push((
             lookup.table.clone(),
-            lookup.data.rows.len(),
+            lookup.entries().len(),
             sql.len() - before,
         ));
     }
@@ -242,19 +242,24 @@ fn with_lookups(
 }
 
 /// `,\n"lookup<i>" AS (SELECT * FROM (VALUES ...) AS "t"("k", "c1", ...))`:
-/// the table's values as text literals, under column names of flowq's
-/// own (the table's header names only the output columns).
+/// a row per value a key may match ([`Lookup::entries`]) and the columns
+/// the lookup adds, as text literals, under column names of flowq's own
+/// (the table's header names only the output columns).
 fn lookup_values(sql: &mut String, i: usize, lookup: &Lookup) {
+    let added = lookup.data.columns.len() - 1;
     let names: Vec<String> = std::iter::once(ident("k"))
-        .chain((1..lookup.data.columns.len()).map(|c| ident(&format!("c{c}"))))
+        .chain((1..=added).map(|c| ident(&format!("c{c}"))))
         .collect();
     let _ = write!(
         sql,
         ",\n{} AS (\nSELECT * FROM (\nVALUES",
         ident(&format!("lookup{i}"))
     );
-    for (n, row) in lookup.data.rows.iter().enumerate() {
-        let values: Vec<String> = row.iter().map(|v| literal(Literal::Text(v))).collect();
+    for (n, (key, row)) in lookup.entries().into_iter().enumerate() {
+        let values: Vec<String> = std::iter::once(key)
+            .chain(lookup.added(&lookup.data.rows[row]).map(String::as_str))
+            .map(|v| literal(Literal::Text(v)))
+            .collect();
         let separator = if n == 0 { "" } else { "," };
         let _ = write!(sql, "{separator}\n  ({})", values.join(", "));
     }

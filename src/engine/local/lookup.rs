@@ -40,13 +40,7 @@ impl<'q, 's> Joined<'q, 's> {
             .iter()
             .map(|lookup| Join {
                 lookup,
-                by_key: lookup
-                    .data
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, row)| (row[0].as_str(), i))
-                    .collect(),
+                by_key: lookup.entries().into_iter().collect(),
             })
             .collect();
         Joined {
@@ -119,7 +113,7 @@ fn joined<'c>(joins: &'c [Join<'_>], own: Vec<CellRef<'c>>) -> Vec<CellRef<'c>> 
             _ => None,
         };
         match found {
-            Some(i) => out.extend(join.lookup.data.rows[i][1..].iter().map(|v| {
+            Some(i) => out.extend(join.lookup.added(&join.lookup.data.rows[i]).map(|v| {
                 if v.is_empty() {
                     CellRef::Null
                 } else {

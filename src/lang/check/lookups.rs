@@ -17,6 +17,7 @@ impl Checker<'_> {
         &self,
         table: &ast::Name,
         key: &ast::Name,
+        column: Option<&ast::Name>,
         columns: &[OutputColumn],
         taken: &mut Vec<String>,
     ) -> Result<Lookup, Diagnostic> {
@@ -35,11 +36,28 @@ impl Checker<'_> {
             )));
         }
         let key_index = self.lookup_key(key, columns)?;
+        let column_span = column.map(|c| c.span);
+        let column = match column {
+            Some(column) => table_column(table, column, &data.columns)?,
+            None => 0,
+        };
         let lookup = Lookup {
             table: table.text.clone(),
             key: key_index,
+            column,
             data: data.clone(),
         };
+        if lookup.entries().is_empty() {
+            let span = column_span.unwrap_or(key.span);
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "the column '{}' of the lookup table '{}' is empty in every row",
+                    data.columns[column], table.text
+                ),
+            )
+            .with_help("join on a column that holds values, e.g. the table's first"));
+        }
         for name in lookup.added_columns() {
             if taken.iter().any(|t| t == &name) {
                 return Err(Diagnostic::error(
@@ -89,6 +107,31 @@ impl Checker<'_> {
     }
 }
 
+/// The index of `column` among the table's columns.
+fn table_column(
+    table: &ast::Name,
+    column: &ast::Name,
+    columns: &[String],
+) -> Result<usize, Diagnostic> {
+    if let Some(i) = columns.iter().position(|c| *c == column.text) {
+        return Ok(i);
+    }
+    let d = Diagnostic::error(
+        column.span,
+        format!(
+            "the lookup table '{}' has no column '{}'",
+            table.text, column.text
+        ),
+    );
+    let listed = format!("its columns are {}", columns.join(", "));
+    Err(
+        match suggest::closest(&column.text, columns.iter().map(String::as_str)) {
+            Some(other) => d.with_help(format!("did you mean '{other}'? {listed}")),
+            None => d.with_help(listed),
+        },
+    )
+}
+
 fn unknown_table(table: &ast::Name, known: Vec<&str>) -> Diagnostic {
     let d = Diagnostic::error(table.span, format!("unknown lookup table '{}'", table.text));
     let listed = if known.is_empty() {
@@ -113,7 +156,7 @@ fn not_in_output(key: &ast::Name, column: Column, columns: &[OutputColumn]) -> D
         ),
     )
     .with_help(format!(
-        "a lookup joins on a column of the rows above it, which are: {}; add '{}' to them (e.g. 'top 10 {} by bytes')",
+        "a lookup joins on a column of the rows above it, which are: {}; add '{}' to them (e.g. 'top 10 {} by bytes'), or join one of them to a column of the table, e.g. 'lookup enis on srcaddr = private_ips'",
         names.join(", "),
         key.text,
         key.text

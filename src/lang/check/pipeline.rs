@@ -20,8 +20,9 @@ struct Pipeline {
     sort: Option<Vec<ast::SortKey>>,
     limit: Option<u64>,
     timechart: Option<TimeChart>,
-    /// `lookup` stages: the table and the key, as written.
-    lookups: Vec<(ast::Name, ast::Name)>,
+    /// `lookup` stages: the table, the key and the table's column, as
+    /// written.
+    lookups: Vec<(ast::Name, ast::Name, Option<ast::Name>)>,
     /// `sort` and `limit` after the lookups.
     post_sort: Option<Vec<ast::SortKey>>,
     post_limit: Option<u64>,
@@ -78,8 +79,8 @@ impl Checker<'_> {
         let limit = chosen.or(limit_is_default.then_some(self.ctx.table.default_limit));
         let mut taken: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         let mut lookups = Vec::new();
-        for (table, key) in &pipeline.lookups {
-            match self.lookup(table, key, &columns, &mut taken) {
+        for (table, key, column) in &pipeline.lookups {
+            match self.lookup(table, key, column.as_ref(), &columns, &mut taken) {
                 Ok(lookup) => lookups.push(lookup),
                 Err(d) => {
                     self.errors.push(d);
@@ -171,7 +172,7 @@ impl Checker<'_> {
         window: Option<&ResolvedWindow>,
         p: &mut Pipeline,
     ) -> Result<(), Diagnostic> {
-        if let StageKind::Lookup { table, key } = &stage.kind {
+        if let StageKind::Lookup { table, key, column } = &stage.kind {
             if p.timechart.is_some() {
                 return Err(Diagnostic::error(
                     stage.span,
@@ -186,7 +187,7 @@ impl Checker<'_> {
                 )
                 .with_help("put every lookup first, then sort and limit"));
             }
-            p.lookups.push((table.clone(), key.clone()));
+            p.lookups.push((table.clone(), key.clone(), column.clone()));
             return Ok(());
         }
         if !p.lookups.is_empty() {
