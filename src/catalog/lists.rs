@@ -11,12 +11,12 @@
 //! (`lang::check::address`, `lang::check::port_range`), so a list accepts
 //! exactly what a query accepts. Duplicates and overlaps are warnings.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use serde::Deserialize;
 
+use crate::catalog::folder::{self, CatalogFile};
 use crate::catalog::search::is_valid_name;
 use crate::catalog::yaml;
 use crate::lang::ast::{Span, Value};
@@ -31,35 +31,15 @@ use crate::lang::limits::MAX_LIST_ENTRIES;
 pub const MAX_LIST_BYTES: usize = 16 << 20;
 
 /// One list file, read and typed, with what `flowq check` says of it.
-#[derive(Debug)]
-pub struct ListFile {
-    pub name: String,
-    pub path: PathBuf,
-    /// The entries that could be read; None when the file could not be.
-    pub list: Option<NamedList>,
-    /// Some entry (or the file) has an error: the list is left out of
-    /// runs, and `flowq check` checks searches against what was read.
-    pub has_errors: bool,
-    pub findings: Vec<Located>,
-}
+pub type ListFile = CatalogFile<NamedList>;
 
 /// The lists folder of a catalog: `lists/` beside the saved-search
 /// folder (`searches/`).
 pub fn folder_for(searches: &Path) -> PathBuf {
-    searches
-        .parent()
-        .map_or_else(|| PathBuf::from("lists"), |root| root.join("lists"))
+    folder::beside(searches, "lists")
 }
 
-/// The errors among the findings of every list file.
-pub fn errors(files: &[ListFile]) -> Vec<Located> {
-    files
-        .iter()
-        .flat_map(|f| f.findings.iter())
-        .filter(|f| f.severity == Severity::Error)
-        .cloned()
-        .collect()
-}
+pub use folder::errors;
 
 /// Every list of the folder `dir` (missing: no lists), each file read
 /// once. Lists with errors are left out of the returned `Lists`; their
@@ -67,19 +47,11 @@ pub fn errors(files: &[ListFile]) -> Vec<Located> {
 pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
     let mut lists = Lists::default();
     let mut files = Vec::new();
-    let paths = match list_files(dir) {
+    let paths = match folder::files_with(dir, &["txt", "yaml", "yml"]) {
         Ok(paths) => paths,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lists, files),
         Err(e) => {
-            let origin = dir.display().to_string();
-            let message = format!("cannot list the lists of this folder: {e}");
-            files.push(ListFile {
-                name: String::new(),
-                path: dir.to_path_buf(),
-                list: None,
-                has_errors: true,
-                findings: vec![Located::error(&origin, "", (1, 1), message, None)],
-            });
+            files.push(ListFile::unlistable(dir, "lists", &e));
             return (lists, files);
         }
     };
@@ -87,7 +59,7 @@ pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
     for path in paths {
         let mut file = load_list(&path);
         if let Some(first) = seen.get(&file.name) {
-            file.list = None;
+            file.content = None;
             file.has_errors = true;
             file.findings.push(Located::error(
                 &path.display().to_string(),
@@ -102,7 +74,7 @@ pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
         } else {
             seen.insert(file.name.clone(), path.clone());
         }
-        match &file.list {
+        match &file.content {
             Some(list) if !file.has_errors => lists.insert(&file.name, list.clone()),
             _ => {}
         }
@@ -111,39 +83,12 @@ pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
     (lists, files)
 }
 
-/// The `*.txt`, `*.yaml` and `*.yml` entries of a folder, by name.
-fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let known = matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("txt" | "yaml" | "yml")
-        );
-        if known && !path.is_dir() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// Reads and types one list file.
 pub fn load_list(path: &Path) -> ListFile {
     let origin = path.display().to_string();
-    let name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_string();
-    let mut file = ListFile {
-        name: name.clone(),
-        path: path.to_path_buf(),
-        list: None,
-        has_errors: false,
-        findings: Vec::new(),
-    };
-    let text = match read_capped(path) {
+    let mut file = ListFile::at(path);
+    let name = file.name.clone();
+    let text = match folder::read_capped(path, MAX_LIST_BYTES, "the list") {
         Ok(text) => text,
         Err(message) => {
             file.findings
@@ -176,24 +121,8 @@ pub fn load_list(path: &Path) -> ListFile {
         located
     }));
     file.has_errors = file.findings.iter().any(|f| f.severity == Severity::Error);
-    file.list = list;
+    file.content = list;
     file
-}
-
-/// The file's text: at most [`MAX_LIST_BYTES`], UTF-8, read once.
-fn read_capped(path: &Path) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_LIST_BYTES as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read the list: {e}"))?;
-    if bytes.len() > MAX_LIST_BYTES {
-        return Err(format!(
-            "the list is larger than {} MiB, the most flowq reads",
-            MAX_LIST_BYTES >> 20
-        ));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| "the list is not UTF-8 text".to_string())?;
-    Ok(yaml::normalize(&text).into_owned())
 }
 
 /// An entry as written, and where: `span` is its place in the file.

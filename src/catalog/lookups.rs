@@ -13,8 +13,8 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use crate::catalog::folder::{self, CatalogFile};
 use crate::catalog::search::is_valid_name;
-use crate::catalog::yaml;
 use crate::lang::ast::Span;
 use crate::lang::diagnostic::{Code, Diagnostic, Located, Severity, SourceText};
 use crate::lang::ir::{LookupTable, Lookups};
@@ -38,34 +38,14 @@ pub const WRITTEN_BY_FLOWQ: &str = "# written by flowq";
 pub const SYNC_COMMENT: &str = "# written by flowq lookup sync";
 
 /// One lookup file, read and checked, with what `flowq check` says of it.
-#[derive(Debug)]
-pub struct LookupFile {
-    pub name: String,
-    pub path: PathBuf,
-    /// The rows that could be read; None when the header could not be.
-    pub table: Option<LookupTable>,
-    /// Some row (or the file) has an error: the table is left out of
-    /// runs, and `flowq check` checks searches against what was read.
-    pub has_errors: bool,
-    pub findings: Vec<Located>,
-}
+pub type LookupFile = CatalogFile<LookupTable>;
 
 /// The lookups folder of a catalog: `lookups/` beside `searches/`.
 pub fn folder_for(searches: &Path) -> PathBuf {
-    searches
-        .parent()
-        .map_or_else(|| PathBuf::from("lookups"), |root| root.join("lookups"))
+    folder::beside(searches, "lookups")
 }
 
-/// The errors among the findings of every lookup file.
-pub fn errors(files: &[LookupFile]) -> Vec<Located> {
-    files
-        .iter()
-        .flat_map(|f| f.findings.iter())
-        .filter(|f| f.severity == Severity::Error)
-        .cloned()
-        .collect()
-}
+pub use folder::errors;
 
 /// Every table of the folder `dir` (missing: no tables), each file read
 /// once. Tables with errors are left out of the returned `Lookups`; their
@@ -73,25 +53,17 @@ pub fn errors(files: &[LookupFile]) -> Vec<Located> {
 pub fn load_lookups(dir: &Path) -> (Lookups, Vec<LookupFile>) {
     let mut lookups = Lookups::default();
     let mut files = Vec::new();
-    let paths = match csv_files(dir) {
+    let paths = match folder::files_with(dir, &["csv"]) {
         Ok(paths) => paths,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lookups, files),
         Err(e) => {
-            let origin = dir.display().to_string();
-            let message = format!("cannot list the lookup tables of this folder: {e}");
-            files.push(LookupFile {
-                name: String::new(),
-                path: dir.to_path_buf(),
-                table: None,
-                has_errors: true,
-                findings: vec![Located::error(&origin, "", (1, 1), message, None)],
-            });
+            files.push(LookupFile::unlistable(dir, "lookup tables", &e));
             return (lookups, files);
         }
     };
     for path in paths {
         let file = load_lookup(&path);
-        match &file.table {
+        match &file.content {
             Some(table) if !file.has_errors => lookups.insert(&file.name, table.clone()),
             _ => {}
         }
@@ -100,35 +72,12 @@ pub fn load_lookups(dir: &Path) -> (Lookups, Vec<LookupFile>) {
     (lookups, files)
 }
 
-/// The `*.csv` files of a folder, by name.
-fn csv_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("csv") && !path.is_dir() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// Reads and checks one lookup file.
 pub fn load_lookup(path: &Path) -> LookupFile {
     let origin = path.display().to_string();
-    let name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_string();
-    let mut file = LookupFile {
-        name: name.clone(),
-        path: path.to_path_buf(),
-        table: None,
-        has_errors: false,
-        findings: Vec::new(),
-    };
-    let text = match read_capped(path) {
+    let mut file = LookupFile::at(path);
+    let name = file.name.clone();
+    let text = match folder::read_capped(path, MAX_LOOKUP_BYTES, "the lookup table") {
         Ok(text) => text,
         Err(message) => {
             let help = Some("a lookup table is UTF-8 CSV text (docs/catalog.md)".to_string());
@@ -157,25 +106,8 @@ pub fn load_lookup(path: &Path) -> LookupFile {
         located
     }));
     file.has_errors = file.findings.iter().any(|f| f.severity == Severity::Error);
-    file.table = table;
+    file.content = table;
     file
-}
-
-/// The file's text: at most [`MAX_LOOKUP_BYTES`], UTF-8, read once.
-fn read_capped(path: &Path) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_LOOKUP_BYTES as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read the lookup table: {e}"))?;
-    if bytes.len() > MAX_LOOKUP_BYTES {
-        return Err(format!(
-            "the lookup table is larger than {} MiB, the most flowq reads",
-            MAX_LOOKUP_BYTES >> 20
-        ));
-    }
-    let text =
-        String::from_utf8(bytes).map_err(|_| "the lookup table is not UTF-8 text".to_string())?;
-    Ok(yaml::normalize(&text).into_owned())
 }
 
 /// Why a table was not written.

@@ -3,6 +3,7 @@
 //! tables under lookups/, read and validated.
 
 pub mod config;
+pub mod folder;
 pub mod lists;
 pub mod lookups;
 pub mod search;

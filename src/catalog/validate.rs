@@ -97,7 +97,7 @@ pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     // at the list, and a search that uses it is still checked.
     let mut lists = Lists::default();
     for file in list_files {
-        if let Some(list) = file.list {
+        if let Some(list) = file.content {
             lists.insert(&file.name, list);
         }
         report.findings.extend(file.findings);
@@ -105,7 +105,7 @@ pub fn check_catalog(config: &Config, paths: &[PathBuf], now: Time) -> Report {
     let (_, lookup_files) = lookups::load_lookups(&lookups::folder_for(&config.catalog));
     let mut tables = Lookups::default();
     for file in lookup_files {
-        if let Some(table) = file.table {
+        if let Some(table) = file.content {
             tables.insert(&file.name, table);
         }
         report.findings.extend(file.findings);
