@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -91,35 +91,11 @@ impl Stub {
 fn serve(stream: TcpStream, calls: &Mutex<Vec<Call>>, script: &Mutex<Script>) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let (mut op, mut length) = (String::new(), 0);
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            let (name, value) = header.split_once(':').unwrap_or((header, ""));
-            match name.to_ascii_lowercase().as_str() {
-                "x-amz-target" => op = value.trim().trim_start_matches("AmazonAthena.").into(),
-                "content-length" => length = value.trim().parse().unwrap(),
-                _ => {}
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some(request) = common::read_stub_request(&mut reader) {
+        let op = request.header("x-amz-target").unwrap_or("");
         let call = Call {
-            op,
-            body: String::from_utf8(body).unwrap(),
+            op: op.trim_start_matches("AmazonAthena.").into(),
+            body: String::from_utf8(request.body).unwrap(),
         };
         let earlier = {
             let mut calls = calls.lock().unwrap_or_else(|e| e.into_inner());

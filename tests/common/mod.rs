@@ -259,3 +259,54 @@ pub fn flowq_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("run flowq")
 }
+
+/// One HTTP/1.1 request read off a keep-alive connection by a test's
+/// stand-in server (tests/*_stub.rs): the request line, the headers, and
+/// the body, framed by Content-Length.
+pub struct StubRequest {
+    pub line: String,
+    /// Names lower-cased, values trimmed.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl StubRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The next request of the connection; None when the client closed it.
+pub fn read_stub_request(reader: &mut impl std::io::BufRead) -> Option<StubRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().expect("a Content-Length"));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(StubRequest {
+        line,
+        headers,
+        body,
+    })
+}
