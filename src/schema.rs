@@ -245,6 +245,23 @@ impl LogFormat {
     }
 }
 
+/// The columns of the `enis` lookup table (docs/catalog.md), the key
+/// first: what `flowq lookup sync enis` writes from EC2 and `flowq sample
+/// --enis-csv` writes for the sample's interfaces.
+pub const ENI_COLUMNS: [&str; 11] = [
+    "interface_id",
+    "instance_id",
+    "name",
+    "description",
+    "interface_type",
+    "requester_id",
+    "requester_managed",
+    "subnet_id",
+    "vpc_id",
+    "availability_zone",
+    "private_ips",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

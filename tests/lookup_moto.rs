@@ -177,8 +177,7 @@ fn sync_writes_every_interface_with_its_name_instance_and_addresses() {
     );
     let (text, table) = table_of(&config);
     assert!(text.starts_with(lookups::SYNC_COMMENT), "{text}");
-    assert_eq!(table.columns, flowq::engine::ec2::ENI_COLUMNS);
-    assert_eq!(table.columns, flowq::sample::ENI_COLUMNS);
+    assert_eq!(table.columns, flowq::schema::ENI_COLUMNS);
     let column = |name: &str| table.columns.iter().position(|c| c == name).unwrap();
     let ours: BTreeMap<&str, &Vec<String>> = table
         .rows

@@ -13,21 +13,7 @@ use aws_sdk_ec2::Client;
 use crate::engine::shape::EngineError;
 use crate::lang::ir::LookupTable;
 
-/// The columns of the `enis` table, the key first. `flowq sample
-/// --enis-csv` writes the same ones for its interfaces.
-pub const ENI_COLUMNS: [&str; 11] = [
-    "interface_id",
-    "instance_id",
-    "name",
-    "description",
-    "interface_type",
-    "requester_id",
-    "requester_managed",
-    "subnet_id",
-    "vpc_id",
-    "availability_zone",
-    "private_ips",
-];
+pub use crate::schema::ENI_COLUMNS;
 
 /// Interfaces per page: DescribeNetworkInterfaces' largest MaxResults.
 const PAGE_SIZE: i32 = 1000;

@@ -8,20 +8,7 @@
 use super::options::Options;
 use super::traffic::{streams, Eni, Role};
 
-/// The columns, as `flowq lookup sync enis` writes them.
-pub const ENI_COLUMNS: [&str; 11] = [
-    "interface_id",
-    "instance_id",
-    "name",
-    "description",
-    "interface_type",
-    "requester_id",
-    "requester_managed",
-    "subnet_id",
-    "vpc_id",
-    "availability_zone",
-    "private_ips",
-];
+use crate::schema::ENI_COLUMNS;
 
 /// The CSV text of the interfaces of every account and region of
 /// `options` (the seed decides the ids), with a first-line comment that

@@ -24,7 +24,7 @@ mod rng;
 mod text;
 mod traffic;
 
-pub use interfaces::{interfaces_csv, ENI_COLUMNS};
+pub use interfaces::interfaces_csv;
 use options::Jobs;
 pub use options::{
     FileFormat, FormatVersion, Layout, Options, FILE_INTERVAL, MAX_AGGREGATION, MAX_DELIVERY_LAG,
