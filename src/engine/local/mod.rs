@@ -37,6 +37,7 @@ mod record;
 mod rows;
 mod scan;
 mod sets;
+mod strings;
 mod timechart;
 
 use std::fmt;

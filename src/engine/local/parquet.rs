@@ -38,6 +38,7 @@ use super::eval::{Pred, SlotStats};
 use super::layout::FileEntry;
 use super::reader::{Body, Flow};
 use super::record::{Range, Record, Slots, NONE};
+use super::strings::{self, StringColumn};
 use super::LocalError;
 
 /// Rows decoded per step: memory per file is this many rows of the
@@ -329,6 +330,8 @@ enum Reader {
     Int64(ColumnReaderImpl<Int64Type>),
     Bytes(ColumnReaderImpl<ByteArrayType>),
     Fixed(ColumnReaderImpl<FixedLenByteArrayType>),
+    /// A BYTE_ARRAY chunk in the encodings `strings.rs` decodes itself.
+    Strings(StringColumn),
 }
 
 fn read_group(
@@ -344,10 +347,19 @@ fn read_group(
     let mut readers: Vec<(usize, Source, i16, Reader)> = Vec::new();
     for (slot, source) in sources.iter().enumerate() {
         let Some(source) = *source else { continue };
+        let max_def = group.schema_descr().column(source.column).max_def_level();
+        let chunk = group.column(source.column);
+        if chunk.column_type() == PhysicalType::BYTE_ARRAY && strings::handles(chunk, max_def) {
+            let pages = group_reader
+                .get_column_page_reader(source.column)
+                .map_err(|e| corrupt(entry, e.to_string()))?;
+            let reader = Reader::Strings(StringColumn::new(pages, max_def));
+            readers.push((slot, source, max_def, reader));
+            continue;
+        }
         let reader = group_reader
             .get_column_reader(source.column)
             .map_err(|e| corrupt(entry, e.to_string()))?;
-        let max_def = group.schema_descr().column(source.column).max_def_level();
         let reader = match reader {
             ColumnReader::Int32ColumnReader(r) => Reader::Int32(r),
             ColumnReader::Int64ColumnReader(r) => Reader::Int64(r),
@@ -420,6 +432,9 @@ fn decode(
         }),
         Reader::Fixed(r) => read_column(r, &mut scratch.fixed, levels, max_def, rows, |row, v| {
             batch.put_bytes(row, slot, v.data(), wants_int)
+        }),
+        Reader::Strings(column) => column.read(rows, |row, value| {
+            batch.put_bytes(row, slot, value, wants_int)
         }),
     };
     batch.scratch = scratch;
