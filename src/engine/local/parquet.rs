@@ -347,9 +347,13 @@ fn read_group(
     let mut readers: Vec<(usize, Source, i16, Reader)> = Vec::new();
     for (slot, source) in sources.iter().enumerate() {
         let Some(source) = *source else { continue };
-        let max_def = group.schema_descr().column(source.column).max_def_level();
+        let descriptor = group.schema_descr().column(source.column);
+        let max_def = descriptor.max_def_level();
         let chunk = group.column(source.column);
-        if chunk.column_type() == PhysicalType::BYTE_ARRAY && strings::handles(chunk, max_def) {
+        let max_rep = descriptor.max_rep_level();
+        if chunk.column_type() == PhysicalType::BYTE_ARRAY
+            && strings::handles(chunk, max_def, max_rep)
+        {
             let pages = group_reader
                 .get_column_page_reader(source.column)
                 .map_err(|e| corrupt(entry, e.to_string()))?;

@@ -17,20 +17,23 @@ use parquet::basic::Encoding;
 use parquet::column::page::{Page, PageReader};
 use parquet::file::metadata::ColumnChunkMetaData;
 
-/// Whether every encoding the chunk declares is one this module decodes.
-/// BIT_PACKED (the deprecated level encoding) is accepted only for a
-/// column with no definition levels, where writers list it for the empty
-/// repetition levels.
+/// Whether this module decodes the chunk: a flat column (no repetition
+/// levels) whose declared encodings are all ones it knows. BIT_PACKED
+/// (the deprecated level encoding) is accepted only for a column with no
+/// definition levels, where writers list it for the empty repetition
+/// levels.
 // BIT_PACKED is deprecated, but writers still list it, so it is matched.
 #[allow(deprecated)]
-pub(crate) fn handles(chunk: &ColumnChunkMetaData, max_def: i16) -> bool {
-    chunk.encodings().all(|e| match e {
-        Encoding::PLAIN | Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY | Encoding::RLE => {
-            true
-        }
-        Encoding::BIT_PACKED => max_def == 0,
-        _ => false,
-    })
+pub(crate) fn handles(chunk: &ColumnChunkMetaData, max_def: i16, max_rep: i16) -> bool {
+    max_rep == 0
+        && chunk.encodings().all(|e| match e {
+            Encoding::PLAIN
+            | Encoding::PLAIN_DICTIONARY
+            | Encoding::RLE_DICTIONARY
+            | Encoding::RLE => true,
+            Encoding::BIT_PACKED => max_def == 0,
+            _ => false,
+        })
 }
 
 /// A string column chunk, read row by row across its pages.
@@ -103,6 +106,11 @@ impl StringColumn {
         Ok(())
     }
 
+    /// The bits of a definition level: enough for `max_def`.
+    fn level_width(&self) -> u8 {
+        (16 - self.max_def.max(0).leading_zeros()) as u8
+    }
+
     fn next_data_page(&mut self) -> Result<(), String> {
         loop {
             let page = self
@@ -132,7 +140,8 @@ impl StringColumn {
                         }
                         let length = read_u32(&buf, 0)? as usize;
                         let levels = slice(&buf, 4, length)?;
-                        (Some(Hybrid::new(levels, 1)), buf.slice(4 + length..))
+                        let levels = Hybrid::new(levels, self.level_width());
+                        (Some(levels), buf.slice(4 + length..))
                     } else {
                         (None, buf)
                     };
@@ -154,7 +163,7 @@ impl StringColumn {
                     let rep = to_usize(rep_levels_byte_len);
                     let def = to_usize(def_levels_byte_len);
                     let levels = (self.max_def > 0)
-                        .then(|| slice(&buf, rep, def).map(|l| Hybrid::new(l, 1)))
+                        .then(|| slice(&buf, rep, def).map(|l| Hybrid::new(l, self.level_width())))
                         .transpose()?;
                     let values = buf.slice(rep.saturating_add(def).min(buf.len())..);
                     self.page = Some(DataPage {
@@ -390,6 +399,111 @@ mod tests {
         assert!(decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 3, 1).is_err());
         assert!(decode(&[2 << 1], 8, 1).is_err());
         assert!(decode(&[0, 0], 8, 1).is_err());
+    }
+
+    /// Writes `values` as one optional string column (several pages) with
+    /// the given writer settings, then reads it back with this module and
+    /// returns what it read, NULLs as None.
+    fn round_trip(
+        values: &[Option<String>],
+        dictionary: bool,
+        v2: bool,
+        encoding: Option<Encoding>,
+    ) -> Option<Vec<Option<Vec<u8>>>> {
+        use parquet::data_type::{ByteArray, ByteArrayType};
+        use parquet::file::properties::{WriterProperties, WriterVersion};
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::file::writer::SerializedFileWriter;
+        use parquet::schema::parser::parse_message_type;
+        use std::sync::Arc;
+
+        let schema = parse_message_type("message m { optional binary s (UTF8); }").unwrap();
+        let version = if v2 {
+            WriterVersion::PARQUET_2_0
+        } else {
+            WriterVersion::PARQUET_1_0
+        };
+        let mut properties = WriterProperties::builder()
+            .set_writer_version(version)
+            .set_dictionary_enabled(dictionary)
+            .set_data_page_row_count_limit(100)
+            .set_write_batch_size(50);
+        if let Some(encoding) = encoding {
+            properties = properties.set_encoding(encoding);
+        }
+        let properties = properties.build();
+        let mut out = Vec::new();
+        let mut writer =
+            SerializedFileWriter::new(&mut out, Arc::new(schema), Arc::new(properties)).unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        let mut column = group.next_column().unwrap().unwrap();
+        let present: Vec<ByteArray> = values
+            .iter()
+            .flatten()
+            .map(|v| ByteArray::from(v.as_str()))
+            .collect();
+        let levels: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+        column
+            .typed::<ByteArrayType>()
+            .write_batch(&present, Some(&levels), None)
+            .unwrap();
+        column.close().unwrap();
+        group.close().unwrap();
+        writer.close().unwrap();
+
+        let reader = SerializedFileReader::new(Bytes::from(out)).unwrap();
+        let chunk = reader.metadata().row_group(0).column(0).clone();
+        if !handles(&chunk, 1, 0) {
+            return None;
+        }
+        let pages = reader
+            .get_row_group(0)
+            .unwrap()
+            .get_column_page_reader(0)
+            .unwrap();
+        let mut column = StringColumn::new(pages, 1);
+        let mut read = vec![None; values.len()];
+        let mut done = 0;
+        while done < values.len() {
+            let rows = (values.len() - done).min(37);
+            column
+                .read(rows, |row, v| {
+                    read[done + row] = Some(v.to_vec());
+                    Ok(())
+                })
+                .unwrap();
+            done += rows;
+        }
+        Some(read)
+    }
+
+    #[test]
+    fn reads_what_the_parquet_writer_writes() {
+        // Repeats (for the dictionary), NULLs in runs and alone, an empty
+        // string, and more rows than a page holds.
+        let values: Vec<Option<String>> = (0..1000)
+            .map(|i| match i % 7 {
+                0 => None,
+                1 if i % 3 == 0 => Some(String::new()),
+                _ if (400..430).contains(&i) => None,
+                _ => Some(format!("10.0.{}.{}", i % 5, i % 11)),
+            })
+            .collect();
+        let expected: Vec<Option<Vec<u8>>> = values
+            .iter()
+            .map(|v| v.as_ref().map(|s| s.as_bytes().to_vec()))
+            .collect();
+        let plain = Some(Encoding::PLAIN);
+        for (dictionary, v2) in [(true, false), (false, false), (true, true), (false, true)] {
+            assert_eq!(
+                round_trip(&values, dictionary, v2, plain),
+                Some(expected.clone()),
+                "dictionary {dictionary}, v2 pages {v2}"
+            );
+        }
+        // An encoding it does not decode is left to the crate's reader.
+        let delta = Some(Encoding::DELTA_BYTE_ARRAY);
+        assert_eq!(round_trip(&values, false, true, delta), None);
     }
 
     #[test]
