@@ -403,8 +403,10 @@ fn split_fields(line: &str, start: usize) -> Result<Fields, Diagnostic> {
                 None => break,
                 Some(b',') => i = j + 1,
                 Some(_) => {
+                    // The whole character, which may take several bytes.
+                    let width = line[j..].chars().next().map_or(1, char::len_utf8);
                     return Err(Diagnostic::error(
-                        Span::new(start + j, start + j + 1),
+                        Span::new(start + j, start + j + width),
                         "text after a quoted field",
                     )
                     .with_help(
