@@ -28,17 +28,7 @@ struct Moto {
 }
 
 fn moto() -> Option<Moto> {
-    let Some(url) = std::env::var("FLOWQ_MOTO_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            !common::strict(),
-            "FLOWQ_MOTO_URL is not set: tests/run starts moto_server and sets it"
-        );
-        eprintln!("skipped: no moto Athena stand-in (FLOWQ_MOTO_URL unset; tests/run starts one)");
-        return None;
-    };
+    let url = common::moto_url()?;
     let lock = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     let moto = Moto { url, _lock: lock };
     moto.post("/moto-api/reset", "");

@@ -17,21 +17,6 @@ use std::process::Command;
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use flowq::catalog::lookups;
 
-fn moto_url() -> Option<String> {
-    let Some(url) = std::env::var("FLOWQ_MOTO_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            !common::strict(),
-            "FLOWQ_MOTO_URL is not set: tests/run starts moto_server and sets it"
-        );
-        eprintln!("skipped: no moto EC2 stand-in (FLOWQ_MOTO_URL unset; tests/run starts one)");
-        return None;
-    };
-    Some(url)
-}
-
 /// What the test made in moto: interface id -> (Name tag, instance id).
 struct Made {
     vpc: String,
@@ -165,7 +150,9 @@ fn table_of(config: &Path) -> (String, flowq::lang::ir::LookupTable) {
 
 #[test]
 fn sync_writes_every_interface_with_its_name_instance_and_addresses() {
-    let Some(url) = moto_url() else { return };
+    let Some(url) = common::moto_url() else {
+        return;
+    };
     let made = make_network(&url);
     let config = catalog();
     let out = sync(&url, &config, &["--region", "us-east-1"]);
@@ -224,7 +211,9 @@ fn sync_writes_every_interface_with_its_name_instance_and_addresses() {
 
 #[test]
 fn sync_leaves_a_file_flowq_did_not_write_unless_forced() {
-    let Some(url) = moto_url() else { return };
+    let Some(url) = common::moto_url() else {
+        return;
+    };
     let config = catalog();
     let path = config.parent().unwrap().join("lookups/enis.csv");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -25,6 +25,11 @@ pub struct CatalogFile<T> {
 }
 
 impl<T> CatalogFile<T> {
+    /// What the file holds, when it has no errors: what runs may use.
+    pub fn usable(&self) -> Option<&T> {
+        self.content.as_ref().filter(|_| !self.has_errors)
+    }
+
     /// The file at `path`, named by its stem, nothing read yet.
     pub fn at(path: &Path) -> CatalogFile<T> {
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
@@ -65,6 +70,22 @@ pub fn errors<T>(files: &[CatalogFile<T>]) -> Vec<Located> {
         .filter(|f| f.severity == Severity::Error)
         .cloned()
         .collect()
+}
+
+/// Every file of `dir` with one of `extensions`, by name, each read once
+/// by `load_one`. A missing folder has no files; a folder that cannot be
+/// listed is one file with that error (`what` names its files).
+pub fn load_all<T>(
+    dir: &Path,
+    extensions: &[&str],
+    what: &str,
+    load_one: impl Fn(&Path) -> CatalogFile<T>,
+) -> Vec<CatalogFile<T>> {
+    match files_with(dir, extensions) {
+        Ok(paths) => paths.iter().map(|path| load_one(path)).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => vec![CatalogFile::unlistable(dir, what, &e)],
+    }
 }
 
 /// The files of `dir` whose extension is one of `extensions`, by name.

@@ -45,24 +45,14 @@ pub use folder::errors;
 /// once. Lists with errors are left out of the returned `Lists`; their
 /// errors are among the findings.
 pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
-    let mut lists = Lists::default();
-    let mut files = Vec::new();
-    let paths = match folder::files_with(dir, &["txt", "yaml", "yml"]) {
-        Ok(paths) => paths,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lists, files),
-        Err(e) => {
-            files.push(ListFile::unlistable(dir, "lists", &e));
-            return (lists, files);
-        }
-    };
+    let mut files = folder::load_all(dir, &["txt", "yaml", "yml"], "lists", load_list);
     let mut seen = std::collections::BTreeMap::<String, PathBuf>::new();
-    for path in paths {
-        let mut file = load_list(&path);
+    for file in &mut files {
         if let Some(first) = seen.get(&file.name) {
             file.content = None;
             file.has_errors = true;
             file.findings.push(Located::error(
-                &path.display().to_string(),
+                &file.path.display().to_string(),
                 "",
                 (1, 1),
                 format!("a second list named '{}'", file.name),
@@ -72,13 +62,14 @@ pub fn load_lists(dir: &Path) -> (Lists, Vec<ListFile>) {
                 )),
             ));
         } else {
-            seen.insert(file.name.clone(), path.clone());
+            seen.insert(file.name.clone(), file.path.clone());
         }
-        match &file.content {
-            Some(list) if !file.has_errors => lists.insert(&file.name, list.clone()),
-            _ => {}
+    }
+    let mut lists = Lists::default();
+    for file in &files {
+        if let Some(list) = file.usable() {
+            lists.insert(&file.name, list.clone());
         }
-        files.push(file);
     }
     (lists, files)
 }

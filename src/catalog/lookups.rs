@@ -51,23 +51,12 @@ pub use folder::errors;
 /// once. Tables with errors are left out of the returned `Lookups`; their
 /// errors are among the findings.
 pub fn load_lookups(dir: &Path) -> (Lookups, Vec<LookupFile>) {
+    let files = folder::load_all(dir, &["csv"], "lookup tables", load_lookup);
     let mut lookups = Lookups::default();
-    let mut files = Vec::new();
-    let paths = match folder::files_with(dir, &["csv"]) {
-        Ok(paths) => paths,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lookups, files),
-        Err(e) => {
-            files.push(LookupFile::unlistable(dir, "lookup tables", &e));
-            return (lookups, files);
+    for file in &files {
+        if let Some(table) = file.usable() {
+            lookups.insert(&file.name, table.clone());
         }
-    };
-    for path in paths {
-        let file = load_lookup(&path);
-        match &file.content {
-            Some(table) if !file.has_errors => lookups.insert(&file.name, table.clone()),
-            _ => {}
-        }
-        files.push(file);
     }
     (lookups, files)
 }

@@ -166,6 +166,16 @@ pub mod s3_prices {
     }
 }
 
+/// The single-threaded async runtime a run on AWS waits on (Athena's
+/// polling, EC2's pages, an S3 source's listing and GETs), or why there
+/// is none.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
 /// Ctrl-C, listened for from the moment it is created (tokio's `ctrl_c()`
 /// only installs its handler when first polled), so that a run that waits
 /// on AWS (Athena's polling, an S3 source's GETs) can stop what it

@@ -35,10 +35,7 @@ pub struct Interfaces {
 /// Every network interface the account has in the region, with the
 /// default chain's settings and `region` and `profile` when given.
 pub fn interfaces(region: Option<&str>, profile: Option<&str>) -> Result<Interfaces, EngineError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| EngineError::refused(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::engine::aws::runtime().map_err(EngineError::refused)?;
     runtime.block_on(interfaces_with(crate::engine::aws::config_loader(
         region, profile,
     )))

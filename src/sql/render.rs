@@ -184,12 +184,9 @@ fn with_lookups(
     let mut sql = format!("WITH {rows} AS (\n{base}\n)");
     for (i, lookup) in output.lookups.iter().enumerate() {
         let before = sql.len();
-        lookup_values(&mut sql, i, lookup);
-        sizes.push((
-            lookup.table.clone(),
-            lookup.entries().len(),
-            sql.len() - before,
-        ));
+        let entries = lookup.entries();
+        lookup_values(&mut sql, i, lookup, &entries);
+        sizes.push((lookup.table.clone(), entries.len(), sql.len() - before));
     }
     sql.push_str("\nSELECT");
     let mut select = Vec::new();
@@ -245,7 +242,7 @@ fn with_lookups(
 /// a row per value a key may match ([`Lookup::entries`]) and the columns
 /// the lookup adds, as text literals, under column names of flowq's own
 /// (the table's header names only the output columns).
-fn lookup_values(sql: &mut String, i: usize, lookup: &Lookup) {
+fn lookup_values(sql: &mut String, i: usize, lookup: &Lookup, entries: &[(&str, usize)]) {
     let added = lookup.data.columns.len() - 1;
     let names: Vec<String> = std::iter::once(ident("k"))
         .chain((1..=added).map(|c| ident(&format!("c{c}"))))
@@ -255,7 +252,7 @@ fn lookup_values(sql: &mut String, i: usize, lookup: &Lookup) {
         ",\n{} AS (\nSELECT * FROM (\nVALUES",
         ident(&format!("lookup{i}"))
     );
-    for (n, (key, row)) in lookup.entries().into_iter().enumerate() {
+    for (n, &(key, row)) in entries.iter().enumerate() {
         let values: Vec<String> = std::iter::once(key)
             .chain(lookup.added(&lookup.data.rows[row]).map(String::as_str))
             .map(|v| literal(Literal::Text(v)))

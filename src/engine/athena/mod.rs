@@ -312,10 +312,7 @@ pub fn run_blocking(
 /// A single-threaded runtime: a run is one request at a time, and the
 /// signal and timer drivers are all it needs.
 pub fn runtime() -> Result<tokio::runtime::Runtime, AthenaError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| AthenaError::Refused(format!("cannot start the async runtime: {e}")))
+    crate::engine::aws::runtime().map_err(AthenaError::Refused)
 }
 
 #[cfg(test)]

@@ -170,10 +170,7 @@ pub(crate) fn run(
     plan_scan: &PlanScan,
     sink: &mut dyn RowSink,
 ) -> Result<ScanStats, LocalError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::engine::aws::runtime().map_err(LocalError::S3Setup)?;
     let mut interrupt = runtime
         .block_on(async { Interrupt::listen() })
         .map_err(|e| LocalError::S3Setup(format!("cannot listen for Ctrl-C: {e}")))?;
@@ -291,10 +288,7 @@ pub fn preview(
     whole: bool,
 ) -> Result<Preview, LocalError> {
     let pruning = Pruning::new(query, lateness);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LocalError::S3Setup(format!("cannot start the async runtime: {e}")))?;
+    let runtime = crate::engine::aws::runtime().map_err(LocalError::S3Setup)?;
     runtime.block_on(async {
         let (client, _retries, listing) = connect_and_list(source, &pruning).await?;
         let mut preview = Preview {
@@ -319,38 +313,23 @@ pub fn preview(
 /// Every flow-log object under `root`, listed without a delimiter, unless
 /// it takes more than [`WHOLE_LIST_PAGES`] pages; and the requests made.
 async fn size_whole(client: &Client, root: &S3Prefix) -> Result<(Option<Whole>, u64), LocalError> {
-    let mut whole = Whole::default();
-    let mut token: Option<String> = None;
-    for page in 1..=WHOLE_LIST_PAGES {
-        let response = client
-            .list_objects_v2()
-            .bucket(&root.bucket)
-            .prefix(&root.prefix)
-            .set_continuation_token(token.take())
-            .send()
-            .await
-            .map_err(|e| LocalError::List {
-                prefix: root.uri(),
-                detail: fetch::describe_sdk_error("ListObjectsV2", &e),
-            })?;
-        for object in response.contents() {
-            if object
-                .key()
-                .is_some_and(|k| layout::is_flow_log_name(Path::new(k)))
-            {
-                whole.objects += 1;
-                whole.bytes += object
-                    .size()
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or(0);
-            }
+    let (page, complete) = list_pages(client, &root.bucket, &root.prefix, false, WHOLE_LIST_PAGES)
+        .await
+        .map_err(|detail| LocalError::List {
+            prefix: root.uri(),
+            detail,
+        })?;
+    let whole = complete.then(|| {
+        let flow_logs = page
+            .objects
+            .iter()
+            .filter(|(key, _)| layout::is_flow_log_name(Path::new(key)));
+        Whole {
+            objects: flow_logs.clone().count() as u64,
+            bytes: flow_logs.map(|(_, size)| size).sum(),
         }
-        match response.next_continuation_token() {
-            Some(next) if response.is_truncated() == Some(true) => token = Some(next.to_string()),
-            _ => return Ok((Some(whole), page)),
-        }
-    }
-    Ok((None, WHOLE_LIST_PAGES))
+    });
+    Ok((whole, page.requests))
 }
 
 /// One prefix's listing: its sub-prefixes and objects, all pages.
@@ -515,14 +494,28 @@ fn judge_objects(
 
 /// Every page of one prefix's listing, with `/` as the delimiter.
 async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<Page, String> {
+    list_pages(client, bucket, prefix, true, u64::MAX)
+        .await
+        .map(|(page, _)| page)
+}
+
+/// Lists `prefix` page by page, folder by folder (a `/` delimiter) when
+/// `by_folder`, at most `max_pages` pages; and whether it got to the end.
+async fn list_pages(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    by_folder: bool,
+    max_pages: u64,
+) -> Result<(Page, bool), String> {
     let mut page = Page::default();
     let mut token: Option<String> = None;
-    loop {
+    while page.requests < max_pages {
         let response = client
             .list_objects_v2()
             .bucket(bucket)
             .prefix(prefix)
-            .delimiter("/")
+            .set_delimiter(by_folder.then(|| "/".to_string()))
             .set_continuation_token(token.take())
             .send()
             .await
@@ -543,9 +536,10 @@ async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<Page
         }
         match response.next_continuation_token() {
             Some(next) if response.is_truncated() == Some(true) => token = Some(next.to_string()),
-            _ => return Ok(page),
+            _ => return Ok((page, true)),
         }
     }
+    Ok((page, false))
 }
 
 #[cfg(test)]
