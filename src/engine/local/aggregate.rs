@@ -29,7 +29,9 @@ use crate::engine::output::{CellRef, RowSink};
 use crate::lang::ast::AggFn;
 use crate::lang::ir::{OrderKey, Output, OutputValue};
 
-use super::keys::{octet_digits, Decoded, Hasher, Interner, Ipv4Text, KeyPart, Table};
+use super::keys::{
+    octet_digits, Decoded, DirectTable, Drain, Hasher, Interner, Ipv4Text, KeyPart, Table,
+};
 use super::record::{ColumnRef, Record, Slots};
 use super::rows;
 use super::LocalError;
@@ -52,6 +54,9 @@ pub(crate) struct Grouping {
     /// added at once: without `by` (no lookup to hide) and with `min` or
     /// `max` of a string (whose input is text of the record).
     stride: usize,
+    /// Whether groups go to a [`DirectTable`] first: a key of one 32-bit
+    /// `int` column and aggregates of numbers only.
+    direct: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +107,11 @@ impl Kind {
             Kind::Distinct { .. } => 1 + INLINE,
             _ => 1,
         }
+    }
+
+    /// Whether its state is kept from numbers alone (no texts, no set).
+    fn of_numbers(self) -> bool {
+        !matches!(self, Kind::TextExtreme { .. } | Kind::Distinct { .. })
     }
 
     /// Words of its input in a staged record: whether a value was there
@@ -199,7 +209,10 @@ impl Grouping {
             && !aggregates
                 .iter()
                 .any(|a| matches!(a.kind, Kind::TextExtreme { .. }));
+        let direct = matches!(parts[..], [KeyPart::Int32 { .. }])
+            && aggregates.iter().all(|a| a.kind.of_numbers());
         Grouping {
+            direct,
             parts,
             part_at,
             key_words,
@@ -220,6 +233,9 @@ impl Grouping {
 /// The groups one worker has seen.
 #[derive(Debug)]
 pub(crate) struct Groups {
+    /// The groups of keys a [`DirectTable`] has slots for, if the grouping
+    /// is [`Grouping::direct`].
+    direct: Option<DirectTable>,
     table: Table,
     texts: Interner,
     /// One table per `count_distinct`: keys are a group's key and a value.
@@ -251,6 +267,7 @@ impl Groups {
             })
             .collect();
         Groups {
+            direct: grouping.direct.then(|| DirectTable::new(grouping.width)),
             table: Table::new(grouping.key_words, grouping.width, grouping.hasher.clone()),
             texts: Interner::default(),
             distinct,
@@ -293,8 +310,18 @@ impl Groups {
             part.encode(record, &mut self.texts, &mut self.key);
         }
         let key_words = grouping.key_words;
-        let hash = self.table.hash_key(&self.key);
-        self.table.prefetch_hash(hash);
+        // A direct group needs no hash (see `apply`).
+        let direct = self
+            .direct
+            .as_ref()
+            .is_some_and(|d| d.prefetch(self.key[0]));
+        let hash = if direct {
+            0
+        } else {
+            let hash = self.table.hash_key(&self.key);
+            self.table.prefetch_hash(hash);
+            hash
+        };
         let entry = &mut self.staged[at..at + stride];
         entry[0] = hash;
         entry[1..=key_words].copy_from_slice(&self.key);
@@ -323,12 +350,26 @@ impl Groups {
     /// Adds the staged record at `at`.
     fn apply(&mut self, grouping: &Grouping, at: usize) {
         let key_words = grouping.key_words;
-        let entry = &self.staged[at..at + grouping.stride];
+        let Groups {
+            direct,
+            table,
+            staged,
+            distinct,
+            value_key,
+            ..
+        } = self;
+        let entry = &staged[at..at + grouping.stride];
         let key = &entry[1..=key_words];
-        let group = self.table.entry_hashed(key, entry[0]).0;
+        let group = match direct.as_mut().and_then(|d| d.entry(key[0])) {
+            Some(group) => group,
+            None => {
+                let id = table.entry_hashed(key, entry[0]).0;
+                table.record_mut(id)
+            }
+        };
         for aggregate in &grouping.aggregates {
             let input = &entry[aggregate.input..];
-            let state = &mut self.table.record_mut(group)[aggregate.at..];
+            let state = &mut group[aggregate.at..];
             match aggregate.kind {
                 Kind::Rows => state[0] += 1,
                 Kind::Values(_) => state[0] += input[0],
@@ -345,8 +386,7 @@ impl Groups {
                 }
                 Kind::Distinct { part, set } if input[0] != 0 => {
                     let value = &input[..part.words()];
-                    let values = &mut self.distinct[set];
-                    add_distinct(state, key, value, values, &mut self.value_key);
+                    add_distinct(state, key, value, &mut distinct[set], value_key);
                 }
                 _ => {}
             }
@@ -375,27 +415,6 @@ impl Groups {
         for aggregate in &grouping.aggregates {
             let state = &mut self.table.record_mut(group)[aggregate.at..];
             match aggregate.kind {
-                Kind::Rows => state[0] += 1,
-                Kind::Values(column) => {
-                    state[0] += u64::from(record.value(column) != super::record::Value::Null);
-                }
-                Kind::Sum(column) => {
-                    if let Some(v) = record.int_value(column) {
-                        let (total, _) = load_sum(state);
-                        store_sum(state, total + i128::from(v), true);
-                    }
-                }
-                Kind::Avg(column) => {
-                    if let Some(v) = record.int_value(column) {
-                        store_i128(state, load_i128(state) + i128::from(v));
-                        state[2] += 1;
-                    }
-                }
-                Kind::IntExtreme { column, max } => {
-                    if let Some(v) = record.int_value(column) {
-                        keep_int(state, v, max);
-                    }
-                }
                 Kind::TextExtreme { slot, max } => {
                     if let Some(text) = record.text(slot) {
                         let better = match state[0] {
@@ -418,6 +437,7 @@ impl Groups {
                     }
                     self.key.truncate(key_words);
                 }
+                kind => add_number(kind, state, record),
             }
         }
     }
@@ -498,6 +518,8 @@ impl Groups {
         limit: Option<u64>,
         threads: usize,
     ) -> Result<Finished, LocalError> {
+        let mut states = states;
+        let direct = merge_direct(&mut states, grouping);
         let mut states = states.into_iter();
         let mut merged = states.next().unwrap_or_else(|| Groups::new(grouping));
         merged.flush(grouping);
@@ -527,7 +549,7 @@ impl Groups {
         }
         let (their_lower, their_upper) = theirs.unzip();
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        let halves = {
+        let pieces = {
             let parallel = threads > 1;
             let my_texts = &my_texts;
             let merge = |mine: &mut Table, theirs: Option<Table>| {
@@ -550,7 +572,7 @@ impl Groups {
             let finish = |mut mine: Table, passed: Vec<u64>| {
                 merge_records(&mut mine, &passed, grouping, my_texts);
                 drop(passed);
-                check_sums(&mine, grouping)?;
+                check_sums(mine.records().map(|(_, r)| r), grouping)?;
                 Ok(sort(mine, grouping, limit, &view))
             };
             let (lower, upper) = both(
@@ -558,16 +580,43 @@ impl Groups {
                 || finish(lower, to_lower),
                 || finish(upper, to_upper),
             );
-            vec![lower?, upper?]
+            let mut parts = vec![lower?, upper?];
+            if let Some(direct) = direct {
+                check_sums(direct.records(), grouping)?;
+                parts.push(sort(direct, grouping, limit, &view));
+            }
+            parts
         };
         Ok(Finished {
             grouping: grouping.clone(),
             order: order.to_vec(),
             texts: my_texts,
-            halves,
+            pieces,
             limit,
         })
     }
+}
+
+/// The workers' [`DirectTable`]s, taken from them (their staged records
+/// added first) and folded into one.
+fn merge_direct(states: &mut [Groups], grouping: &Grouping) -> Option<DirectTable> {
+    // Staged records may be bound for the direct tables.
+    let mut tables = states.iter_mut().filter_map(|s| {
+        s.flush(grouping);
+        s.direct.take()
+    });
+    let mut merged = tables.next()?;
+    for theirs in tables {
+        // Aggregates of numbers read no texts.
+        let no_texts = Interner::default();
+        merged.merge(&theirs, |mine, theirs| {
+            for aggregate in &grouping.aggregates {
+                let at = aggregate.at;
+                merge_state(aggregate.kind, &mut mine[at..], &theirs[at..], &no_texts);
+            }
+        });
+    }
+    Some(merged)
 }
 
 /// Runs `a` and `b`, on two threads if `parallel`.
@@ -653,24 +702,32 @@ fn merge_records(mine: &mut Table, records: &[u64], grouping: &Grouping, my_text
 }
 
 /// Fails if a sum left bigint in a group, as the SQL does.
-fn check_sums(table: &Table, grouping: &Grouping) -> Result<(), LocalError> {
-    for aggregate in &grouping.aggregates {
-        if let Kind::Sum(_) = aggregate.kind {
-            let fits = table
-                .records()
-                .all(|(_, r)| i64::try_from(load_sum(&r[aggregate.at..]).0).is_ok());
-            if !fits {
-                return Err(LocalError::Overflow {
-                    column: aggregate.name.clone(),
-                });
-            }
-        }
+fn check_sums<'a>(
+    mut records: impl Iterator<Item = &'a [u64]>,
+    grouping: &Grouping,
+) -> Result<(), LocalError> {
+    let sums: Vec<&Aggregate> = grouping
+        .aggregates
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Sum(_)))
+        .collect();
+    if sums.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let left = records.find_map(|r| {
+        sums.iter()
+            .find(|a| i64::try_from(load_sum(&r[a.at..]).0).is_err())
+    });
+    match left {
+        Some(aggregate) => Err(LocalError::Overflow {
+            column: aggregate.name.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The first `limit` groups of a table in the view's order.
-fn sort(table: Table, grouping: &Grouping, limit: usize, view: &View) -> Sorted {
+fn sort(table: impl Drain, grouping: &Grouping, limit: usize, view: &View) -> Sorted {
     match grouping.width {
         ..=2 => Sorted::Two(select(table, limit, view)),
         3..=4 => Sorted::Four(select(table, limit, view)),
@@ -695,7 +752,7 @@ fn sort(table: Table, grouping: &Grouping, limit: usize, view: &View) -> Sorted 
 /// is freed part by part meanwhile) into an array of `N` words: sorting
 /// and writing them then read memory in order, where reading records by
 /// their slots would miss the cache (and the TLB) at every group.
-fn select<const N: usize>(table: Table, limit: usize, view: &View) -> Vec<(u128, [u64; N])> {
+fn select<const N: usize>(table: impl Drain, limit: usize, view: &View) -> Vec<(u128, [u64; N])> {
     let mut selection = rows::Selection::new(view, limit, table.len());
     table.drain(|record| {
         let mut words = [0; N];
@@ -703,6 +760,38 @@ fn select<const N: usize>(table: Table, limit: usize, view: &View) -> Vec<(u128,
         selection.push(words);
     });
     selection.finish()
+}
+
+/// Adds a record's value to the state of an aggregate of numbers
+/// ([`Kind::of_numbers`]); the others are added by their callers.
+#[inline]
+fn add_number(kind: Kind, state: &mut [u64], record: &Record) {
+    match kind {
+        Kind::Rows => state[0] += 1,
+        Kind::Values(column) => {
+            state[0] += u64::from(record.value(column) != super::record::Value::Null);
+        }
+        Kind::Sum(column) => {
+            if let Some(v) = record.int_value(column) {
+                let (total, _) = load_sum(state);
+                store_sum(state, total + i128::from(v), true);
+            }
+        }
+        Kind::Avg(column) => {
+            if let Some(v) = record.int_value(column) {
+                store_i128(state, load_i128(state) + i128::from(v));
+                state[2] += 1;
+            }
+        }
+        Kind::IntExtreme { column, max } => {
+            if let Some(v) = record.int_value(column) {
+                keep_int(state, v, max);
+            }
+        }
+        Kind::TextExtreme { .. } | Kind::Distinct { .. } => {
+            unreachable!("not an aggregate of numbers")
+        }
+    }
 }
 
 /// Adds a value (its words; not NULL) to the distinct values of the group
@@ -1038,8 +1127,9 @@ pub(crate) struct Finished {
     grouping: Grouping,
     order: Vec<OrderKey>,
     texts: Interner,
-    /// Each half of the groups, sorted.
-    halves: Vec<Sorted>,
+    /// The groups, sorted, in pieces: each half of the hashed groups, and
+    /// the direct groups if any.
+    pieces: Vec<Sorted>,
     limit: usize,
 }
 
@@ -1081,14 +1171,14 @@ impl Sorted {
 
 impl Finished {
     pub fn len(&self) -> usize {
-        self.halves
+        self.pieces
             .iter()
             .map(Sorted::len)
             .sum::<usize>()
             .min(self.limit)
     }
 
-    /// Writes the rows to `sink`, taking the next of the halves' groups
+    /// Writes the rows to `sink`, taking the next of the pieces' groups
     /// in order each time.
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
         let view = View {
@@ -1102,22 +1192,22 @@ impl Finished {
             values: Vec::with_capacity(self.grouping.outputs.len()),
         };
         let width = self.grouping.width;
-        let mut next = vec![0; self.halves.len()];
+        let mut next = vec![0; self.pieces.len()];
         for _ in 0..self.len() {
             let mut best: Option<(usize, &[u64])> = None;
-            for (half, sorted) in self.halves.iter().enumerate() {
-                if next[half] == sorted.len() {
+            for (piece, sorted) in self.pieces.iter().enumerate() {
+                if next[piece] == sorted.len() {
                     continue;
                 }
-                let record = sorted.record(next[half], width);
+                let record = sorted.record(next[piece], width);
                 if best.is_none_or(|(_, b)| view.compare(record, b).is_lt()) {
-                    best = Some((half, record));
+                    best = Some((piece, record));
                 }
             }
-            let Some((half, record)) = best else {
+            let Some((piece, record)) = best else {
                 break;
             };
-            next[half] += 1;
+            next[piece] += 1;
             writer.write(record, sink)?;
         }
         Ok(())
@@ -1293,6 +1383,75 @@ mod tests {
                 Cell::Text("REJECT".into()),
                 Cell::Int(3),
                 Cell::Int(3),
+            ]
+        );
+    }
+
+    #[test]
+    fn ports_in_and_out_of_the_direct_slots_group_alike() {
+        // 0 to 65,535 and NULL go to the direct slots; -1, 65,536 and
+        // 2^31 - 1 (no port, but an `int`) to the hashed table beside them.
+        let a: &[&str] = &[
+            "eni-1 10.0.0.1 22 ACCEPT 10",
+            "eni-1 10.0.0.1 65536 ACCEPT 1",
+            "eni-1 10.0.0.1 - ACCEPT 4",
+            "eni-1 10.0.0.1 0 REJECT -",
+        ];
+        let b: &[&str] = &[
+            "eni-2 10.0.0.2 22 REJECT 5",
+            "eni-2 10.0.0.2 -1 ACCEPT 2",
+            "eni-2 10.0.0.2 65535 ACCEPT 3",
+            "eni-2 10.0.0.2 - ACCEPT 6",
+        ];
+        let c: &[&str] = &[
+            "eni-3 10.0.0.3 2147483647 ACCEPT 8",
+            "eni-3 10.0.0.3 65536 REJECT 9",
+            "eni-3 10.0.0.3 22 ACCEPT -",
+        ];
+        let query = "all time | stats count() as n, sum(bytes) as b, min(bytes) as lo, \
+                     avg(bytes) as a, count(bytes) as c by dport";
+        let int = |v: i64| Cell::Int(v);
+        let expected = vec![
+            vec![int(-1), int(1), int(2), int(2), Cell::Float(2.0), int(1)],
+            vec![int(0), int(1), Cell::Null, Cell::Null, Cell::Null, int(0)],
+            vec![int(22), int(3), int(15), int(5), Cell::Float(7.5), int(2)],
+            vec![int(65535), int(1), int(3), int(3), Cell::Float(3.0), int(1)],
+            vec![
+                int(65536),
+                int(2),
+                int(10),
+                int(1),
+                Cell::Float(5.0),
+                int(2),
+            ],
+            vec![
+                int(2147483647),
+                int(1),
+                int(8),
+                int(8),
+                Cell::Float(8.0),
+                int(1),
+            ],
+            vec![
+                Cell::Null,
+                int(2),
+                int(10),
+                int(4),
+                Cell::Float(5.0),
+                int(2),
+            ],
+        ];
+        assert_eq!(grouped(query, &[&[a, b, c].concat()]), expected);
+        assert_eq!(grouped(query, &[a, b, c]), expected);
+        assert_eq!(grouped(query, &[c, a, b]), expected);
+        // Ordered by a count, the direct and hashed groups interleave.
+        let top = grouped("all time | top 3 dport by bytes", &[a, b, c]);
+        assert_eq!(
+            top,
+            vec![
+                vec![int(22), int(15)],
+                vec![int(65536), int(10)],
+                vec![Cell::Null, int(10)],
             ]
         );
     }

@@ -587,6 +587,120 @@ impl Table {
     }
 }
 
+// ------------------------------------------------------------------ direct
+
+/// Values of a one-column `int` key that a [`DirectTable`] holds by
+/// position: NULL and 0 to 65,535, which covers every port, protocol and
+/// TCP flag set a flow log can hold.
+const DIRECT_SLOTS: usize = 1 + 65_536;
+
+/// Groups of a key of one 32-bit `int` column (`by dport`), each in the
+/// slot its value names: no hash and no probe, and the slots of the
+/// 65,537 values fit the caches. A value outside the range (a malformed
+/// port) has no slot and goes to a [`Table`] beside it.
+#[derive(Debug)]
+pub(crate) struct DirectTable {
+    width: usize,
+    /// `DIRECT_SLOTS * width` words; a slot's first word is [`EMPTY`]
+    /// until its group is made.
+    words: Vec<u64>,
+}
+
+impl DirectTable {
+    pub fn new(width: usize) -> DirectTable {
+        DirectTable {
+            width,
+            words: vec![EMPTY; DIRECT_SLOTS * width],
+        }
+    }
+
+    /// The slot of an [`KeyPart::Int32`] key word, if it has one.
+    #[inline]
+    fn slot(word: u64) -> Option<usize> {
+        match word {
+            0 => Some(0),
+            _ if word & !LOW == PRESENT && word & LOW < 65_536 => Some(1 + (word & LOW) as usize),
+            _ => None,
+        }
+    }
+
+    /// The record of the group of this key word, made with every other
+    /// word 0 if new; `None` if the value has no slot.
+    #[inline]
+    pub fn entry(&mut self, word: u64) -> Option<&mut [u64]> {
+        let at = DirectTable::slot(word)? * self.width;
+        let record = &mut self.words[at..at + self.width];
+        if record[0] == EMPTY {
+            record[0] = word;
+            record[1..].fill(0);
+        }
+        Some(record)
+    }
+
+    /// Asks the CPU to fetch the slot of this key word, for an
+    /// [`DirectTable::entry`] a little later; false if it has no slot.
+    #[inline]
+    pub fn prefetch(&self, word: u64) -> bool {
+        match DirectTable::slot(word) {
+            Some(slot) => {
+                prefetch(&self.words[slot * self.width]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every group's record, in the order of the values (NULL first).
+    pub fn records(&self) -> impl Iterator<Item = &[u64]> {
+        self.words
+            .chunks_exact(self.width)
+            .filter(|record| record[0] != EMPTY)
+    }
+
+    /// Folds another worker's groups into these by `merge(mine, theirs)`
+    /// on groups both have.
+    pub fn merge(&mut self, other: &DirectTable, mut merge: impl FnMut(&mut [u64], &[u64])) {
+        let width = self.width;
+        let pairs = self
+            .words
+            .chunks_exact_mut(width)
+            .zip(other.words.chunks_exact(width));
+        for (mine, theirs) in pairs {
+            match (mine[0], theirs[0]) {
+                (_, EMPTY) => {}
+                (EMPTY, _) => mine.copy_from_slice(theirs),
+                _ => merge(mine, theirs),
+            }
+        }
+    }
+}
+
+/// Groups handed out one by one, freeing memory as they go, for sorting.
+pub(crate) trait Drain {
+    fn len(&self) -> usize;
+    fn drain(self, each: impl FnMut(&[u64]));
+}
+
+impl Drain for Table {
+    fn len(&self) -> usize {
+        Table::len(self)
+    }
+
+    fn drain(self, each: impl FnMut(&[u64])) {
+        Table::drain(self, each);
+    }
+}
+
+impl Drain for DirectTable {
+    fn len(&self) -> usize {
+        self.records().count()
+    }
+
+    fn drain(self, mut each: impl FnMut(&[u64])) {
+        self.records().for_each(&mut each);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn prefetch(word: &u64) {
