@@ -128,6 +128,49 @@ pub trait RowSink {
     }
     /// Writes what is still held and flushes.
     fn finish(&mut self) -> io::Result<()>;
+    /// Whether rows may be formatted apart, into [`CsvLines`] (on another
+    /// thread, say), and handed over with [`RowSink::csv_lines`]: only a
+    /// CSV sink, whose rows do not depend on the rows before them.
+    fn takes_csv_lines(&self) -> bool {
+        false
+    }
+    /// Writes rows formatted into `lines`, after the rows before.
+    fn csv_lines(&mut self, lines: &CsvLines) -> io::Result<()> {
+        let _ = lines;
+        Err(io::Error::other("this output does not take CSV lines"))
+    }
+}
+
+/// CSV rows formatted into memory, exactly as a CSV sink formats them,
+/// for a sink that [takes them](RowSink::takes_csv_lines).
+#[derive(Debug, Default)]
+pub struct CsvLines {
+    text: String,
+}
+
+impl CsvLines {
+    pub fn clear(&mut self) {
+        self.text.clear();
+    }
+}
+
+impl RowSink for CsvLines {
+    fn begin(&mut self, _: &[ColumnInfo]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
+        self.row_refs(&mut row.iter().map(Cell::borrowed))
+    }
+
+    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
+        push_csv_row(&mut self.text, row);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps everything: columns and rows (the Trino client's
@@ -777,16 +820,7 @@ impl RowSink for CsvSink<'_> {
     }
 
     fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
-        for (i, cell) in row.enumerate() {
-            if i > 0 {
-                self.line.push(',');
-            }
-            match cell {
-                CellRef::Text(s) => push_csv_text(&mut self.line, s),
-                other => push_text(&mut self.line, other),
-            }
-        }
-        self.line.push_str("\r\n");
+        push_csv_row(&mut self.line, row);
         write_piece(&mut self.out, &mut self.line)
     }
 
@@ -795,6 +829,30 @@ impl RowSink for CsvSink<'_> {
         self.line.clear();
         self.out.flush()
     }
+
+    fn takes_csv_lines(&self) -> bool {
+        true
+    }
+
+    fn csv_lines(&mut self, lines: &CsvLines) -> io::Result<()> {
+        self.out.write_all(self.line.as_bytes())?;
+        self.line.clear();
+        self.out.write_all(lines.text.as_bytes())
+    }
+}
+
+/// A row as one CSV line, ended by CRLF (RFC 4180).
+fn push_csv_row(line: &mut String, row: &mut dyn Iterator<Item = CellRef<'_>>) {
+    for (i, cell) in row.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        match cell {
+            CellRef::Text(s) => push_csv_text(line, s),
+            other => push_text(line, other),
+        }
+    }
+    line.push_str("\r\n");
 }
 
 // ------------------------------------------------------------------ json

@@ -24,8 +24,10 @@
 //! and writes each straight to the sink.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as MemoryOrdering};
+use std::sync::{Arc, Mutex};
 
-use crate::engine::output::{CellRef, RowSink};
+use crate::engine::output::{CellRef, CsvLines, RowSink};
 use crate::lang::ast::AggFn;
 use crate::lang::ir::{OrderKey, Output, OutputValue};
 
@@ -224,10 +226,90 @@ impl Grouping {
         }
     }
 
+    /// Whether workers share out the groups by hash ([`Exchange`]): keys
+    /// of numbers and addresses (a text key is all ids of one worker's
+    /// interner), aggregates of numbers, and not in direct slots (whose
+    /// merge costs nothing).
+    pub fn exchanges(&self) -> bool {
+        self.stride != 0
+            && !self.direct
+            && !self.parts.is_empty()
+            && !self.parts.iter().any(|p| matches!(p, KeyPart::Text { .. }))
+            && self.aggregates.iter().all(|a| a.kind.of_numbers())
+    }
+
+    /// Whether a key holds a text id (an address that is not IPv4).
+    fn key_has_text(&self, key: &[u64]) -> bool {
+        self.parts
+            .iter()
+            .zip(&self.part_at)
+            .any(|(part, at)| part.has_text(&key[*at..]))
+    }
+
     fn part_words<'a>(&self, part: usize, key: &'a [u64]) -> &'a [u64] {
         let at = self.part_at[part];
         &key[at..at + self.parts[part].words()]
     }
+}
+
+/// Where workers hand each other records: each worker owns an equal share
+/// of the table parts (by hash), and a record whose group another worker
+/// owns is sent to it in batches, so that at the end every group is in
+/// one worker's table and nothing is merged. A group whose key holds a
+/// text id stays with the worker that read it (the id is its interner's)
+/// and is merged at the end as before; those are the rare addresses that
+/// are not IPv4.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    inboxes: Vec<Mutex<Vec<Vec<u64>>>>,
+    /// Whether an inbox may hold batches, so that looking costs no lock.
+    posted: Vec<AtomicBool>,
+}
+
+/// Records a worker gathers for another before sending them.
+const BATCH: usize = 1024;
+/// Records a worker adds between looks at its inbox.
+const LOOK_EVERY: u32 = 1024;
+
+impl Exchange {
+    pub fn new(workers: usize) -> Exchange {
+        Exchange {
+            inboxes: (0..workers).map(|_| Mutex::default()).collect(),
+            posted: (0..workers).map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    fn workers(&self) -> usize {
+        self.inboxes.len()
+    }
+
+    fn send(&self, to: usize, batch: Vec<u64>) {
+        self.inboxes[to]
+            .lock()
+            .expect("no worker panicked")
+            .push(batch);
+        self.posted[to].store(true, MemoryOrdering::Release);
+    }
+
+    /// The batches sent to `me` so far.
+    fn receive(&self, me: usize) -> Vec<Vec<u64>> {
+        self.posted[me].store(false, MemoryOrdering::Relaxed);
+        std::mem::take(&mut *self.inboxes[me].lock().expect("no worker panicked"))
+    }
+
+    fn posted(&self, me: usize) -> bool {
+        self.posted[me].load(MemoryOrdering::Acquire)
+    }
+}
+
+/// A worker's place in an [`Exchange`].
+#[derive(Debug)]
+struct Member {
+    exchange: Arc<Exchange>,
+    me: usize,
+    /// Records gathered for each worker (none for `me`), `stride` words each.
+    outboxes: Vec<Vec<u64>>,
+    until_look: u32,
 }
 
 /// The groups one worker has seen.
@@ -251,6 +333,8 @@ pub(crate) struct Groups {
     next: usize,
     /// A distinct value's key being built.
     value_key: Vec<u64>,
+    /// The exchange this worker shares groups through, if any.
+    member: Option<Member>,
 }
 
 impl Groups {
@@ -277,6 +361,21 @@ impl Groups {
             waiting: 0,
             next: 0,
             value_key: Vec::with_capacity(grouping.key_words + 2),
+            member: None,
+        }
+    }
+
+    /// Groups of worker `me` of an exchange ([`Grouping::exchanges`]).
+    pub fn exchanging(grouping: &Grouping, exchange: Arc<Exchange>, me: usize) -> Groups {
+        let outboxes = vec![Vec::new(); exchange.workers()];
+        Groups {
+            member: Some(Member {
+                exchange,
+                me,
+                outboxes,
+                until_look: LOOK_EVERY,
+            }),
+            ..Groups::new(grouping)
         }
     }
 
@@ -291,11 +390,35 @@ impl Groups {
         }
     }
 
-    /// Adds a record, or stages it to be added a few records later.
+    /// Adds a record, or stages it to be added a few records later, or
+    /// sends it to the worker that owns its group.
     #[inline]
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
         if grouping.stride == 0 {
             return self.add_now(grouping, record);
+        }
+        if self.member.is_some() {
+            self.look_at_inbox(grouping);
+        }
+        self.key.clear();
+        for part in &grouping.parts {
+            part.encode(record, &mut self.texts, &mut self.key);
+        }
+        // A direct group needs no hash (see `apply_entry`).
+        let direct = self
+            .direct
+            .as_ref()
+            .is_some_and(|d| d.prefetch(self.key[0]));
+        let hash = if direct {
+            0
+        } else {
+            self.table.hash_key(&self.key)
+        };
+        if let Some(owner) = self.owner_elsewhere(grouping, hash) {
+            return self.send(grouping, record, hash, owner);
+        }
+        if !direct {
+            self.table.prefetch_hash(hash);
         }
         let stride = grouping.stride;
         let at = self.next * stride;
@@ -305,60 +428,95 @@ impl Groups {
             self.waiting += 1;
         }
         self.next = (self.next + 1) % STAGED;
-        self.key.clear();
-        for part in &grouping.parts {
-            part.encode(record, &mut self.texts, &mut self.key);
-        }
-        let key_words = grouping.key_words;
-        // A direct group needs no hash (see `apply`).
-        let direct = self
-            .direct
-            .as_ref()
-            .is_some_and(|d| d.prefetch(self.key[0]));
-        let hash = if direct {
-            0
-        } else {
-            let hash = self.table.hash_key(&self.key);
-            self.table.prefetch_hash(hash);
-            hash
-        };
         let entry = &mut self.staged[at..at + stride];
-        entry[0] = hash;
-        entry[1..=key_words].copy_from_slice(&self.key);
-        for aggregate in &grouping.aggregates {
-            let input = &mut entry[aggregate.input..];
-            match aggregate.kind {
-                Kind::Rows | Kind::TextExtreme { .. } => {}
-                Kind::Values(column) => {
-                    input[0] = u64::from(record.value(column) != super::record::Value::Null);
+        fill_entry(
+            grouping,
+            record,
+            hash,
+            &mut self.texts,
+            &mut self.key,
+            entry,
+        );
+    }
+
+    /// The worker that owns the group of the key in `self.key`, if that is
+    /// another worker and the key can travel (holds no text id).
+    #[inline]
+    fn owner_elsewhere(&self, grouping: &Grouping, hash: u64) -> Option<usize> {
+        let member = self.member.as_ref()?;
+        let owner = Table::share_of(hash, member.exchange.workers());
+        (owner != member.me && !grouping.key_has_text(&self.key)).then_some(owner)
+    }
+
+    fn send(&mut self, grouping: &Grouping, record: &Record, hash: u64, owner: usize) {
+        let member = self.member.as_mut().expect("only members send");
+        let outbox = &mut member.outboxes[owner];
+        let start = outbox.len();
+        outbox.resize(start + grouping.stride, 0);
+        let entry = &mut outbox[start..];
+        fill_entry(
+            grouping,
+            record,
+            hash,
+            &mut self.texts,
+            &mut self.key,
+            entry,
+        );
+        if outbox.len() >= BATCH * grouping.stride {
+            let batch = std::mem::replace(outbox, Vec::with_capacity(BATCH * grouping.stride));
+            member.exchange.send(owner, batch);
+        }
+    }
+
+    /// Every [`LOOK_EVERY`] records, adds what other workers sent.
+    #[inline]
+    fn look_at_inbox(&mut self, grouping: &Grouping) {
+        let Some(member) = &mut self.member else {
+            return;
+        };
+        member.until_look -= 1;
+        if member.until_look == 0 {
+            member.until_look = LOOK_EVERY;
+            if member.exchange.posted(member.me) {
+                self.receive(grouping);
+            }
+        }
+    }
+
+    /// Adds every batch other workers have sent this one so far.
+    fn receive(&mut self, grouping: &Grouping) {
+        let Some(member) = &self.member else {
+            return;
+        };
+        let batches = member.exchange.receive(member.me);
+        let stride = grouping.stride;
+        for batch in batches {
+            for (i, entry) in batch.chunks_exact(stride).enumerate() {
+                if let Some(ahead) = batch.get((i + STAGED) * stride) {
+                    self.table.prefetch_hash(*ahead);
                 }
-                Kind::Sum(column) | Kind::Avg(column) | Kind::IntExtreme { column, .. } => {
-                    match record.int_value(column) {
-                        Some(v) => input[..2].copy_from_slice(&[1, v as u64]),
-                        None => input[0] = 0,
-                    }
-                }
-                Kind::Distinct { part, .. } => {
-                    part.encode(record, &mut self.texts, &mut self.key);
-                    input[..part.words()].copy_from_slice(&self.key[key_words..]);
-                    self.key.truncate(key_words);
-                }
+                self.apply_entry(grouping, entry);
             }
         }
     }
 
     /// Adds the staged record at `at`.
     fn apply(&mut self, grouping: &Grouping, at: usize) {
+        let staged = std::mem::take(&mut self.staged);
+        self.apply_entry(grouping, &staged[at..at + grouping.stride]);
+        self.staged = staged;
+    }
+
+    /// Adds a record staged as `entry` (hash, key words, inputs).
+    fn apply_entry(&mut self, grouping: &Grouping, entry: &[u64]) {
         let key_words = grouping.key_words;
         let Groups {
             direct,
             table,
-            staged,
             distinct,
             value_key,
             ..
         } = self;
-        let entry = &staged[at..at + grouping.stride];
         let key = &entry[1..=key_words];
         let group = match direct.as_mut().and_then(|d| d.entry(key[0])) {
             Some(group) => group,
@@ -519,6 +677,9 @@ impl Groups {
         threads: usize,
     ) -> Result<Finished, LocalError> {
         let mut states = states;
+        if states.first().is_some_and(|s| s.member.is_some()) {
+            return Groups::combine_shares(states, grouping, order, limit, threads);
+        }
         let direct = merge_direct(&mut states, grouping);
         let mut states = states.into_iter();
         let mut merged = states.next().unwrap_or_else(|| Groups::new(grouping));
@@ -595,6 +756,90 @@ impl Groups {
             limit,
         })
     }
+}
+
+impl Groups {
+    /// [`Groups::combine`] for workers of an [`Exchange`]: each adds what
+    /// it still holds and what was sent to it; the groups with text ids go
+    /// to the first worker (their ids translated); then each worker's
+    /// groups, which no other worker has, are sorted on their own thread.
+    fn combine_shares(
+        mut states: Vec<Groups>,
+        grouping: &Grouping,
+        order: &[OrderKey],
+        limit: Option<u64>,
+        threads: usize,
+    ) -> Result<Finished, LocalError> {
+        for state in &mut states {
+            let member = state.member.as_mut().expect("all workers are members");
+            for (owner, outbox) in member.outboxes.iter_mut().enumerate() {
+                if !outbox.is_empty() {
+                    member.exchange.send(owner, std::mem::take(outbox));
+                }
+            }
+        }
+        let parallel = threads > 1;
+        let mut states = on_threads(states, parallel, |mut state| {
+            state.flush(grouping);
+            state.receive(grouping);
+            state
+        });
+        let (first, rest) = states.split_first_mut().expect("an exchange has workers");
+        for other in rest {
+            let texts = first.texts.intern_all(&other.texts);
+            let mut records = Vec::new();
+            let key_words = grouping.key_words;
+            other.table.take(
+                |record| grouping.key_has_text(&record[..key_words]),
+                |record| records.extend_from_slice(record),
+            );
+            for record in records.chunks_exact_mut(grouping.width) {
+                translate(record, grouping, &texts);
+            }
+            merge_records(&mut first.table, &records, grouping, &first.texts);
+        }
+        let my_texts = std::mem::take(&mut first.texts);
+        let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let view = View {
+            grouping,
+            texts: &my_texts,
+            order,
+        };
+        let tables = states.into_iter().map(|state| state.table).collect();
+        let pieces = on_threads(tables, parallel, |table: Table| {
+            check_sums(table.records().map(|(_, r)| r), grouping)?;
+            Ok(sort(table, grouping, limit, &view))
+        });
+        Ok(Finished {
+            grouping: grouping.clone(),
+            order: order.to_vec(),
+            pieces: pieces.into_iter().collect::<Result<_, LocalError>>()?,
+            texts: my_texts,
+            limit,
+        })
+    }
+}
+
+/// `work` on each item, each on a thread of its own if `parallel`.
+fn on_threads<T: Send, R: Send>(
+    items: Vec<T>,
+    parallel: bool,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    if !parallel {
+        return items.into_iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a merging thread panicked"))
+            .collect()
+    })
 }
 
 /// The workers' [`DirectTable`]s, taken from them (their staged records
@@ -760,6 +1005,42 @@ fn select<const N: usize>(table: impl Drain, limit: usize, view: &View) -> Vec<(
         selection.push(words);
     });
     selection.finish()
+}
+
+/// Stages a record as `entry`: its key's hash, the key (in `key`), and
+/// each aggregate's input.
+#[inline]
+fn fill_entry(
+    grouping: &Grouping,
+    record: &Record,
+    hash: u64,
+    texts: &mut Interner,
+    key: &mut Vec<u64>,
+    entry: &mut [u64],
+) {
+    let key_words = grouping.key_words;
+    entry[0] = hash;
+    entry[1..=key_words].copy_from_slice(key);
+    for aggregate in &grouping.aggregates {
+        let input = &mut entry[aggregate.input..];
+        match aggregate.kind {
+            Kind::Rows | Kind::TextExtreme { .. } => {}
+            Kind::Values(column) => {
+                input[0] = u64::from(record.value(column) != super::record::Value::Null);
+            }
+            Kind::Sum(column) | Kind::Avg(column) | Kind::IntExtreme { column, .. } => {
+                match record.int_value(column) {
+                    Some(v) => input[..2].copy_from_slice(&[1, v as u64]),
+                    None => input[0] = 0,
+                }
+            }
+            Kind::Distinct { part, .. } => {
+                part.encode(record, texts, key);
+                input[..part.words()].copy_from_slice(&key[key_words..]);
+                key.truncate(key_words);
+            }
+        }
+    }
 }
 
 /// Adds a record's value to the state of an aggregate of numbers
@@ -1155,6 +1436,21 @@ impl Sorted {
         }
     }
 
+    /// The first position whose record `before` is false for, all the
+    /// records it is true for coming first.
+    fn partition_point(&self, width: usize, before: impl Fn(&[u64]) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if before(self.record(middle, width)) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
     /// The `i`th group's record (for the arrays, with the padding).
     fn record(&self, i: usize, width: usize) -> &[u64] {
         match self {
@@ -1179,8 +1475,33 @@ impl Finished {
     }
 
     /// Writes the rows to `sink`, taking the next of the pieces' groups
-    /// in order each time.
+    /// in order each time. Many rows to a CSV sink are formatted on two
+    /// threads (see [`Finished::write_csv_in_parallel`]).
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        if self.writes_in_parallel(sink) {
+            return self.write_csv_in_parallel(self.len(), sink);
+        }
+        let from = vec![0; self.pieces.len()];
+        let to: Vec<usize> = self.pieces.iter().map(Sorted::len).collect();
+        self.write_merged(&from, &to, self.len(), sink)
+    }
+
+    /// Whether [`Finished::write`] formats on two threads: every group (no
+    /// limit cuts them), many of them, to a sink that takes CSV lines.
+    fn writes_in_parallel(&self, sink: &dyn RowSink) -> bool {
+        let total = self.pieces.iter().map(Sorted::len).sum::<usize>();
+        total >= PARALLEL_ROWS && total <= self.limit && sink.takes_csv_lines()
+    }
+
+    /// Writes, in order, at most `count` of the groups at positions
+    /// `from[i]..to[i]` of each piece `i`.
+    fn write_merged(
+        &self,
+        from: &[usize],
+        to: &[usize],
+        count: usize,
+        sink: &mut dyn RowSink,
+    ) -> std::io::Result<()> {
         let view = View {
             grouping: &self.grouping,
             texts: &self.texts,
@@ -1192,11 +1513,11 @@ impl Finished {
             values: Vec::with_capacity(self.grouping.outputs.len()),
         };
         let width = self.grouping.width;
-        let mut next = vec![0; self.pieces.len()];
-        for _ in 0..self.len() {
+        let mut next = from.to_vec();
+        for _ in 0..count {
             let mut best: Option<(usize, &[u64])> = None;
             for (piece, sorted) in self.pieces.iter().enumerate() {
-                if next[piece] == sorted.len() {
+                if next[piece] == to[piece] {
                     continue;
                 }
                 let record = sorted.record(next[piece], width);
@@ -1212,7 +1533,75 @@ impl Finished {
         }
         Ok(())
     }
+
+    /// Every group, as CSV: the order is cut into stretches of about
+    /// [`STRETCH_ROWS`], and two threads format two stretches at a time
+    /// into memory, written one after the other; formatting a million rows
+    /// was a single thread's work while the other core idled.
+    fn write_csv_in_parallel(&self, total: usize, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let cuts = self.cuts(total.div_ceil(STRETCH_ROWS));
+        let (mut first, mut second) = (CsvLines::default(), CsvLines::default());
+        for pair in cuts.windows(2).collect::<Vec<_>>().chunks(2) {
+            let format = |lines: &mut CsvLines, stretch: &[Vec<usize>]| {
+                lines.clear();
+                self.write_merged(&stretch[0], &stretch[1], usize::MAX, lines)
+            };
+            let (a, b) = std::thread::scope(|scope| {
+                let other = pair
+                    .get(1)
+                    .map(|stretch| scope.spawn(|| format(&mut second, stretch)));
+                let a = format(&mut first, pair[0]);
+                (
+                    a,
+                    other.map(|h| h.join().expect("a formatting thread panicked")),
+                )
+            });
+            a?;
+            sink.csv_lines(&first)?;
+            if let Some(b) = b {
+                b?;
+                sink.csv_lines(&second)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Positions in every piece that cut the merged order into `stretches`
+    /// stretches: the first is all 0s, the last every piece's length. The
+    /// cuts are at even steps of the largest piece, and where its group
+    /// there falls in each other piece (the order is total, so a group
+    /// falls between two others).
+    fn cuts(&self, stretches: usize) -> Vec<Vec<usize>> {
+        let view = View {
+            grouping: &self.grouping,
+            texts: &self.texts,
+            order: &self.order,
+        };
+        let width = self.grouping.width;
+        let lens: Vec<usize> = self.pieces.iter().map(Sorted::len).collect();
+        let largest = (0..lens.len()).max_by_key(|&i| lens[i]).unwrap_or(0);
+        let mut cuts = vec![vec![0; lens.len()]];
+        for k in 1..stretches {
+            let at = lens[largest] * k / stretches;
+            let pivot = self.pieces[largest].record(at, width);
+            let cut = (0..lens.len())
+                .map(|piece| match piece {
+                    _ if piece == largest => at,
+                    _ => self.pieces[piece]
+                        .partition_point(width, |record| view.compare(record, pivot).is_lt()),
+                })
+                .collect();
+            cuts.push(cut);
+        }
+        cuts.push(lens);
+        cuts
+    }
 }
+
+/// Groups written as CSV on two threads from this many rows on.
+const PARALLEL_ROWS: usize = 1 << 16;
+/// Rows of one stretch formatted at once by one thread.
+const STRETCH_ROWS: usize = 1 << 16;
 
 /// Formats groups as rows into buffers it reuses: no allocation per row.
 struct RowWriter<'a> {
@@ -1267,7 +1656,7 @@ mod tests {
     use super::*;
     use crate::engine::local::reader::Flow;
     use crate::engine::local::record::{FileColumns, Splitter};
-    use crate::engine::output::{Cell, ColumnInfo};
+    use crate::engine::output::{Cell, CellRef, ColumnInfo};
     use crate::lang::check::CheckContext;
     use crate::lang::ir::Params;
 
@@ -1291,6 +1680,25 @@ mod tests {
     /// Groups of `lines` (after HEADER), one worker per piece, combined on
     /// `threads`, as rows.
     fn grouped_on(query: &str, pieces: &[&[&str]], threads: usize) -> Vec<Vec<Cell>> {
+        grouped_with(query, pieces, threads, false)
+    }
+
+    /// [`grouped_on`], the workers sharing out the groups through an
+    /// [`Exchange`] if `exchange` (and the query allows it).
+    fn grouped_with(
+        query: &str,
+        pieces: &[&[&str]],
+        threads: usize,
+        exchange: bool,
+    ) -> Vec<Vec<Cell>> {
+        let finished = finished_with(query, pieces, threads, exchange);
+        let mut sink = Collect(Vec::new());
+        finished.write(&mut sink).unwrap();
+        sink.0
+    }
+
+    /// The combined groups of [`grouped_with`], not yet written.
+    fn finished_with(query: &str, pieces: &[&[&str]], threads: usize, exchange: bool) -> Finished {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
         let ctx = CheckContext {
@@ -1305,8 +1713,13 @@ mod tests {
         let grouping = Grouping::new(&query.output, &keys, &mut slots);
         let columns = FileColumns::from_header(HEADER, &slots).unwrap();
         let mut states = Vec::new();
-        for piece in pieces {
-            let mut groups = Groups::new(&grouping);
+        let shared =
+            (exchange && grouping.exchanges()).then(|| Arc::new(Exchange::new(pieces.len())));
+        for (me, piece) in pieces.iter().enumerate() {
+            let mut groups = match &shared {
+                Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
+                None => Groups::new(&grouping),
+            };
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
             Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
                 groups.add(&grouping, r);
@@ -1324,17 +1737,164 @@ mod tests {
                 })
                 .collect();
         }
-        let finished =
-            Groups::combine(states, &grouping, &order, query.output.limit, threads).unwrap();
-        let mut sink = Collect(Vec::new());
-        finished.write(&mut sink).unwrap();
-        sink.0
+        Groups::combine(states, &grouping, &order, query.output.limit, threads).unwrap()
+    }
+
+    /// A CSV sink that takes its rows one by one.
+    struct RowByRow<'a>(Box<dyn RowSink + 'a>);
+
+    impl RowSink for RowByRow<'_> {
+        fn begin(&mut self, columns: &[ColumnInfo]) -> std::io::Result<()> {
+            self.0.begin(columns)
+        }
+        fn row(&mut self, row: &[Cell]) -> std::io::Result<()> {
+            self.0.row(row)
+        }
+        fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> std::io::Result<()> {
+            self.0.row_refs(row)
+        }
+        fn finish(&mut self) -> std::io::Result<()> {
+            self.0.finish()
+        }
+    }
+
+    #[test]
+    fn many_groups_written_as_csv_on_two_threads_are_the_rows_one_thread_writes() {
+        // Over PARALLEL_ROWS groups, in pieces of their own: the hashed
+        // halves, plus the direct ports (of 0 to 65,535; the others are
+        // hashed), or one per worker (shared out).
+        let lines: Vec<String> = (0..150_000u32)
+            .map(|i| match i % 3 {
+                0 => format!(
+                    "eni-1 10.{}.{}.{} {} ACCEPT {}",
+                    i >> 16,
+                    (i >> 8) & 255,
+                    i & 255,
+                    i % 70_000,
+                    i
+                ),
+                1 => format!("eni-2 2001:db8::{i:x} 80 REJECT {i}"),
+                _ => format!(
+                    "eni-3 192.168.{}.{} {} ACCEPT -",
+                    (i >> 8) & 255,
+                    i & 255,
+                    65_000 + i
+                ),
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let pieces: Vec<&[&str]> = lines.chunks(40_000).collect();
+        for (query, exchange) in [
+            (
+                "all time | stats count() as n, sum(bytes) as b by srcaddr | limit 1000000",
+                false,
+            ),
+            (
+                "all time | stats count() as n, sum(bytes) as b by srcaddr | limit 1000000",
+                true,
+            ),
+            (
+                "all time | stats sum(bytes) as b by dport | limit 1000000",
+                false,
+            ),
+            (
+                "all time | stats count() as n by srcaddr, action | sort n desc | limit 1000000",
+                false,
+            ),
+        ] {
+            let finished = finished_with(query, &pieces, 2, exchange);
+            assert!(
+                finished.len() >= PARALLEL_ROWS,
+                "{query}: {} groups",
+                finished.len()
+            );
+            let (mut parallel, mut one) = (Vec::new(), Vec::new());
+            let mut sink = crate::engine::output::sink(
+                crate::engine::output::Format::Csv,
+                Box::new(&mut parallel),
+            );
+            assert!(finished.writes_in_parallel(sink.as_ref()), "{query}");
+            finished.write(sink.as_mut()).unwrap();
+            sink.finish().unwrap();
+            drop(sink);
+            let mut sink = RowByRow(crate::engine::output::sink(
+                crate::engine::output::Format::Csv,
+                Box::new(&mut one),
+            ));
+            assert!(!finished.writes_in_parallel(&sink), "{query}");
+            finished.write(&mut sink).unwrap();
+            sink.finish().unwrap();
+            drop(sink);
+            assert_eq!(parallel.len(), one.len(), "{query}");
+            assert!(parallel == one, "{query}: the same bytes");
+            let rows = one.iter().filter(|b| **b == b'\n').count();
+            assert_eq!(rows, finished.len(), "{query}");
+        }
     }
 
     fn grouped(query: &str, pieces: &[&[&str]]) -> Vec<Vec<Cell>> {
         let rows = grouped_on(query, pieces, 2);
         assert_eq!(grouped_on(query, pieces, 1), rows, "{query} on 1 thread");
+        for threads in [1, 2] {
+            let shared = grouped_with(query, pieces, threads, true);
+            assert_eq!(
+                shared, rows,
+                "{query} through an exchange, on {threads} threads"
+            );
+        }
         rows
+    }
+
+    #[test]
+    fn workers_sharing_out_groups_find_what_one_worker_finds() {
+        // Enough records for full batches and looks at the inbox while
+        // reading; some sources are not IPv4 (text ids, kept by the worker
+        // that read them), some appear in every piece.
+        let lines: Vec<String> = (0..9000u32)
+            .map(|i| {
+                let source = match i % 50 {
+                    0 => format!("2001:db8::{:x}", i % 700),
+                    1 => "-".to_string(),
+                    2 => "010.0.0.1".to_string(),
+                    _ => format!("10.{}.{}.{}", i % 3, (i / 7) % 256, i % 251),
+                };
+                format!("eni-{} {source} {} ACCEPT {}", i % 5, i % 97, i % 1000)
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let pieces: Vec<&[&str]> = lines.chunks(3000).collect();
+        let one = grouped_on_query_check(&lines, &pieces);
+        assert!(one > 1000, "{one} groups");
+    }
+
+    /// Runs queries that share out groups on `pieces` and on all `lines` in
+    /// one piece; the number of groups of the first.
+    fn grouped_on_query_check(lines: &[&str], pieces: &[&[&str]]) -> usize {
+        let queries = [
+            "all time | stats count() as n, sum(bytes) as b, max(bytes) as m by srcaddr | limit 100000",
+            "all time | stats avg(bytes) as a, count(bytes) as c by srcaddr, dport | limit 100000",
+            "all time | top 7 srcaddr, dport by bytes",
+        ];
+        let table = crate::engine::local::LocalSource::new("x").table();
+        let mut sizes = Vec::new();
+        for query in queries {
+            let params = Params::default();
+            let ctx = CheckContext {
+                table: &table,
+                now: crate::time::Time::EARLIEST,
+                params: &params,
+            };
+            let checked =
+                crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx)
+                    .unwrap();
+            let keys = checked.output.group_by.clone().unwrap();
+            let grouping = Grouping::new(&checked.output, &keys, &mut Slots::default());
+            assert!(grouping.exchanges(), "{query} shares out its groups");
+            let one = grouped_on(query, &[lines], 1);
+            assert_eq!(grouped(query, pieces), one, "{query}");
+            sizes.push(one.len());
+        }
+        sizes[0]
     }
 
     #[test]

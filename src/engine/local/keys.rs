@@ -121,14 +121,20 @@ impl KeyPart {
     /// Rewrites a text id in `words` (this part's words) by `map`, for
     /// moving a key from one worker's interner to another's.
     pub fn remap(self, words: &mut [u64], map: &[usize]) {
-        let word = words[0];
-        let is_text = match self {
-            KeyPart::Address { .. } => word & !LOW == TEXT,
-            KeyPart::Text { .. } => word != 0,
-            KeyPart::Int32 { .. } | KeyPart::Int64(_) => false,
-        };
-        if is_text {
+        if self.has_text(words) {
+            let word = words[0];
             words[0] = (word & !LOW) | map[(word & LOW) as usize] as u64;
+        }
+    }
+
+    /// Whether `words` (this part's) hold a text id, which means something
+    /// only to the interner the words came from.
+    #[inline]
+    pub fn has_text(self, words: &[u64]) -> bool {
+        match self {
+            KeyPart::Address { .. } => words[0] & !LOW == TEXT,
+            KeyPart::Text { .. } => words[0] != 0,
+            KeyPart::Int32 { .. } | KeyPart::Int64(_) => false,
         }
     }
 }
@@ -363,6 +369,9 @@ impl Interner {
 /// A record's first word when its slot is empty: no key word is all ones
 /// (see the tags above), so no key starts with it.
 const EMPTY: u64 = u64::MAX;
+/// A record's first word once [`Table::take`] has taken it: no key word
+/// has these tag bits either.
+const TAKEN: u64 = u64::MAX - 1;
 /// A table is split by the top bits of the hash into this many parts,
 /// each an open-addressing array that grows on its own, so that growing a
 /// table of a million groups never holds two copies of it.
@@ -394,7 +403,10 @@ struct Part {
     words: Vec<u64>,
     /// Slots minus one (a power of two minus one).
     mask: usize,
+    /// Slots filled, taken ones included (they still end no search).
     len: usize,
+    /// Slots whose record [`Table::take`] took.
+    taken: usize,
 }
 
 impl Part {
@@ -403,6 +415,7 @@ impl Part {
             words: vec![EMPTY; slots * width],
             mask: slots - 1,
             len: 0,
+            taken: 0,
         }
     }
 }
@@ -422,7 +435,7 @@ impl Table {
     }
 
     pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.len).sum()
+        self.parts.iter().map(|p| p.len - p.taken).sum()
     }
 
     /// Moves the upper half of this table's parts into a table of their
@@ -442,6 +455,29 @@ impl Table {
     #[inline]
     fn part_of(hash: u64) -> usize {
         (hash >> (64 - PART_BITS)) as usize
+    }
+
+    /// Which of `shares` equal shares of the parts keys of this hash fall in
+    /// (the worker that owns them, when workers share out the groups).
+    #[inline]
+    pub fn share_of(hash: u64, shares: usize) -> usize {
+        (Table::part_of(hash) * shares) >> PART_BITS
+    }
+
+    /// Hands out the records `pred` picks and takes them out of the table,
+    /// which holds the rest: each becomes a slot that is neither empty nor
+    /// any key's, so that searches past it go on as before.
+    pub fn take(&mut self, pred: impl Fn(&[u64]) -> bool, mut each: impl FnMut(&[u64])) {
+        let width = self.width;
+        for part in &mut self.parts {
+            for record in part.words.chunks_exact_mut(width) {
+                if !matches!(record[0], EMPTY | TAKEN) && pred(record) {
+                    each(record);
+                    record[0] = TAKEN;
+                    part.taken += 1;
+                }
+            }
+        }
     }
 
     /// Whether keys of this hash belong in this table's parts.
@@ -473,7 +509,7 @@ impl Table {
             p.words
                 .chunks_exact(width)
                 .enumerate()
-                .filter(|(_, record)| record[0] != EMPTY)
+                .filter(|(_, record)| !matches!(record[0], EMPTY | TAKEN))
                 .map(move |(slot, record)| ((part as u64) << SLOT_BITS | slot as u64, record))
         })
     }
@@ -486,7 +522,7 @@ impl Table {
         let width = self.width;
         for part in self.parts {
             for record in part.words.chunks_exact(width) {
-                if record[0] != EMPTY {
+                if !matches!(record[0], EMPTY | TAKEN) {
                     each(record);
                 }
             }
@@ -574,8 +610,10 @@ impl Table {
         let slots = (part.mask + 1) * 2;
         let old = std::mem::replace(&mut part.words, vec![EMPTY; slots * width]);
         part.mask = slots - 1;
+        // Taken records are left behind.
+        part.len -= std::mem::take(&mut part.taken);
         for record in old.chunks_exact(width) {
-            if record[0] == EMPTY {
+            if matches!(record[0], EMPTY | TAKEN) {
                 continue;
             }
             let mut slot = Table::hash(&self.hasher, &record[..key_words]) as usize & (slots - 1);

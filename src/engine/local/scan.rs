@@ -14,12 +14,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::engine::output::RowSink;
 use crate::lang::ir::{CheckedQuery, OrderKey};
 
-use super::aggregate::{Finished, Grouping, Groups};
+use super::aggregate::{Exchange, Finished, Grouping, Groups};
 use super::eval::{self, Pred};
 use super::layout::{Compression, FileEntry};
 use super::parquet;
@@ -168,6 +168,8 @@ struct Shared<'a> {
     row_groups_skipped: AtomicU64,
     progress: Option<&'a Progress>,
     in_order: InOrder,
+    /// Where the workers of a grouped query share out its groups.
+    exchange: Option<Arc<Exchange>>,
 }
 
 /// Rows of finished files, waiting for the files before them.
@@ -210,11 +212,24 @@ pub(crate) fn scan(
         row_groups_skipped: AtomicU64::new(0),
         progress,
         in_order: InOrder::default(),
+        exchange: None,
     };
     let workers = threads.clamp(1, files.len().max(1));
+    let shared = Shared {
+        exchange: match &prepared.shape {
+            Shape::Groups(grouping) if workers > 1 && grouping.exchanges() => {
+                Some(Arc::new(Exchange::new(workers)))
+            }
+            _ => None,
+        },
+        ..shared
+    };
     let mut states: Vec<State> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| work(&shared)))
+            .map(|me| {
+                let shared = &shared;
+                scope.spawn(move || work(shared, me))
+            })
             .collect();
         handles
             .into_iter()
@@ -233,7 +248,7 @@ pub(crate) fn scan(
         let groups = states
             .into_iter()
             .map(|state| match state {
-                State::Groups(groups) => groups,
+                State::Groups(groups) => *groups,
                 _ => unreachable!("a grouped query has group state"),
             })
             .collect();
@@ -268,13 +283,13 @@ enum State {
     /// Rows went to [`InOrder`].
     InOrder,
     Top(TopRows),
-    Groups(Groups),
+    Groups(Box<Groups>),
 }
 
 impl State {
     fn new(prepared: &Prepared) -> State {
         match &prepared.shape {
-            Shape::Groups(grouping) => State::Groups(Groups::new(grouping)),
+            Shape::Groups(grouping) => State::Groups(Box::new(Groups::new(grouping))),
             Shape::Records(_) if prepared.order.is_empty() => State::InOrder,
             Shape::Records(_) => State::Top(TopRows::new(&prepared.order, prepared.limit)),
         }
@@ -287,9 +302,14 @@ impl State {
     }
 }
 
-fn work(shared: &Shared) -> State {
+fn work(shared: &Shared, me: usize) -> State {
     let prepared = shared.prepared;
-    let mut state = State::new(prepared);
+    let mut state = match (&prepared.shape, &shared.exchange) {
+        (Shape::Groups(grouping), Some(exchange)) => {
+            State::Groups(Box::new(Groups::exchanging(grouping, exchange.clone(), me)))
+        }
+        _ => State::new(prepared),
+    };
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         if index >= shared.files.len() || !shared.wanted(index) {
