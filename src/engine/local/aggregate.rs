@@ -228,14 +228,20 @@ impl Grouping {
 
     /// Whether workers share out the groups by hash ([`Exchange`]): keys
     /// of numbers and addresses (a text key is all ids of one worker's
-    /// interner), aggregates of numbers, and not in direct slots (whose
-    /// merge costs nothing).
+    /// interner), aggregates of numbers (or distinct numbers), and not in
+    /// direct slots (whose merge costs nothing).
     pub fn exchanges(&self) -> bool {
         self.stride != 0
             && !self.direct
             && !self.parts.is_empty()
             && !self.parts.iter().any(|p| matches!(p, KeyPart::Text { .. }))
-            && self.aggregates.iter().all(|a| a.kind.of_numbers())
+            && self.aggregates.iter().all(|a| match a.kind {
+                // Distinct values that are never text ids travel too.
+                Kind::Distinct { part, .. } => {
+                    matches!(part, KeyPart::Int32 { .. } | KeyPart::Int64(_))
+                }
+                kind => kind.of_numbers(),
+            })
     }
 
     /// Whether a key holds a text id (an address that is not IPv4).
@@ -786,17 +792,8 @@ impl Groups {
         });
         let (first, rest) = states.split_first_mut().expect("an exchange has workers");
         for other in rest {
-            let texts = first.texts.intern_all(&other.texts);
-            let mut records = Vec::new();
-            let key_words = grouping.key_words;
-            other.table.take(
-                |record| grouping.key_has_text(&record[..key_words]),
-                |record| records.extend_from_slice(record),
-            );
-            for record in records.chunks_exact_mut(grouping.width) {
-                translate(record, grouping, &texts);
-            }
-            merge_records(&mut first.table, &records, grouping, &first.texts);
+            let texted = other.take_texted(grouping);
+            first.merge(texted, grouping);
         }
         let my_texts = std::mem::take(&mut first.texts);
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
@@ -817,6 +814,27 @@ impl Groups {
             texts: my_texts,
             limit,
         })
+    }
+}
+
+impl Groups {
+    /// The groups whose key holds a text id (and their distinct values),
+    /// taken out of these into groups of their own, with these texts.
+    fn take_texted(&mut self, grouping: &Grouping) -> Groups {
+        let mut texted = Groups::new(grouping);
+        texted.texts = std::mem::take(&mut self.texts);
+        let key_words = grouping.key_words;
+        let has_text = |record: &[u64]| grouping.key_has_text(&record[..key_words]);
+        self.table.take(has_text, |record| {
+            let group = texted.table.entry(&record[..key_words]).0;
+            texted.table.record_mut(group).copy_from_slice(record);
+        });
+        for (mine, theirs) in self.distinct.iter_mut().zip(&mut texted.distinct) {
+            mine.take(has_text, |record| {
+                theirs.entry(record);
+            });
+        }
+        texted
     }
 }
 
@@ -1856,6 +1874,8 @@ mod tests {
                     0 => format!("2001:db8::{:x}", i % 700),
                     1 => "-".to_string(),
                     2 => "010.0.0.1".to_string(),
+                    // A few IPv4 groups of many records (and ports).
+                    3 => format!("10.9.9.{}", i % 5),
                     _ => format!("10.{}.{}.{}", i % 3, (i / 7) % 256, i % 251),
                 };
                 format!("eni-{} {source} {} ACCEPT {}", i % 5, i % 97, i % 1000)
@@ -1874,6 +1894,8 @@ mod tests {
             "all time | stats count() as n, sum(bytes) as b, max(bytes) as m by srcaddr | limit 100000",
             "all time | stats avg(bytes) as a, count(bytes) as c by srcaddr, dport | limit 100000",
             "all time | top 7 srcaddr, dport by bytes",
+            "all time | stats count_distinct(dport) as p, count() as n by srcaddr | limit 100000",
+            "all time | stats count_distinct(bytes) as d by srcaddr | sort d desc | limit 9",
         ];
         let table = crate::engine::local::LocalSource::new("x").table();
         let mut sizes = Vec::new();
