@@ -739,8 +739,7 @@ impl Groups {
             let finish = |mut mine: Table, passed: Vec<u64>| {
                 merge_records(&mut mine, &passed, grouping, my_texts);
                 drop(passed);
-                check_sums(mine.records().map(|(_, r)| r), grouping)?;
-                Ok(sort(mine, grouping, limit, &view))
+                sort(mine, grouping, limit, &view)
             };
             let (lower, upper) = both(
                 parallel,
@@ -749,8 +748,7 @@ impl Groups {
             );
             let mut parts = vec![lower?, upper?];
             if let Some(direct) = direct {
-                check_sums(direct.records(), grouping)?;
-                parts.push(sort(direct, grouping, limit, &view));
+                parts.push(sort(direct, grouping, limit, &view)?);
             }
             parts
         };
@@ -804,8 +802,7 @@ impl Groups {
         };
         let tables = states.into_iter().map(|state| state.table).collect();
         let pieces = on_threads(tables, parallel, |table: Table| {
-            check_sums(table.records().map(|(_, r)| r), grouping)?;
-            Ok(sort(table, grouping, limit, &view))
+            sort(table, grouping, limit, &view)
         });
         Ok(Finished {
             grouping: grouping.clone(),
@@ -964,40 +961,38 @@ fn merge_records(mine: &mut Table, records: &[u64], grouping: &Grouping, my_text
     }
 }
 
-/// Fails if a sum left bigint in a group, as the SQL does.
-fn check_sums<'a>(
-    mut records: impl Iterator<Item = &'a [u64]>,
-    grouping: &Grouping,
-) -> Result<(), LocalError> {
-    let sums: Vec<&Aggregate> = grouping
-        .aggregates
-        .iter()
-        .filter(|a| matches!(a.kind, Kind::Sum(_)))
-        .collect();
-    if sums.is_empty() {
-        return Ok(());
-    }
-    let left = records.find_map(|r| {
-        sums.iter()
-            .find(|a| i64::try_from(load_sum(&r[a.at..]).0).is_err())
-    });
-    match left {
-        Some(aggregate) => Err(LocalError::Overflow {
-            column: aggregate.name.clone(),
-        }),
-        None => Ok(()),
-    }
+/// The first `sum` whose total in this group left bigint, which fails
+/// the query as it fails the SQL.
+fn sum_left_bigint<'g>(grouping: &'g Grouping, record: &[u64]) -> Option<&'g Aggregate> {
+    grouping.aggregates.iter().find(|a| {
+        matches!(a.kind, Kind::Sum(_)) && i64::try_from(load_sum(&record[a.at..]).0).is_err()
+    })
 }
 
-/// The first `limit` groups of a table in the view's order.
-fn sort(table: impl Drain, grouping: &Grouping, limit: usize, view: &View) -> Sorted {
-    match grouping.width {
-        ..=2 => Sorted::Two(select(table, limit, view)),
-        3..=4 => Sorted::Four(select(table, limit, view)),
-        5..=8 => Sorted::Eight(select(table, limit, view)),
+/// The first `limit` groups of a table in the view's order. Fails if a
+/// sum left bigint in any group (all are looked at as they are drained).
+fn sort(
+    table: impl Drain,
+    grouping: &Grouping,
+    limit: usize,
+    view: &View,
+) -> Result<Sorted, LocalError> {
+    let mut left = None;
+    let mut check = |record: &[u64]| {
+        if left.is_none() {
+            left = sum_left_bigint(grouping, record);
+        }
+    };
+    let sorted = match grouping.width {
+        ..=2 => Sorted::Two(select(table, limit, view, &mut check)),
+        3..=4 => Sorted::Four(select(table, limit, view, &mut check)),
+        5..=8 => Sorted::Eight(select(table, limit, view, &mut check)),
         width => {
             let mut records = Vec::with_capacity(table.len() * width);
-            table.drain(|record| records.extend_from_slice(record));
+            table.drain(|record| {
+                check(record);
+                records.extend_from_slice(record);
+            });
             let dense = Dense {
                 view,
                 records: &records,
@@ -1008,6 +1003,12 @@ fn sort(table: impl Drain, grouping: &Grouping, limit: usize, view: &View) -> So
             let order = selection.finish();
             Sorted::Wide { records, order }
         }
+    };
+    match left {
+        Some(aggregate) => Err(LocalError::Overflow {
+            column: aggregate.name.clone(),
+        }),
+        None => Ok(sorted),
     }
 }
 
@@ -1015,9 +1016,15 @@ fn sort(table: impl Drain, grouping: &Grouping, limit: usize, view: &View) -> So
 /// is freed part by part meanwhile) into an array of `N` words: sorting
 /// and writing them then read memory in order, where reading records by
 /// their slots would miss the cache (and the TLB) at every group.
-fn select<const N: usize>(table: impl Drain, limit: usize, view: &View) -> Vec<(u128, [u64; N])> {
+fn select<const N: usize>(
+    table: impl Drain,
+    limit: usize,
+    view: &View,
+    check: &mut dyn FnMut(&[u64]),
+) -> Vec<(u128, [u64; N])> {
     let mut selection = rows::Selection::new(view, limit, table.len());
     table.drain(|record| {
+        check(record);
         let mut words = [0; N];
         words[..record.len()].copy_from_slice(record);
         selection.push(words);
@@ -1717,6 +1724,15 @@ mod tests {
 
     /// The combined groups of [`grouped_with`], not yet written.
     fn finished_with(query: &str, pieces: &[&[&str]], threads: usize, exchange: bool) -> Finished {
+        combined_with(query, pieces, threads, exchange).unwrap()
+    }
+
+    fn combined_with(
+        query: &str,
+        pieces: &[&[&str]],
+        threads: usize,
+        exchange: bool,
+    ) -> Result<Finished, LocalError> {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
         let ctx = CheckContext {
@@ -1755,7 +1771,34 @@ mod tests {
                 })
                 .collect();
         }
-        Groups::combine(states, &grouping, &order, query.output.limit, threads).unwrap()
+        Groups::combine(states, &grouping, &order, query.output.limit, threads)
+    }
+
+    #[test]
+    fn a_sum_that_leaves_bigint_fails_whatever_the_groups_path() {
+        // One group's total passes 2^63 - 1; the others are small, so a
+        // `limit 1` keeps one of them and must still fail.
+        let big = "eni-9 10.0.0.9 8080 ACCEPT 9000000000000000000";
+        let a: &[&str] = &["eni-1 10.0.0.1 22 ACCEPT 5", big];
+        let b: &[&str] = &["eni-2 10.0.0.2 443 ACCEPT 7", big];
+        let c: &[&str] = &["eni-3 2001:db8::3 22 ACCEPT 1"];
+        for query in [
+            "all time | stats sum(bytes) as b by srcaddr",
+            "all time | stats sum(bytes) as b by dport",
+            "all time | stats sum(bytes) as b by eni",
+            "all time | stats sum(bytes) as b, count_distinct(dport) as d by srcaddr",
+            "all time | stats sum(bytes) as b",
+            "all time | stats count() as n, sum(bytes) as b by srcaddr | sort n asc | limit 1",
+        ] {
+            for (threads, exchange) in [(1, false), (2, false), (2, true)] {
+                match combined_with(query, &[a, b, c], threads, exchange) {
+                    Err(LocalError::Overflow { column }) => assert_eq!(column, "b", "{query}"),
+                    other => panic!("{query} on {threads} threads: {:?}", other.map(|f| f.len())),
+                }
+            }
+            // The same records less one of the big ones fit.
+            assert!(combined_with(query, &[a, c], 2, true).is_ok(), "{query}");
+        }
     }
 
     /// A CSV sink that takes its rows one by one.

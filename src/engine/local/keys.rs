@@ -503,6 +503,7 @@ impl Table {
     }
 
     /// Every record with its id, part by part.
+    #[cfg(test)]
     pub fn records(&self) -> impl Iterator<Item = (u64, &[u64])> {
         let width = self.width;
         self.parts.iter().enumerate().flat_map(move |(part, p)| {
