@@ -1289,7 +1289,7 @@ impl<'a> View<'a> {
                 };
                 (u128::from(key) << 64 | 1, true)
             }
-            Value::Ipv4(bits) => text_prefix(Ipv4Text::new(bits).as_bytes()),
+            Value::Ipv4(bits) => (Ipv4Text::new(bits).prefix(), true),
             Value::Text(text) => text_prefix(text),
         };
         if key.descending {
@@ -2100,6 +2100,12 @@ mod tests {
             addresses.windows(2).all(|w| text(w[0]) <= text(w[1])),
             "sorted by rank, the texts are sorted"
         );
+        // An address sorts by the number its text would, so that it sorts
+        // among strings (IPv6 addresses in the same column) as its text.
+        for bits in &addresses {
+            let ipv4 = Ipv4Text::new(*bits);
+            assert_eq!((ipv4.prefix(), true), text_prefix(ipv4.as_bytes()));
+        }
         assert_eq!(OCTET_TEXT_RANK[0], 0);
         assert_eq!(OCTET_TEXT_RANK[1], 1);
         assert_eq!(OCTET_TEXT_RANK[10], 2);
