@@ -270,18 +270,32 @@ pub(crate) struct Exchange {
     inboxes: Vec<Mutex<Vec<Vec<u64>>>>,
     /// Whether an inbox may hold batches, so that looking costs no lock.
     posted: Vec<AtomicBool>,
+    /// Batches an inbox holds at most while workers read: a worker that
+    /// does not look (waiting for an object, or done) must not make
+    /// memory grow with the records. A batch that finds the inbox full is
+    /// added by its sender, to groups that are moved to their owner at the
+    /// end.
+    cap: usize,
 }
 
 /// Records a worker gathers for another before sending them.
 const BATCH: usize = 1024;
 /// Records a worker adds between looks at its inbox.
 const LOOK_EVERY: u32 = 1024;
+/// Batches an inbox holds at most while workers read (about 5 MB of
+/// staged records of two addresses and a sum).
+const INBOX_CAP: usize = 128;
 
 impl Exchange {
     pub fn new(workers: usize) -> Exchange {
+        Exchange::with_cap(workers, INBOX_CAP)
+    }
+
+    fn with_cap(workers: usize, cap: usize) -> Exchange {
         Exchange {
             inboxes: (0..workers).map(|_| Mutex::default()).collect(),
             posted: (0..workers).map(|_| AtomicBool::new(false)).collect(),
+            cap,
         }
     }
 
@@ -289,12 +303,17 @@ impl Exchange {
         self.inboxes.len()
     }
 
-    fn send(&self, to: usize, batch: Vec<u64>) {
-        self.inboxes[to]
-            .lock()
-            .expect("no worker panicked")
-            .push(batch);
+    /// Puts a batch in a worker's inbox, or gives it back if the inbox is
+    /// full and the workers are still reading (`!last`).
+    fn send(&self, to: usize, batch: Vec<u64>, last: bool) -> Result<(), Vec<u64>> {
+        let mut inbox = self.inboxes[to].lock().expect("no worker panicked");
+        if !last && inbox.len() >= self.cap {
+            return Err(batch);
+        }
+        inbox.push(batch);
+        drop(inbox);
         self.posted[to].store(true, MemoryOrdering::Release);
+        Ok(())
     }
 
     /// The batches sent to `me` so far.
@@ -316,6 +335,8 @@ struct Member {
     /// Records gathered for each worker (none for `me`), `stride` words each.
     outboxes: Vec<Vec<u64>>,
     until_look: u32,
+    /// Whether a batch came back from a full inbox and was added here.
+    spilled: bool,
 }
 
 /// The groups one worker has seen.
@@ -380,6 +401,7 @@ impl Groups {
                 me,
                 outboxes,
                 until_look: LOOK_EVERY,
+                spilled: false,
             }),
             ..Groups::new(grouping)
         }
@@ -470,7 +492,12 @@ impl Groups {
         );
         if outbox.len() >= BATCH * grouping.stride {
             let batch = std::mem::replace(outbox, Vec::with_capacity(BATCH * grouping.stride));
-            member.exchange.send(owner, batch);
+            if let Err(batch) = member.exchange.send(owner, batch, false) {
+                member.spilled = true;
+                for entry in batch.chunks_exact(grouping.stride) {
+                    self.apply_entry(grouping, entry);
+                }
+            }
         }
     }
 
@@ -778,7 +805,8 @@ impl Groups {
             let member = state.member.as_mut().expect("all workers are members");
             for (owner, outbox) in member.outboxes.iter_mut().enumerate() {
                 if !outbox.is_empty() {
-                    member.exchange.send(owner, std::mem::take(outbox));
+                    let sent = member.exchange.send(owner, std::mem::take(outbox), true);
+                    debug_assert!(sent.is_ok(), "the last batches always go");
                 }
             }
         }
@@ -788,12 +816,14 @@ impl Groups {
             state.receive(grouping);
             state
         });
-        let (first, rest) = states.split_first_mut().expect("an exchange has workers");
-        for other in rest {
-            let texted = other.take_texted(grouping);
-            first.merge(texted, grouping);
+        let mut moving = Vec::new();
+        for (me, state) in states.iter_mut().enumerate() {
+            moving.extend(state.take_foreign(grouping, me));
         }
-        let my_texts = std::mem::take(&mut first.texts);
+        for (to, groups) in moving {
+            states[to].merge(groups, grouping);
+        }
+        let my_texts = std::mem::take(&mut states[0].texts);
         let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
         let view = View {
             grouping,
@@ -815,23 +845,52 @@ impl Groups {
 }
 
 impl Groups {
-    /// The groups whose key holds a text id (and their distinct values),
-    /// taken out of these into groups of their own, with these texts.
-    fn take_texted(&mut self, grouping: &Grouping) -> Groups {
-        let mut texted = Groups::new(grouping);
-        texted.texts = std::mem::take(&mut self.texts);
+    /// Takes out the groups (and their distinct values) that belong in
+    /// another worker's table, each worker's in groups of their own: those
+    /// whose key holds a text id belong in the first worker's (and go with
+    /// these texts), and after a spill those another worker owns in
+    /// theirs. Worker `me` then holds only groups no other worker has.
+    fn take_foreign(&mut self, grouping: &Grouping, me: usize) -> Vec<(usize, Groups)> {
+        let member = self.member.as_ref().expect("only members take");
+        let (workers, spilled) = (member.exchange.workers(), member.spilled);
+        if me == 0 && !spilled {
+            return Vec::new();
+        }
         let key_words = grouping.key_words;
-        let has_text = |record: &[u64]| grouping.key_has_text(&record[..key_words]);
-        self.table.take(has_text, |record| {
-            let group = texted.table.entry(&record[..key_words]).0;
-            texted.table.record_mut(group).copy_from_slice(record);
+        let home = |record: &[u64]| {
+            let key = &record[..key_words];
+            let to = if grouping.key_has_text(key) {
+                0
+            } else if spilled {
+                Table::share_of(Table::hash(&grouping.hasher, key), workers)
+            } else {
+                me
+            };
+            (to != me).then_some(to)
+        };
+        let mut moving: Vec<Option<Groups>> = (0..workers).map(|_| None).collect();
+        self.table.take(home, |to, record| {
+            let groups = moving[to].get_or_insert_with(|| Groups::new(grouping));
+            let group = groups.table.entry(&record[..key_words]).0;
+            groups.table.record_mut(group).copy_from_slice(record);
         });
-        for (mine, theirs) in self.distinct.iter_mut().zip(&mut texted.distinct) {
-            mine.take(has_text, |record| {
-                theirs.entry(record);
+        for set in 0..self.distinct.len() {
+            self.distinct[set].take(home, |to, record| {
+                let groups = moving[to].get_or_insert_with(|| Groups::new(grouping));
+                groups.distinct[set].entry(record);
             });
         }
-        texted
+        // Text ids are left only in the groups for the first worker.
+        if me != 0 {
+            if let Some(first) = &mut moving[0] {
+                first.texts = std::mem::take(&mut self.texts);
+            }
+        }
+        moving
+            .into_iter()
+            .enumerate()
+            .filter_map(|(to, groups)| Some((to, groups?)))
+            .collect()
     }
 }
 
@@ -1724,14 +1783,17 @@ mod tests {
 
     /// The combined groups of [`grouped_with`], not yet written.
     fn finished_with(query: &str, pieces: &[&[&str]], threads: usize, exchange: bool) -> Finished {
-        combined_with(query, pieces, threads, exchange).unwrap()
+        combined_with(query, pieces, threads, exchange.then_some(INBOX_CAP)).unwrap()
     }
 
+    /// The groups of `pieces`, one worker each, through an exchange whose
+    /// inboxes hold `cap` batches if `cap` is given (and the query allows
+    /// it). A cap of 1 must make a worker add a batch of another's.
     fn combined_with(
         query: &str,
         pieces: &[&[&str]],
         threads: usize,
-        exchange: bool,
+        cap: Option<usize>,
     ) -> Result<Finished, LocalError> {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
@@ -1747,8 +1809,9 @@ mod tests {
         let grouping = Grouping::new(&query.output, &keys, &mut slots);
         let columns = FileColumns::from_header(HEADER, &slots).unwrap();
         let mut states = Vec::new();
-        let shared =
-            (exchange && grouping.exchanges()).then(|| Arc::new(Exchange::new(pieces.len())));
+        let shared = cap
+            .filter(|_| grouping.exchanges())
+            .map(|cap| Arc::new(Exchange::with_cap(pieces.len(), cap)));
         for (me, piece) in pieces.iter().enumerate() {
             let mut groups = match &shared {
                 Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
@@ -1760,6 +1823,12 @@ mod tests {
                 Flow::Continue
             });
             states.push(groups);
+        }
+        if cap == Some(1) && shared.is_some() {
+            let spilled = states
+                .iter()
+                .any(|s| s.member.as_ref().is_some_and(|m| m.spilled));
+            assert!(spilled, "a batch found a full inbox");
         }
         // Unsorted groups come sorted by their keys (scan::Prepared).
         let mut order = query.output.order.clone();
@@ -1791,13 +1860,14 @@ mod tests {
             "all time | stats count() as n, sum(bytes) as b by srcaddr | sort n asc | limit 1",
         ] {
             for (threads, exchange) in [(1, false), (2, false), (2, true)] {
-                match combined_with(query, &[a, b, c], threads, exchange) {
+                match combined_with(query, &[a, b, c], threads, exchange.then_some(INBOX_CAP)) {
                     Err(LocalError::Overflow { column }) => assert_eq!(column, "b", "{query}"),
                     other => panic!("{query} on {threads} threads: {:?}", other.map(|f| f.len())),
                 }
             }
             // The same records less one of the big ones fit.
-            assert!(combined_with(query, &[a, c], 2, true).is_ok(), "{query}");
+            let fits = combined_with(query, &[a, c], 2, Some(INBOX_CAP));
+            assert!(fits.is_ok(), "{query}");
         }
     }
 
@@ -1957,6 +2027,14 @@ mod tests {
             assert!(grouping.exchanges(), "{query} shares out its groups");
             let one = grouped_on(query, &[lines], 1);
             assert_eq!(grouped(query, pieces), one, "{query}");
+            // Inboxes that fill: workers add batches of others and hand
+            // those groups to their owners at the end.
+            let mut sink = Collect(Vec::new());
+            // (Two pieces, so that one sends more than one batch.)
+            let halves: Vec<&[&str]> = lines.chunks(lines.len().div_ceil(2)).collect();
+            let spilled = combined_with(query, &halves, 2, Some(1)).unwrap();
+            spilled.write(&mut sink).unwrap();
+            assert_eq!(sink.0, one, "{query} with full inboxes");
             sizes.push(one.len());
         }
         sizes[0]

@@ -481,15 +481,19 @@ impl Table {
         (Table::part_of(hash) * shares) >> PART_BITS
     }
 
-    /// Hands out the records `pred` picks and takes them out of the table,
-    /// which holds the rest: each becomes a slot that is neither empty nor
-    /// any key's, so that searches past it go on as before.
-    pub fn take(&mut self, pred: impl Fn(&[u64]) -> bool, mut each: impl FnMut(&[u64])) {
+    /// Hands out the records `pick` gives a destination, with it, and
+    /// takes them out of the table, which holds the rest: each becomes a
+    /// slot that is neither empty nor any key's, so that searches past it
+    /// go on as before.
+    pub fn take<T>(&mut self, pick: impl Fn(&[u64]) -> Option<T>, mut each: impl FnMut(T, &[u64])) {
         let width = self.width;
         for part in &mut self.parts {
             for record in part.words.chunks_exact_mut(width) {
-                if !matches!(record[0], EMPTY | TAKEN) && pred(record) {
-                    each(record);
+                if matches!(record[0], EMPTY | TAKEN) {
+                    continue;
+                }
+                if let Some(to) = pick(record) {
+                    each(to, record);
                     record[0] = TAKEN;
                     part.taken += 1;
                 }
@@ -547,8 +551,9 @@ impl Table {
         }
     }
 
+    /// The hash of `key` in a table of this seed.
     #[inline]
-    fn hash(hasher: &Hasher, key: &[u64]) -> u64 {
+    pub fn hash(hasher: &Hasher, key: &[u64]) -> u64 {
         let mut h = hasher.build_hasher();
         for word in key {
             h.write_u64(*word);
