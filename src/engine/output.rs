@@ -152,6 +152,17 @@ impl CsvLines {
     pub fn clear(&mut self) {
         self.text.clear();
     }
+
+    /// Adds the `column`th cell of the row being formatted, for a caller
+    /// that has its cells one by one; [`CsvLines::end_row`] ends the row.
+    #[inline]
+    pub fn push_cell(&mut self, column: usize, cell: CellRef) {
+        push_csv_cell(&mut self.text, column, cell);
+    }
+
+    pub fn end_row(&mut self) {
+        end_csv_row(&mut self.text);
+    }
 }
 
 impl RowSink for CsvLines {
@@ -844,14 +855,24 @@ impl RowSink for CsvSink<'_> {
 /// A row as one CSV line, ended by CRLF (RFC 4180).
 fn push_csv_row(line: &mut String, row: &mut dyn Iterator<Item = CellRef<'_>>) {
     for (i, cell) in row.enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        match cell {
-            CellRef::Text(s) => push_csv_text(line, s),
-            other => push_text(line, other),
-        }
+        push_csv_cell(line, i, cell);
     }
+    end_csv_row(line);
+}
+
+/// The `column`th cell of a CSV line, after the ones before it.
+#[inline]
+fn push_csv_cell(line: &mut String, column: usize, cell: CellRef) {
+    if column > 0 {
+        line.push(',');
+    }
+    match cell {
+        CellRef::Text(s) => push_csv_text(line, s),
+        other => push_text(line, other),
+    }
+}
+
+fn end_csv_row(line: &mut String) {
     line.push_str("\r\n");
 }
 

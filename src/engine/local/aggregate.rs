@@ -1586,15 +1586,46 @@ impl Finished {
         count: usize,
         sink: &mut dyn RowSink,
     ) -> std::io::Result<()> {
+        let mut writer = self.row_writer();
+        self.merge_pieces(from, to, count, |record| writer.write(record, sink))
+    }
+
+    /// [`Finished::write_merged`] into CSV lines, every group of the range.
+    fn format_merged(&self, from: &[usize], to: &[usize], lines: &mut CsvLines) {
+        let writer = self.row_writer();
+        let result = self.merge_pieces(from, to, usize::MAX, |record| {
+            writer.write_csv(record, lines);
+            Ok(())
+        });
+        debug_assert!(result.is_ok(), "formatting into memory cannot fail");
+    }
+
+    fn row_writer(&self) -> RowWriter<'_> {
+        RowWriter {
+            view: View {
+                grouping: &self.grouping,
+                texts: &self.texts,
+                order: &[],
+            },
+            text: String::new(),
+            values: Vec::with_capacity(self.grouping.outputs.len()),
+        }
+    }
+
+    /// Hands `each` at most `count` of the groups at positions
+    /// `from[i]..to[i]` of each piece `i`, in order: the least of the
+    /// pieces' next groups each time.
+    fn merge_pieces(
+        &self,
+        from: &[usize],
+        to: &[usize],
+        count: usize,
+        mut each: impl FnMut(&[u64]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let view = View {
             grouping: &self.grouping,
             texts: &self.texts,
             order: &self.order,
-        };
-        let mut writer = RowWriter {
-            view: View { order: &[], ..view },
-            text: String::new(),
-            values: Vec::with_capacity(self.grouping.outputs.len()),
         };
         let width = self.grouping.width;
         let mut next = from.to_vec();
@@ -1613,37 +1644,32 @@ impl Finished {
                 break;
             };
             next[piece] += 1;
-            writer.write(record, sink)?;
+            each(record)?;
         }
         Ok(())
     }
 
     /// Every group, as CSV: the order is cut into stretches of about
-    /// [`STRETCH_ROWS`], and two threads format two stretches at a time
+    /// [`STRETCH_ROWS`] (two at least), and two threads format two stretches at a time
     /// into memory, written one after the other; formatting a million rows
     /// was a single thread's work while the other core idled.
     fn write_csv_in_parallel(&self, total: usize, sink: &mut dyn RowSink) -> std::io::Result<()> {
-        let cuts = self.cuts(total.div_ceil(STRETCH_ROWS));
+        let cuts = self.cuts(total.div_ceil(STRETCH_ROWS).max(2));
         let (mut first, mut second) = (CsvLines::default(), CsvLines::default());
         for pair in cuts.windows(2).collect::<Vec<_>>().chunks(2) {
             let format = |lines: &mut CsvLines, stretch: &[Vec<usize>]| {
                 lines.clear();
-                self.write_merged(&stretch[0], &stretch[1], usize::MAX, lines)
+                self.format_merged(&stretch[0], &stretch[1], lines);
             };
-            let (a, b) = std::thread::scope(|scope| {
+            let second_done = std::thread::scope(|scope| {
                 let other = pair
                     .get(1)
                     .map(|stretch| scope.spawn(|| format(&mut second, stretch)));
-                let a = format(&mut first, pair[0]);
-                (
-                    a,
-                    other.map(|h| h.join().expect("a formatting thread panicked")),
-                )
+                format(&mut first, pair[0]);
+                other.map(|h| h.join().expect("a formatting thread panicked"))
             });
-            a?;
             sink.csv_lines(&first)?;
-            if let Some(b) = b {
-                b?;
+            if second_done.is_some() {
                 sink.csv_lines(&second)?;
             }
         }
@@ -1682,12 +1708,14 @@ impl Finished {
     }
 }
 
-/// Groups written as CSV on two threads from this many rows on.
-const PARALLEL_ROWS: usize = 1 << 16;
+/// Groups written as CSV on two threads from this many rows on (every
+/// port, say).
+const PARALLEL_ROWS: usize = 1 << 14;
 /// Rows of one stretch formatted at once by one thread.
 const STRETCH_ROWS: usize = 1 << 16;
 
 /// Formats groups as rows into buffers it reuses: no allocation per row.
+/// Into [`CsvLines`] a group's cells go one by one, with no buffer between.
 struct RowWriter<'a> {
     view: View<'a>,
     text: String,
@@ -1696,6 +1724,26 @@ struct RowWriter<'a> {
 }
 
 impl RowWriter<'_> {
+    fn write_csv(&self, record: &[u64], lines: &mut CsvLines) {
+        for column in 0..self.view.grouping.outputs.len() {
+            match self.view.value(column, record) {
+                Value::Null => lines.push_cell(column, CellRef::Null),
+                Value::Int(v) => lines.push_cell(column, CellRef::Int(v)),
+                Value::Float(f) => lines.push_cell(column, CellRef::Float(f)),
+                Value::Ipv4(bits) => {
+                    let text = Ipv4Text::new(bits);
+                    lines.push_cell(column, CellRef::Text(text.as_str()));
+                }
+                Value::Text(bytes) => {
+                    // Not UTF-8 is printed with replacement characters.
+                    let text = String::from_utf8_lossy(bytes);
+                    lines.push_cell(column, CellRef::Text(&text));
+                }
+            }
+        }
+        lines.end_row();
+    }
+
     fn write(&mut self, record: &[u64], sink: &mut dyn RowSink) -> std::io::Result<()> {
         let text = &mut self.text;
         text.clear();

@@ -711,10 +711,13 @@ impl DirectTable {
         }
     }
 
-    /// Every group's record, in the order of the values (NULL first).
+    /// Every group's record, in the order of the values, NULL last: the
+    /// order of a query that gives none, which the sort then finds made.
     pub fn records(&self) -> impl Iterator<Item = &[u64]> {
-        self.words
+        let (null, values) = self.words.split_at(self.width);
+        values
             .chunks_exact(self.width)
+            .chain([null])
             .filter(|record| record[0] != EMPTY)
     }
 
