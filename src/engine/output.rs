@@ -128,9 +128,9 @@ pub trait RowSink {
     }
     /// Writes what is still held and flushes.
     fn finish(&mut self) -> io::Result<()>;
-    /// Whether rows may be formatted apart, into [`CsvLines`] (on another
-    /// thread, say), and handed over with [`RowSink::csv_lines`]: only a
-    /// CSV sink, whose rows do not depend on the rows before them.
+    /// Whether rows may be formatted apart, into [`CsvLines`], and handed
+    /// over with [`RowSink::csv_lines`]: only a CSV sink, whose rows do
+    /// not depend on the rows before them.
     fn takes_csv_lines(&self) -> bool {
         false
     }
@@ -142,7 +142,9 @@ pub trait RowSink {
 }
 
 /// CSV rows formatted into memory, exactly as a CSV sink formats them,
-/// for a sink that [takes them](RowSink::takes_csv_lines).
+/// for a sink that [takes them](RowSink::takes_csv_lines): a caller that
+/// has each row's cells one by one (the local engine's groups) formats
+/// them here with no buffer or dynamic call between.
 #[derive(Debug, Default)]
 pub struct CsvLines {
     text: String,
@@ -151,6 +153,15 @@ pub struct CsvLines {
 impl CsvLines {
     pub fn clear(&mut self) {
         self.text.clear();
+    }
+
+    /// Bytes formatted.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
     }
 
     /// Adds the `column`th cell of the row being formatted, for a caller
