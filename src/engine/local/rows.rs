@@ -90,6 +90,8 @@ pub(crate) struct Selection<'k, R, K> {
     cap: usize,
     kept: Vec<(u128, R)>,
     worst: Option<(u128, R)>,
+    /// Whether every number of the first key pushed was exact.
+    exact: bool,
 }
 
 impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
@@ -102,6 +104,7 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
             cap,
             kept: Vec::with_capacity(expected.min(cap)),
             worst: None,
+            exact: true,
         }
     }
 
@@ -113,7 +116,9 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
         if self.limit == 0 {
             return;
         }
-        let item = (self.keys.prefix(0, &item).0, item);
+        let (number, exact) = self.keys.prefix(0, &item);
+        self.exact &= exact;
+        let item = (number, item);
         if let Some(worst) = &self.worst {
             if self.order(&item, worst).is_ge() {
                 return;
@@ -134,22 +139,26 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
         let keys = self.keys;
         let mut kept = self.kept;
         kept.sort_unstable_by_key(|item| item.0);
-        let mut runs = equal_runs(&kept, 0);
+        // Runs of equal numbers, and whether their numbers are exact.
+        let mut runs = Vec::new();
+        push_equal_runs(&kept, 0, self.exact, &mut runs);
         let mut level = 0;
         while !runs.is_empty() {
             let mut next = Vec::new();
-            for (start, end) in runs {
+            for (start, end, exact) in runs {
                 let run = &mut kept[start..end];
-                let exact = run.iter().all(|(_, item)| keys.prefix(level, item).1);
                 if !exact || level + 1 >= keys.levels() {
                     run.sort_unstable_by(|a, b| keys.compare(&a.1, &b.1));
                     continue;
                 }
+                let mut next_exact = true;
                 for item in run.iter_mut() {
-                    item.0 = keys.prefix(level + 1, &item.1).0;
+                    let (number, exact) = keys.prefix(level + 1, &item.1);
+                    item.0 = number;
+                    next_exact &= exact;
                 }
                 run.sort_unstable_by_key(|item| item.0);
-                next.extend(equal_runs(run, start));
+                push_equal_runs(run, start, next_exact, &mut next);
             }
             runs = next;
             level += 1;
@@ -159,18 +168,22 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
     }
 }
 
-/// The ranges (offset by `start`) of two or more items with equal numbers.
-fn equal_runs<R>(items: &[(u128, R)], start: usize) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
+/// Adds the ranges (offset by `start`) of two or more items with equal
+/// numbers to `runs`, each with `exact`.
+fn push_equal_runs<R>(
+    items: &[(u128, R)],
+    start: usize,
+    exact: bool,
+    runs: &mut Vec<(usize, usize, bool)>,
+) {
     let mut i = 0;
     while i < items.len() {
         let j = i + items[i..].iter().take_while(|x| x.0 == items[i].0).count();
         if j - i > 1 {
-            runs.push((start + i, start + j));
+            runs.push((start + i, start + j, exact));
         }
         i = j;
     }
-    runs
 }
 
 /// The first `limit` rows in an order, kept in memory proportional to the
@@ -303,6 +316,26 @@ mod tests {
         }
     }
 
+    /// [`Keys`] whose first key's prefix is not exact either: `v % 5 / 2`
+    /// (exact only for 4), so that runs of the first number must be
+    /// ordered by whole comparisons.
+    struct CoarseFirst;
+
+    impl SortKeys<u64> for CoarseFirst {
+        fn levels(&self) -> usize {
+            3
+        }
+        fn prefix(&self, level: usize, id: &u64) -> (u128, bool) {
+            match level {
+                0 => (u128::from(v(*id) % 5 / 2), v(*id) % 5 == 4),
+                _ => Keys.prefix(level, id),
+            }
+        }
+        fn compare(&self, a: &u64, b: &u64) -> Ordering {
+            Keys.compare(a, b)
+        }
+    }
+
     #[test]
     fn a_selection_is_the_start_of_a_full_sort() {
         let mut all: Vec<u64> = (0..3001).collect();
@@ -312,6 +345,14 @@ mod tests {
             (0..3001).for_each(|id| selection.push(id));
             let got: Vec<u64> = selection.finish().into_iter().map(|(_, id)| id).collect();
             assert_eq!(got, all[..limit.min(3001)], "limit {limit}");
+            let mut selection = Selection::new(&CoarseFirst, limit, 3001);
+            (0..3001).for_each(|id| selection.push(id));
+            let got: Vec<u64> = selection.finish().into_iter().map(|(_, id)| id).collect();
+            assert_eq!(
+                got,
+                all[..limit.min(3001)],
+                "limit {limit}, coarse first key"
+            );
         }
     }
 
