@@ -135,6 +135,13 @@ impl Kind {
 /// of the time of a lookup).
 const STAGED: usize = 16;
 
+/// Groups a worker's table holds at most for records to be added as they
+/// come, unstaged: a table this small stays in the caches, where staging
+/// would only copy each record once more (`by action`, `by protocol`).
+const SMALL_TABLE: usize = 1024;
+/// Records a worker adds between looks at its table's size.
+const SIZE_EVERY: u32 = 4096;
+
 #[derive(Clone, Copy, Debug)]
 enum Source {
     Key(usize),
@@ -358,6 +365,10 @@ pub(crate) struct Groups {
     staged: Vec<u64>,
     waiting: usize,
     next: usize,
+    /// Whether the table is still [`SMALL_TABLE`] (looked at every
+    /// [`SIZE_EVERY`] records), and records need no staging.
+    small: bool,
+    until_size: u32,
     /// A distinct value's key being built.
     value_key: Vec<u64>,
     /// The exchange this worker shares groups through, if any.
@@ -387,6 +398,8 @@ impl Groups {
             staged: vec![0; STAGED * grouping.stride],
             waiting: 0,
             next: 0,
+            small: true,
+            until_size: SIZE_EVERY,
             value_key: Vec::with_capacity(grouping.key_words + 2),
             member: None,
         }
@@ -422,7 +435,7 @@ impl Groups {
     /// sends it to the worker that owns its group.
     #[inline]
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        if grouping.stride == 0 {
+        if grouping.stride == 0 || self.unstaged() {
             return self.add_now(grouping, record);
         }
         if self.member.is_some() {
@@ -465,6 +478,23 @@ impl Groups {
             &mut self.key,
             entry,
         );
+    }
+
+    /// Whether a record is added at once, unstaged: while the table is
+    /// small and its groups are all this worker's (no exchange) and
+    /// hashed (no direct slots, whose array outgrows the caches).
+    #[inline]
+    fn unstaged(&mut self) -> bool {
+        if !self.small || self.member.is_some() || self.direct.is_some() {
+            return false;
+        }
+        self.until_size -= 1;
+        if self.until_size == 0 {
+            self.until_size = SIZE_EVERY;
+            // Tables only grow: once large, records are staged for good.
+            self.small = self.table.len() <= SMALL_TABLE;
+        }
+        self.small
     }
 
     /// The worker that owns the group of the key in `self.key`, if that is
@@ -1739,6 +1769,13 @@ mod tests {
         let finished = finished_with(query, pieces, threads, exchange);
         let mut sink = Collect(Vec::new());
         finished.write(&mut sink).unwrap();
+        // Records of small tables are added as they come; staged, every
+        // group must come out the same.
+        let cap = exchange.then_some(INBOX_CAP);
+        let staged = combined_staged(query, pieces, threads, cap, true).unwrap();
+        let mut staged_sink = Collect(Vec::new());
+        staged.write(&mut staged_sink).unwrap();
+        assert_eq!(sink.0, staged_sink.0, "staged and unstaged differ");
         sink.0
     }
 
@@ -1755,6 +1792,18 @@ mod tests {
         pieces: &[&[&str]],
         threads: usize,
         cap: Option<usize>,
+    ) -> Result<Finished, LocalError> {
+        combined_staged(query, pieces, threads, cap, false)
+    }
+
+    /// [`combined_with`], every record staged if `staged` (as when the
+    /// tables have outgrown [`SMALL_TABLE`]).
+    fn combined_staged(
+        query: &str,
+        pieces: &[&[&str]],
+        threads: usize,
+        cap: Option<usize>,
+        staged: bool,
     ) -> Result<Finished, LocalError> {
         let table = crate::engine::local::LocalSource::new("x").table();
         let params = Params::default();
@@ -1778,6 +1827,7 @@ mod tests {
                 Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
                 None => Groups::new(&grouping),
             };
+            groups.small = !staged;
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
             Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
                 groups.add(&grouping, r);
@@ -2054,6 +2104,47 @@ mod tests {
                 Cell::Int(3),
             ]
         );
+    }
+
+    #[test]
+    fn a_table_that_outgrows_small_groups_as_one_staged_from_the_start() {
+        // 4,000 groups over 10,000 records: the first 4,096 records are
+        // added as they come, the rest staged once the table is no longer
+        // small; `grouped` also runs them all staged.
+        let lines: Vec<String> = (0..10_000)
+            .map(|i| {
+                let action = if i % 3 == 0 { "ACCEPT" } else { "REJECT" };
+                format!(
+                    "eni-1 10.0.{}.{} 22 {action} {i}",
+                    (i % 2000) / 256,
+                    (i % 2000) % 256
+                )
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let mut want = std::collections::BTreeMap::new();
+        for line in &lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            // Addresses are strings in SQL: they sort as text.
+            let group = want.entry((fields[1], fields[3])).or_insert((0, 0));
+            group.0 += 1;
+            group.1 += fields[4].parse::<i64>().unwrap();
+        }
+        let want: Vec<Vec<Cell>> = want
+            .into_iter()
+            .map(|((address, action), (n, b))| {
+                vec![
+                    Cell::Text(address.into()),
+                    Cell::Text(action.into()),
+                    Cell::Int(n),
+                    Cell::Int(b),
+                ]
+            })
+            .collect();
+        assert!(want.len() > 2 * SMALL_TABLE && lines.len() > 2 * SIZE_EVERY as usize);
+        let query =
+            "all time | stats count() as n, sum(bytes) as b by srcaddr, action | limit 100000";
+        assert_eq!(grouped(query, &[&lines]), want);
     }
 
     #[test]
