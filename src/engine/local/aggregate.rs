@@ -1205,11 +1205,16 @@ fn add_distinct(
     let room = INLINE / words;
     let count = state[0] as usize;
     let kept = &mut state[1..1 + room * words];
-    if kept
-        .chunks_exact(words)
-        .take(count.min(room))
-        .any(|v| v == value)
-    {
+    // One-word values (ports, addresses) compare as words, not as slices
+    // (a call to memcmp each).
+    let seen = match value {
+        [word] => kept[..count.min(room)].contains(word),
+        _ => kept
+            .chunks_exact(words)
+            .take(count.min(room))
+            .any(|v| v == value),
+    };
+    if seen {
         return;
     }
     if count < room {
