@@ -17,7 +17,8 @@
 //! one more table per aggregate whose keys are (group, value): exact, and a
 //! handful of words per distinct value. Workers' tables merge into one at
 //! the end, their text ids translated. Memory grows with the groups (and
-//! distinct values), never with the records.
+//! distinct values), and with the records only up to a bound: those of a
+//! large table are deferred, to be added a table part at a time.
 //!
 //! The result is not built as rows: [`Finished`] holds the merged groups
 //! and the ids of the ones to print, in order ([`super::rows`] picks them),
@@ -139,6 +140,22 @@ const STAGED: usize = 16;
 /// come, unstaged: a table this small stays in the caches, where staging
 /// would only copy each record once more (`by action`, `by protocol`).
 const SMALL_TABLE: usize = 1024;
+/// Groups a worker's table holds before records are deferred: gathered
+/// by the table part of their hash and added a part at a time, so that
+/// the part being filled stays in the caches. Below this, the whole table
+/// does, and records are added as they come.
+#[cfg(not(test))]
+const DEFER_ABOVE: usize = 32 << 10;
+/// Words of deferred records a worker holds at most (32 MB) before adding
+/// them all: memory stays bounded however many records a query reads.
+#[cfg(not(test))]
+const DEFER_WORDS: usize = 4 << 20;
+// Unit tests defer from a few thousand groups, and add what they deferred
+// many times over.
+#[cfg(test)]
+const DEFER_ABOVE: usize = 2 << 10;
+#[cfg(test)]
+const DEFER_WORDS: usize = 8 << 10;
 /// Records a worker adds between looks at its table's size.
 const SIZE_EVERY: u32 = 4096;
 
@@ -368,6 +385,11 @@ pub(crate) struct Groups {
     /// Whether the table is still [`SMALL_TABLE`] (looked at every
     /// [`SIZE_EVERY`] records), and records need no staging.
     small: bool,
+    /// Records deferred, `stride` words each, by the table part of their
+    /// hash, once the table holds more than [`DEFER_ABOVE`] groups.
+    deferred: Vec<Vec<u64>>,
+    deferred_words: usize,
+    deferring: bool,
     until_size: u32,
     /// A distinct value's key being built.
     value_key: Vec<u64>,
@@ -398,7 +420,11 @@ impl Groups {
             staged: vec![0; STAGED * grouping.stride],
             waiting: 0,
             next: 0,
-            small: true,
+            // Direct slots and groups shared out are staged from the start.
+            small: !grouping.direct,
+            deferred: Vec::new(),
+            deferred_words: 0,
+            deferring: false,
             until_size: SIZE_EVERY,
             value_key: Vec::with_capacity(grouping.key_words + 2),
             member: None,
@@ -416,6 +442,7 @@ impl Groups {
                 until_look: LOOK_EVERY,
                 spilled: false,
             }),
+            small: false,
             ..Groups::new(grouping)
         }
     }
@@ -435,7 +462,11 @@ impl Groups {
     /// sends it to the worker that owns its group.
     #[inline]
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        if grouping.stride == 0 || self.unstaged() {
+        if grouping.stride == 0 {
+            return self.add_now(grouping, record);
+        }
+        self.look_at_size(grouping);
+        if self.small {
             return self.add_now(grouping, record);
         }
         if self.member.is_some() {
@@ -459,6 +490,9 @@ impl Groups {
             return self.send(grouping, record, hash, owner);
         }
         if !direct {
+            if self.deferring {
+                return self.defer(grouping, record, hash);
+            }
             self.table.prefetch_hash(hash);
         }
         let stride = grouping.stride;
@@ -480,21 +514,78 @@ impl Groups {
         );
     }
 
-    /// Whether a record is added at once, unstaged: while the table is
-    /// small and its groups are all this worker's (no exchange) and
-    /// hashed (no direct slots, whose array outgrows the caches).
+    /// Every [`SIZE_EVERY`] records, looks at the table's size: records
+    /// of a small table are added as they come (while its groups are all
+    /// this worker's and hashed: no exchange, no direct slots, whose array
+    /// outgrows the caches), of a larger one staged, and of one beyond
+    /// [`DEFER_ABOVE`] deferred. Tables only grow, so each step is for good.
     #[inline]
-    fn unstaged(&mut self) -> bool {
-        if !self.small || self.member.is_some() || self.direct.is_some() {
-            return false;
+    fn look_at_size(&mut self, grouping: &Grouping) {
+        if self.deferring {
+            return;
         }
         self.until_size -= 1;
-        if self.until_size == 0 {
-            self.until_size = SIZE_EVERY;
-            // Tables only grow: once large, records are staged for good.
-            self.small = self.table.len() <= SMALL_TABLE;
+        if self.until_size != 0 {
+            return;
         }
-        self.small
+        self.until_size = SIZE_EVERY;
+        let len = self.table.len();
+        self.small = len <= SMALL_TABLE && self.member.is_none() && self.direct.is_none();
+        if len > DEFER_ABOVE {
+            self.deferring = true;
+            self.deferred = vec![Vec::new(); Table::PARTS];
+            // What is staged goes in first.
+            self.apply_staged(grouping);
+        }
+    }
+
+    /// Defers a record (its key in `self.key`) to be added with the others
+    /// of its table part.
+    fn defer(&mut self, grouping: &Grouping, record: &Record, hash: u64) {
+        let stride = grouping.stride;
+        let pending = &mut self.deferred[Table::part_of(hash)];
+        let start = pending.len();
+        pending.resize(start + stride, 0);
+        let entry = &mut pending[start..];
+        fill_entry(
+            grouping,
+            record,
+            hash,
+            &mut self.texts,
+            &mut self.key,
+            entry,
+        );
+        self.count_deferred(grouping, stride);
+    }
+
+    fn count_deferred(&mut self, grouping: &Grouping, words: usize) {
+        self.deferred_words += words;
+        if self.deferred_words >= DEFER_WORDS {
+            self.apply_deferred(grouping, false);
+        }
+    }
+
+    /// Adds the deferred records part by part; `last` frees their memory.
+    fn apply_deferred(&mut self, grouping: &Grouping, last: bool) {
+        let stride = grouping.stride;
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for pending in &mut deferred {
+            for (i, entry) in pending.chunks_exact(stride).enumerate() {
+                if let Some(ahead) = pending.get((i + STAGED) * stride) {
+                    self.table.prefetch_hash(*ahead);
+                }
+                self.apply_entry(grouping, entry);
+            }
+            if last {
+                *pending = Vec::new();
+            } else {
+                pending.clear();
+            }
+        }
+        self.deferred_words = 0;
+        if !last {
+            self.deferred = deferred;
+        }
     }
 
     /// The worker that owns the group of the key in `self.key`, if that is
@@ -553,6 +644,15 @@ impl Groups {
         };
         let batches = member.exchange.receive(member.me);
         let stride = grouping.stride;
+        if self.deferring {
+            for batch in batches {
+                for entry in batch.chunks_exact(stride) {
+                    self.deferred[Table::part_of(entry[0])].extend_from_slice(entry);
+                }
+                self.count_deferred(grouping, batch.len());
+            }
+            return;
+        }
         for batch in batches {
             for (i, entry) in batch.chunks_exact(stride).enumerate() {
                 if let Some(ahead) = batch.get((i + STAGED) * stride) {
@@ -614,8 +714,16 @@ impl Groups {
         }
     }
 
-    /// Adds every staged record.
+    /// Adds every staged and deferred record.
     fn flush(&mut self, grouping: &Grouping) {
+        self.apply_staged(grouping);
+        if self.deferring {
+            self.apply_deferred(grouping, true);
+            self.deferring = false;
+        }
+    }
+
+    fn apply_staged(&mut self, grouping: &Grouping) {
         while self.waiting > 0 {
             let oldest = (self.next + STAGED - self.waiting) % STAGED;
             self.apply(grouping, oldest * grouping.stride);
@@ -842,8 +950,8 @@ impl Groups {
         }
         let parallel = threads > 1;
         let mut states = on_threads(states, parallel, |mut state| {
-            state.flush(grouping);
             state.receive(grouping);
+            state.flush(grouping);
             state
         });
         let mut moving = Vec::new();
@@ -1832,7 +1940,9 @@ mod tests {
                 Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
                 None => Groups::new(&grouping),
             };
-            groups.small = !staged;
+            if staged {
+                groups.small = false;
+            }
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
             Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
                 groups.add(&grouping, r);
@@ -2112,17 +2222,20 @@ mod tests {
     }
 
     #[test]
-    fn a_table_that_outgrows_small_groups_as_one_staged_from_the_start() {
-        // 4,000 groups over 10,000 records: the first 4,096 records are
-        // added as they come, the rest staged once the table is no longer
-        // small; `grouped` also runs them all staged.
-        let lines: Vec<String> = (0..10_000)
+    fn groups_added_unstaged_staged_and_deferred_come_out_alike() {
+        // 8,000 groups over 20,000 records: the first 4,096 records are
+        // added as they come, then staged once the table is no longer
+        // small, then deferred past DEFER_ABOVE (2,048 groups in tests),
+        // and the deferred ones added every DEFER_WORDS; `grouped` also
+        // runs them all staged. Two workers sharing out the groups defer
+        // the records sent to them too.
+        let lines: Vec<String> = (0..20_000)
             .map(|i| {
                 let action = if i % 3 == 0 { "ACCEPT" } else { "REJECT" };
                 format!(
                     "eni-1 10.0.{}.{} 22 {action} {i}",
-                    (i % 2000) / 256,
-                    (i % 2000) % 256
+                    (i % 4000) / 256,
+                    (i % 4000) % 256
                 )
             })
             .collect();
@@ -2146,10 +2259,13 @@ mod tests {
                 ]
             })
             .collect();
-        assert!(want.len() > 2 * SMALL_TABLE && lines.len() > 2 * SIZE_EVERY as usize);
+        assert!(want.len() > 2 * DEFER_ABOVE && lines.len() > 4 * SIZE_EVERY as usize);
         let query =
             "all time | stats count() as n, sum(bytes) as b by srcaddr, action | limit 100000";
         assert_eq!(grouped(query, &[&lines]), want);
+        let (first, second) = lines.split_at(lines.len() / 2);
+        assert_eq!(grouped_with(query, &[first, second], 2, true), want);
+        assert_eq!(grouped_with(query, &[second, first], 1, true), want);
     }
 
     #[test]
