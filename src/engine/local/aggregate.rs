@@ -17,8 +17,7 @@
 //! one more table per aggregate whose keys are (group, value): exact, and a
 //! handful of words per distinct value. Workers' tables merge into one at
 //! the end, their text ids translated. Memory grows with the groups (and
-//! distinct values), and with the records only up to a bound: those of a
-//! large table are deferred, to be added a table part at a time.
+//! distinct values), never with the records.
 //!
 //! The result is not built as rows: [`Finished`] holds the merged groups
 //! and the ids of the ones to print, in order ([`super::rows`] picks them),
@@ -140,22 +139,6 @@ const STAGED: usize = 16;
 /// come, unstaged: a table this small stays in the caches, where staging
 /// would only copy each record once more (`by action`, `by protocol`).
 const SMALL_TABLE: usize = 1024;
-/// Groups a worker's table holds before records are deferred: gathered
-/// by the table part of their hash and added a part at a time, so that
-/// the part being filled stays in the caches. Below this, the whole table
-/// does, and records are added as they come.
-#[cfg(not(test))]
-const DEFER_ABOVE: usize = 32 << 10;
-/// Words of deferred records a worker holds at most (32 MB) before adding
-/// them all: memory stays bounded however many records a query reads.
-#[cfg(not(test))]
-const DEFER_WORDS: usize = 4 << 20;
-// Unit tests defer from a few thousand groups, and add what they deferred
-// many times over.
-#[cfg(test)]
-const DEFER_ABOVE: usize = 2 << 10;
-#[cfg(test)]
-const DEFER_WORDS: usize = 8 << 10;
 /// Records a worker adds between looks at its table's size.
 const SIZE_EVERY: u32 = 4096;
 
@@ -385,15 +368,10 @@ pub(crate) struct Groups {
     /// Whether the table is still [`SMALL_TABLE`] (looked at every
     /// [`SIZE_EVERY`] records), and records need no staging.
     small: bool,
-    /// Records deferred, `stride` words each, by the table part of their
-    /// hash, once the table holds more than [`DEFER_ABOVE`] groups.
-    deferred: Vec<Vec<u64>>,
-    deferred_words: usize,
-    deferring: bool,
     until_size: u32,
     /// A distinct value's key being built.
     value_key: Vec<u64>,
-    /// A record being staged for a buffer, `stride` words.
+    /// A record being staged for another worker, `stride` words.
     entry: Vec<u64>,
     /// The exchange this worker shares groups through, if any.
     member: Option<Member>,
@@ -422,11 +400,7 @@ impl Groups {
             staged: vec![0; STAGED * grouping.stride],
             waiting: 0,
             next: 0,
-            // Direct slots and groups shared out are staged from the start.
-            small: !grouping.direct,
-            deferred: Vec::new(),
-            deferred_words: 0,
-            deferring: false,
+            small: true,
             until_size: SIZE_EVERY,
             value_key: Vec::with_capacity(grouping.key_words + 2),
             entry: vec![0; grouping.stride],
@@ -445,7 +419,6 @@ impl Groups {
                 until_look: LOOK_EVERY,
                 spilled: false,
             }),
-            small: false,
             ..Groups::new(grouping)
         }
     }
@@ -465,11 +438,7 @@ impl Groups {
     /// sends it to the worker that owns its group.
     #[inline]
     pub fn add(&mut self, grouping: &Grouping, record: &Record) {
-        if grouping.stride == 0 {
-            return self.add_now(grouping, record);
-        }
-        self.look_at_size(grouping);
-        if self.small {
+        if grouping.stride == 0 || self.unstaged() {
             return self.add_now(grouping, record);
         }
         if self.member.is_some() {
@@ -493,9 +462,6 @@ impl Groups {
             return self.send(grouping, record, hash, owner);
         }
         if !direct {
-            if self.deferring {
-                return self.defer(grouping, record, hash);
-            }
             self.table.prefetch_hash(hash);
         }
         let stride = grouping.stride;
@@ -517,75 +483,21 @@ impl Groups {
         );
     }
 
-    /// Every [`SIZE_EVERY`] records, looks at the table's size: records
-    /// of a small table are added as they come (while its groups are all
-    /// this worker's and hashed: no exchange, no direct slots, whose array
-    /// outgrows the caches), of a larger one staged, and of one beyond
-    /// [`DEFER_ABOVE`] deferred. Tables only grow, so each step is for good.
+    /// Whether a record is added at once, unstaged: while the table is
+    /// small and its groups are all this worker's (no exchange) and
+    /// hashed (no direct slots, whose array outgrows the caches).
     #[inline]
-    fn look_at_size(&mut self, grouping: &Grouping) {
-        if self.deferring {
-            return;
+    fn unstaged(&mut self) -> bool {
+        if !self.small || self.member.is_some() || self.direct.is_some() {
+            return false;
         }
         self.until_size -= 1;
-        if self.until_size != 0 {
-            return;
+        if self.until_size == 0 {
+            self.until_size = SIZE_EVERY;
+            // Tables only grow: once large, records are staged for good.
+            self.small = self.table.len() <= SMALL_TABLE;
         }
-        self.until_size = SIZE_EVERY;
-        let len = self.table.len();
-        self.small = len <= SMALL_TABLE && self.member.is_none() && self.direct.is_none();
-        if len > DEFER_ABOVE {
-            self.deferring = true;
-            self.deferred = vec![Vec::new(); Table::PARTS];
-            // What is staged goes in first.
-            self.apply_staged(grouping);
-        }
-    }
-
-    /// Defers a record (its key in `self.key`) to be added with the others
-    /// of its table part.
-    fn defer(&mut self, grouping: &Grouping, record: &Record, hash: u64) {
-        let entry = &mut self.entry;
-        fill_entry(
-            grouping,
-            record,
-            hash,
-            &mut self.texts,
-            &mut self.key,
-            entry,
-        );
-        append_words(&mut self.deferred[Table::part_of(hash)], entry);
-        self.count_deferred(grouping, grouping.stride);
-    }
-
-    fn count_deferred(&mut self, grouping: &Grouping, words: usize) {
-        self.deferred_words += words;
-        if self.deferred_words >= DEFER_WORDS {
-            self.apply_deferred(grouping, false);
-        }
-    }
-
-    /// Adds the deferred records part by part; `last` frees their memory.
-    fn apply_deferred(&mut self, grouping: &Grouping, last: bool) {
-        let stride = grouping.stride;
-        let mut deferred = std::mem::take(&mut self.deferred);
-        for pending in &mut deferred {
-            for (i, entry) in pending.chunks_exact(stride).enumerate() {
-                if let Some(ahead) = pending.get((i + STAGED) * stride) {
-                    self.table.prefetch_hash(*ahead);
-                }
-                self.apply_entry(grouping, entry);
-            }
-            if last {
-                *pending = Vec::new();
-            } else {
-                pending.clear();
-            }
-        }
-        self.deferred_words = 0;
-        if !last {
-            self.deferred = deferred;
-        }
+        self.small
     }
 
     /// The worker that owns the group of the key in `self.key`, if that is
@@ -643,15 +555,6 @@ impl Groups {
         };
         let batches = member.exchange.receive(member.me);
         let stride = grouping.stride;
-        if self.deferring {
-            for batch in batches {
-                for entry in batch.chunks_exact(stride) {
-                    append_words(&mut self.deferred[Table::part_of(entry[0])], entry);
-                }
-                self.count_deferred(grouping, batch.len());
-            }
-            return;
-        }
         for batch in batches {
             for (i, entry) in batch.chunks_exact(stride).enumerate() {
                 if let Some(ahead) = batch.get((i + STAGED) * stride) {
@@ -713,16 +616,8 @@ impl Groups {
         }
     }
 
-    /// Adds every staged and deferred record.
+    /// Adds every staged record.
     fn flush(&mut self, grouping: &Grouping) {
-        self.apply_staged(grouping);
-        if self.deferring {
-            self.apply_deferred(grouping, true);
-            self.deferring = false;
-        }
-    }
-
-    fn apply_staged(&mut self, grouping: &Grouping) {
         while self.waiting > 0 {
             let oldest = (self.next + STAGED - self.waiting) % STAGED;
             self.apply(grouping, oldest * grouping.stride);
@@ -949,8 +844,8 @@ impl Groups {
         }
         let parallel = threads > 1;
         let mut states = on_threads(states, parallel, |mut state| {
-            state.receive(grouping);
             state.flush(grouping);
+            state.receive(grouping);
             state
         });
         let mut moving = Vec::new();
@@ -1230,8 +1125,7 @@ fn select<const N: usize>(
 
 /// Appends a staged record to a buffer with stores of a known size for
 /// the usual strides (2 to 8 words): as a slice of any length it was a
-/// call to memcpy (or memset, to make room) per record, 2 to 3% of the CPU
-/// of an address group-by.
+/// call to memset (to make room) per record sent to another worker.
 #[inline]
 fn append_words(buffer: &mut Vec<u64>, words: &[u64]) {
     fn fixed<const N: usize>(buffer: &mut Vec<u64>, words: &[u64]) {
@@ -1961,9 +1855,7 @@ mod tests {
                 Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
                 None => Groups::new(&grouping),
             };
-            if staged {
-                groups.small = false;
-            }
+            groups.small = !staged;
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
             Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
                 groups.add(&grouping, r);
@@ -2243,20 +2135,17 @@ mod tests {
     }
 
     #[test]
-    fn groups_added_unstaged_staged_and_deferred_come_out_alike() {
-        // 8,000 groups over 20,000 records: the first 4,096 records are
-        // added as they come, then staged once the table is no longer
-        // small, then deferred past DEFER_ABOVE (2,048 groups in tests),
-        // and the deferred ones added every DEFER_WORDS; `grouped` also
-        // runs them all staged. Two workers sharing out the groups defer
-        // the records sent to them too.
-        let lines: Vec<String> = (0..20_000)
+    fn a_table_that_outgrows_small_groups_as_one_staged_from_the_start() {
+        // 4,000 groups over 10,000 records: the first 4,096 records are
+        // added as they come, the rest staged once the table is no longer
+        // small; `grouped` also runs them all staged.
+        let lines: Vec<String> = (0..10_000)
             .map(|i| {
                 let action = if i % 3 == 0 { "ACCEPT" } else { "REJECT" };
                 format!(
                     "eni-1 10.0.{}.{} 22 {action} {i}",
-                    (i % 4000) / 256,
-                    (i % 4000) % 256
+                    (i % 2000) / 256,
+                    (i % 2000) % 256
                 )
             })
             .collect();
@@ -2280,13 +2169,13 @@ mod tests {
                 ]
             })
             .collect();
-        assert!(want.len() > 2 * DEFER_ABOVE && lines.len() > 4 * SIZE_EVERY as usize);
+        assert!(want.len() > 2 * SMALL_TABLE && lines.len() > 2 * SIZE_EVERY as usize);
         let query =
             "all time | stats count() as n, sum(bytes) as b by srcaddr, action | limit 100000";
         assert_eq!(grouped(query, &[&lines]), want);
+        // Workers sharing out the groups stage from the first record.
         let (first, second) = lines.split_at(lines.len() / 2);
         assert_eq!(grouped_with(query, &[first, second], 2, true), want);
-        assert_eq!(grouped_with(query, &[second, first], 1, true), want);
     }
 
     #[test]

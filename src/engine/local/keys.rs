@@ -468,12 +468,9 @@ impl Table {
         }
     }
 
-    /// Parts of a whole table.
-    pub const PARTS: usize = 1 << PART_BITS;
-
     /// The part where keys of this hash live, in a whole table.
     #[inline]
-    pub fn part_of(hash: u64) -> usize {
+    fn part_of(hash: u64) -> usize {
         (hash >> (64 - PART_BITS)) as usize
     }
 
