@@ -176,25 +176,6 @@ impl CsvLines {
     }
 }
 
-impl RowSink for CsvLines {
-    fn begin(&mut self, _: &[ColumnInfo]) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn row(&mut self, row: &[Cell]) -> io::Result<()> {
-        self.row_refs(&mut row.iter().map(Cell::borrowed))
-    }
-
-    fn row_refs(&mut self, row: &mut dyn Iterator<Item = CellRef<'_>>) -> io::Result<()> {
-        push_csv_row(&mut self.text, row);
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A sink that keeps everything: columns and rows (the Trino client's
 /// result, the rows a chart is drawn from, a timechart's groups).
 #[derive(Clone, Debug, Default, PartialEq)]

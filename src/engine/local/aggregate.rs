@@ -365,8 +365,10 @@ pub(crate) struct Groups {
     staged: Vec<u64>,
     waiting: usize,
     next: usize,
-    /// Whether the table is still [`SMALL_TABLE`] (looked at every
-    /// [`SIZE_EVERY`] records), and records need no staging.
+    /// Whether records are added unstaged: while the table is still
+    /// [`SMALL_TABLE`] (looked at every [`SIZE_EVERY`] records) and its
+    /// groups are all hashed and this worker's (no direct slots, whose
+    /// array outgrows the caches, and no exchange).
     small: bool,
     until_size: u32,
     /// A distinct value's key being built.
@@ -400,7 +402,7 @@ impl Groups {
             staged: vec![0; STAGED * grouping.stride],
             waiting: 0,
             next: 0,
-            small: true,
+            small: !grouping.direct,
             until_size: SIZE_EVERY,
             value_key: Vec::with_capacity(grouping.key_words + 2),
             entry: vec![0; grouping.stride],
@@ -419,6 +421,7 @@ impl Groups {
                 until_look: LOOK_EVERY,
                 spilled: false,
             }),
+            small: false,
             ..Groups::new(grouping)
         }
     }
@@ -483,12 +486,10 @@ impl Groups {
         );
     }
 
-    /// Whether a record is added at once, unstaged: while the table is
-    /// small and its groups are all this worker's (no exchange) and
-    /// hashed (no direct slots, whose array outgrows the caches).
+    /// Whether a record is added at once, unstaged ([`Groups::small`]).
     #[inline]
     fn unstaged(&mut self) -> bool {
-        if !self.small || self.member.is_some() || self.direct.is_some() {
+        if !self.small {
             return false;
         }
         self.until_size -= 1;
@@ -774,7 +775,7 @@ impl Groups {
             theirs = Some((other.table, their_upper));
         }
         let (their_lower, their_upper) = theirs.unzip();
-        let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let limit = rows_at_most(limit);
         let pieces = {
             let parallel = threads > 1;
             let my_texts = &my_texts;
@@ -856,7 +857,7 @@ impl Groups {
             states[to].merge(groups, grouping);
         }
         let my_texts = std::mem::take(&mut states[0].texts);
-        let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let limit = rows_at_most(limit);
         let view = View {
             grouping,
             texts: &my_texts,
@@ -926,6 +927,11 @@ impl Groups {
     }
 }
 
+/// A query's limit as a count of rows (none, or past memory, is all).
+fn rows_at_most(limit: Option<u64>) -> usize {
+    limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX))
+}
+
 /// `work` on each item, each on a thread of its own if `parallel`.
 fn on_threads<T: Send, R: Send>(
     items: Vec<T>,
@@ -959,12 +965,8 @@ fn merge_direct(states: &mut [Groups], grouping: &Grouping) -> Option<DirectTabl
     let mut merged = tables.next()?;
     for theirs in tables {
         // Aggregates of numbers read no texts.
-        let no_texts = Interner::default();
         merged.merge(&theirs, |mine, theirs| {
-            for aggregate in &grouping.aggregates {
-                let at = aggregate.at;
-                merge_state(aggregate.kind, &mut mine[at..], &theirs[at..], &no_texts);
-            }
+            merge_group(grouping, mine, theirs, &Interner::default());
         });
     }
     Some(merged)
@@ -1032,11 +1034,7 @@ fn merge_half(
             return;
         }
         let group = mine.entry_hashed(&record[..key_words], hash).0;
-        let state = mine.record_mut(group);
-        for aggregate in &grouping.aggregates {
-            let at = aggregate.at;
-            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
-        }
+        merge_group(grouping, mine.record_mut(group), &record, my_texts);
     });
 }
 
@@ -1044,11 +1042,7 @@ fn merge_half(
 fn merge_records(mine: &mut Table, records: &[u64], grouping: &Grouping, my_texts: &Interner) {
     for record in records.chunks_exact(grouping.width) {
         let group = mine.entry(&record[..grouping.key_words]).0;
-        let state = mine.record_mut(group);
-        for aggregate in &grouping.aggregates {
-            let at = aggregate.at;
-            merge_state(aggregate.kind, &mut state[at..], &record[at..], my_texts);
-        }
+        merge_group(grouping, mine.record_mut(group), record, my_texts);
     }
 }
 
@@ -1294,6 +1288,15 @@ fn store_sum(words: &mut [u64], total: i128, seen: bool) {
 
 /// Folds another worker's state of one aggregate into ours, its text ids
 /// already ours. Distinct counts are left to the value merge.
+/// Folds their group's states into ours, aggregate by aggregate (their
+/// text ids already ours).
+fn merge_group(grouping: &Grouping, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
+    for aggregate in &grouping.aggregates {
+        let at = aggregate.at;
+        merge_state(aggregate.kind, &mut mine[at..], &theirs[at..], my_texts);
+    }
+}
+
 fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
     match kind {
         Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],
@@ -1855,7 +1858,9 @@ mod tests {
                 Some(shared) => Groups::exchanging(&grouping, shared.clone(), me),
                 None => Groups::new(&grouping),
             };
-            groups.small = !staged;
+            if staged {
+                groups.small = false;
+            }
             let text: String = piece.iter().map(|l| format!("{l}\n")).collect();
             Splitter::new(&slots).records(text.as_bytes(), &columns, None, None, &mut |r| {
                 groups.add(&grouping, r);
@@ -2046,6 +2051,21 @@ mod tests {
 
     /// Runs queries that share out groups on `pieces` and on all `lines` in
     /// one piece; the number of groups of the first.
+    /// The grouping of a grouped query.
+    fn grouping_of(query: &str) -> Grouping {
+        let table = crate::engine::local::LocalSource::new("x").table();
+        let params = Params::default();
+        let ctx = CheckContext {
+            table: &table,
+            now: crate::time::Time::EARLIEST,
+            params: &params,
+        };
+        let checked =
+            crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx).unwrap();
+        let keys = checked.output.group_by.clone().unwrap();
+        Grouping::new(&checked.output, &keys, &mut Slots::default())
+    }
+
     fn grouped_on_query_check(lines: &[&str], pieces: &[&[&str]]) -> usize {
         let queries = [
             "all time | stats count() as n, sum(bytes) as b, max(bytes) as m by srcaddr | limit 100000",
@@ -2054,21 +2074,12 @@ mod tests {
             "all time | stats count_distinct(dport) as p, count() as n by srcaddr | limit 100000",
             "all time | stats count_distinct(bytes) as d by srcaddr | sort d desc | limit 9",
         ];
-        let table = crate::engine::local::LocalSource::new("x").table();
         let mut sizes = Vec::new();
         for query in queries {
-            let params = Params::default();
-            let ctx = CheckContext {
-                table: &table,
-                now: crate::time::Time::EARLIEST,
-                params: &params,
-            };
-            let checked =
-                crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx)
-                    .unwrap();
-            let keys = checked.output.group_by.clone().unwrap();
-            let grouping = Grouping::new(&checked.output, &keys, &mut Slots::default());
-            assert!(grouping.exchanges(), "{query} shares out its groups");
+            assert!(
+                grouping_of(query).exchanges(),
+                "{query} shares out its groups"
+            );
             let one = grouped_on(query, &[lines], 1);
             assert_eq!(grouped(query, pieces), one, "{query}");
             // Inboxes that fill: workers add batches of others and hand
@@ -2141,9 +2152,14 @@ mod tests {
         // small; `grouped` also runs them all staged.
         let lines: Vec<String> = (0..10_000)
             .map(|i| {
-                let action = if i % 3 == 0 { "ACCEPT" } else { "REJECT" };
+                // The port goes with the action: 22 ACCEPT, 443 REJECT.
+                let (port, action) = if i % 3 == 0 {
+                    (22, "ACCEPT")
+                } else {
+                    (443, "REJECT")
+                };
                 format!(
-                    "eni-1 10.0.{}.{} 22 {action} {i}",
+                    "eni-1 10.0.{}.{} {port} {action} {i}",
                     (i % 2000) / 256,
                     (i % 2000) % 256
                 )
@@ -2173,9 +2189,35 @@ mod tests {
         let query =
             "all time | stats count() as n, sum(bytes) as b by srcaddr, action | limit 100000";
         assert_eq!(grouped(query, &[&lines]), want);
-        // Workers sharing out the groups stage from the first record.
+        // A text key is not shared out: two workers each add unstaged,
+        // then stage, and are merged.
         let (first, second) = lines.split_at(lines.len() / 2);
         assert_eq!(grouped_with(query, &[first, second], 2, true), want);
+        // Workers sharing out the groups stage from the first record.
+        let by_port =
+            "all time | stats count() as n, sum(bytes) as b by srcaddr, dport | limit 100000";
+        assert!(grouping_of(by_port).exchanges(), "{by_port} shares out");
+        let want_by_port: Vec<Vec<Cell>> = want
+            .iter()
+            .map(|row| {
+                let port = if row[1] == Cell::Text("ACCEPT".into()) {
+                    22
+                } else {
+                    443
+                };
+                vec![
+                    row[0].clone(),
+                    Cell::Int(port),
+                    row[2].clone(),
+                    row[3].clone(),
+                ]
+            })
+            .collect();
+        assert_eq!(grouped(by_port, &[&lines]), want_by_port);
+        assert_eq!(
+            grouped_with(by_port, &[first, second], 2, true),
+            want_by_port
+        );
     }
 
     #[test]

@@ -342,8 +342,15 @@ impl<'a> Record<'a> {
 
     /// The field's bytes as written, `-` included; `None` when absent.
     pub fn raw(&self, slot: usize) -> Option<&'a [u8]> {
+        let (start, end) = self.range(slot)?;
+        Some(&self.line[start..end])
+    }
+
+    /// Where the field is in the line; `None` when absent.
+    #[inline]
+    fn range(&self, slot: usize) -> Option<(usize, usize)> {
         let (start, end) = self.ranges[slot];
-        (start != u32::MAX).then(|| &self.line[start as usize..end as usize])
+        (start != u32::MAX).then_some((start as usize, end as usize))
     }
 
     /// `NULLIF(col, '-')`.
@@ -357,11 +364,7 @@ impl<'a> Record<'a> {
             // as the text reader makes it.
             return typed.filter(|v| !int32 || i32::try_from(*v).is_ok());
         }
-        let (start, end) = self.ranges[slot];
-        if start == u32::MAX {
-            return None;
-        }
-        let (start, end) = (start as usize, end as usize);
+        let (start, end) = self.range(slot)?;
         if let Some(value) = word_digits(self.line, start, end) {
             // At most 16 digits: within i64.
             let value = value as i64;

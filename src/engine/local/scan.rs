@@ -197,6 +197,13 @@ pub(crate) fn scan(
     threads: usize,
     progress: Option<&Progress>,
 ) -> Result<Found, LocalError> {
+    let workers = threads.clamp(1, files.len().max(1));
+    let exchange = match &prepared.shape {
+        Shape::Groups(grouping) if workers > 1 && grouping.exchanges() => {
+            Some(Arc::new(Exchange::new(workers)))
+        }
+        _ => None,
+    };
     let shared = Shared {
         files,
         bodies,
@@ -212,17 +219,7 @@ pub(crate) fn scan(
         row_groups_skipped: AtomicU64::new(0),
         progress,
         in_order: InOrder::default(),
-        exchange: None,
-    };
-    let workers = threads.clamp(1, files.len().max(1));
-    let shared = Shared {
-        exchange: match &prepared.shape {
-            Shape::Groups(grouping) if workers > 1 && grouping.exchanges() => {
-                Some(Arc::new(Exchange::new(workers)))
-            }
-            _ => None,
-        },
-        ..shared
+        exchange,
     };
     let mut states: Vec<State> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -255,7 +252,9 @@ pub(crate) fn scan(
         let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
         return Ok(shared.found(Answer::Groups(Box::new(finished))));
     }
-    let mut merged = states.pop().unwrap_or_else(|| State::new(prepared));
+    let mut merged = states
+        .pop()
+        .unwrap_or_else(|| State::new(prepared, None, 0));
     for state in states {
         merged.merge(state);
     }
@@ -287,9 +286,13 @@ enum State {
 }
 
 impl State {
-    fn new(prepared: &Prepared) -> State {
+    /// Worker `me`'s state, sharing out groups through `exchange` if any.
+    fn new(prepared: &Prepared, exchange: Option<&Arc<Exchange>>, me: usize) -> State {
         match &prepared.shape {
-            Shape::Groups(grouping) => State::Groups(Box::new(Groups::new(grouping))),
+            Shape::Groups(grouping) => State::Groups(Box::new(match exchange {
+                Some(exchange) => Groups::exchanging(grouping, exchange.clone(), me),
+                None => Groups::new(grouping),
+            })),
             Shape::Records(_) if prepared.order.is_empty() => State::InOrder,
             Shape::Records(_) => State::Top(TopRows::new(&prepared.order, prepared.limit)),
         }
@@ -304,12 +307,7 @@ impl State {
 
 fn work(shared: &Shared, me: usize) -> State {
     let prepared = shared.prepared;
-    let mut state = match (&prepared.shape, &shared.exchange) {
-        (Shape::Groups(grouping), Some(exchange)) => {
-            State::Groups(Box::new(Groups::exchanging(grouping, exchange.clone(), me)))
-        }
-        _ => State::new(prepared),
-    };
+    let mut state = State::new(prepared, shared.exchange.as_ref(), me);
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         if index >= shared.files.len() || !shared.wanted(index) {
