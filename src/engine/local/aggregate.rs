@@ -1827,6 +1827,19 @@ mod tests {
         combined_staged(query, pieces, threads, cap, false)
     }
 
+    /// A query checked against the local source's table, at the earliest
+    /// time.
+    fn checked(query: &str) -> crate::lang::ir::CheckedQuery {
+        let table = crate::engine::local::LocalSource::new("x").table();
+        let params = Params::default();
+        let ctx = CheckContext {
+            table: &table,
+            now: crate::time::Time::EARLIEST,
+            params: &params,
+        };
+        crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx).unwrap()
+    }
+
     /// [`combined_with`], every record staged if `staged` (as when the
     /// tables have outgrown [`SMALL_TABLE`]).
     fn combined_staged(
@@ -1836,15 +1849,7 @@ mod tests {
         cap: Option<usize>,
         staged: bool,
     ) -> Result<Finished, LocalError> {
-        let table = crate::engine::local::LocalSource::new("x").table();
-        let params = Params::default();
-        let ctx = CheckContext {
-            table: &table,
-            now: crate::time::Time::EARLIEST,
-            params: &params,
-        };
-        let query =
-            crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx).unwrap();
+        let query = checked(query);
         let mut slots = Slots::default();
         let keys = query.output.group_by.clone().unwrap();
         let grouping = Grouping::new(&query.output, &keys, &mut slots);
@@ -2049,23 +2054,15 @@ mod tests {
         assert!(one > 1000, "{one} groups");
     }
 
-    /// Runs queries that share out groups on `pieces` and on all `lines` in
-    /// one piece; the number of groups of the first.
     /// The grouping of a grouped query.
     fn grouping_of(query: &str) -> Grouping {
-        let table = crate::engine::local::LocalSource::new("x").table();
-        let params = Params::default();
-        let ctx = CheckContext {
-            table: &table,
-            now: crate::time::Time::EARLIEST,
-            params: &params,
-        };
-        let checked =
-            crate::lang::check::check(&crate::lang::parse::parse(query).unwrap(), &ctx).unwrap();
+        let checked = checked(query);
         let keys = checked.output.group_by.clone().unwrap();
         Grouping::new(&checked.output, &keys, &mut Slots::default())
     }
 
+    /// Runs queries that share out groups on `pieces` and on all `lines` in
+    /// one piece; the number of groups of the first.
     fn grouped_on_query_check(lines: &[&str], pieces: &[&[&str]]) -> usize {
         let queries = [
             "all time | stats count() as n, sum(bytes) as b, max(bytes) as m by srcaddr | limit 100000",
