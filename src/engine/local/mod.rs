@@ -27,6 +27,7 @@
 mod aggregate;
 mod eval;
 mod fetch;
+mod inflate;
 mod keys;
 mod layout;
 mod lookup;

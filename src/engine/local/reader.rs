@@ -1,7 +1,10 @@
 //! Reading a flow-log file as lines: inflate (`.log.gz`, including
-//! multi-member gzip) or read (`.log`) in fixed chunks into one reused
-//! buffer, and hand out each line as a slice of it. Memory per file is the
-//! chunk (plus the longest line), whatever the file's size.
+//! multi-member gzip) or read (`.log`), and hand out whole lines as slices
+//! of a buffer. A small `.log.gz` (at most [`WHOLE_MAX`] bytes, and as many
+//! inflated) is read and inflated whole, in one call to libdeflate
+//! ([`inflate`](super::inflate)); any other file is read in fixed chunks
+//! into one reused buffer. So memory per file is at most [`WHOLE_MAX`]
+//! twice over, or the chunk (plus the longest line), whatever its size.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -9,6 +12,7 @@ use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::inflate::inflate_one_member;
 use super::layout::{Compression, FileEntry};
 use super::LocalError;
 
@@ -18,6 +22,11 @@ const CHUNK: usize = 256 << 10;
 const DISK_CHUNK: usize = 128 << 10;
 /// A longer line is not a flow-log record: fail rather than grow forever.
 pub(crate) const MAX_LINE: usize = 16 << 20;
+/// A `.log.gz` file of at most this many bytes, whose trailer says it
+/// inflates to at most as many, is inflated whole. Below [`MAX_LINE`], so
+/// no line of such a file is too long, as in a chunked read.
+const WHOLE_MAX: usize = 8 << 20;
+const _: () = assert!(WHOLE_MAX < MAX_LINE);
 
 /// A file's bytes: a file on disk, read in chunks, or an S3 object's body,
 /// fetched whole into memory (objects are at most 75 MB, reference §2).
@@ -58,13 +67,26 @@ pub(crate) fn for_each_chunk(
     }
     let path = &entry.path;
     match (entry.compression, body) {
+        (Compression::Gzip, Body::File(file)) if entry.size <= WHOLE_MAX as u64 => {
+            // Read through `take`, as the file may have grown since it was
+            // listed: what lies past the limit is chunked after these bytes.
+            let mut head = Vec::with_capacity(entry.size as usize);
+            (&file)
+                .take(WHOLE_MAX as u64 + 1)
+                .read_to_end(&mut head)
+                .map_err(|e| LocalError::io(path, e))?;
+            if head.len() <= WHOLE_MAX {
+                return gzip_in_memory(&head, path, stop, on_lines);
+            }
+            let rest = head.as_slice().chain(file);
+            let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, rest));
+            chunks(input, path, true, stop, on_lines)
+        }
         (Compression::Gzip, Body::File(file)) => {
             let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, file));
             chunks(input, path, true, stop, on_lines)
         }
-        (Compression::Gzip, Body::Memory(bytes)) => {
-            chunks(MultiGzDecoder::new(&bytes[..]), path, true, stop, on_lines)
-        }
+        (Compression::Gzip, Body::Memory(bytes)) => gzip_in_memory(&bytes, path, stop, on_lines),
         (Compression::Plain, Body::File(file)) => chunks(file, path, false, stop, on_lines),
         (Compression::Plain, Body::Memory(bytes)) => {
             chunks(&bytes[..], path, false, stop, on_lines)
@@ -73,6 +95,53 @@ pub(crate) fn for_each_chunk(
             unreachable!("Parquet files are read by columns, not lines")
         }
     }
+}
+
+/// A whole `.log.gz` file's bytes: inflated in one call if
+/// [`inflate_one_member`] takes them, else in chunks (which also names any
+/// damage).
+fn gzip_in_memory(
+    gzip: &[u8],
+    path: &Path,
+    stop: &dyn Fn() -> bool,
+    on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
+) -> Result<(), LocalError> {
+    let mut text = Vec::new();
+    if inflate_one_member(gzip, WHOLE_MAX, &mut text) {
+        return pieces(text, stop, on_lines);
+    }
+    chunks(MultiGzDecoder::new(gzip), path, true, stop, on_lines)
+}
+
+/// Hands out `text` as [`chunks`] would: pieces of whole lines of about
+/// [`CHUNK`] bytes, the last line given its `\n` if it lacks one, with
+/// `stop()` looked at before each piece.
+fn pieces(
+    mut text: Vec<u8>,
+    stop: &dyn Fn() -> bool,
+    on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
+) -> Result<(), LocalError> {
+    if text.last().is_some_and(|&b| b != b'\n') {
+        text.push(b'\n');
+    }
+    let mut rest = &text[..];
+    while !rest.is_empty() {
+        if stop() {
+            return Ok(());
+        }
+        let within = rest.len().min(CHUNK);
+        // The text ends in a newline, so a long line's end is found.
+        let end = match memchr::memrchr(b'\n', &rest[..within]) {
+            Some(last) => last + 1,
+            None => within + memchr::memchr(b'\n', &rest[within..]).map_or(0, |at| at + 1),
+        };
+        let (piece, after) = rest.split_at(end);
+        if on_lines(piece)? == Flow::Stop {
+            return Ok(());
+        }
+        rest = after;
+    }
+    Ok(())
 }
 
 fn chunks(
@@ -172,6 +241,83 @@ mod tests {
         assert_eq!(pieces(b"a b\nc\r\n\nd", 9), ["a b\nc\r\n\n", "d\n"]);
         assert_eq!(pieces(b"a\nb\n", 9), ["a\nb\n"]);
         assert!(pieces(b"", 9).is_empty());
+    }
+
+    /// The text `read` hands out, joined, or its error; and the number of
+    /// pieces.
+    fn read_out(
+        read: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>) -> Result<(), LocalError>,
+    ) -> (Result<Vec<u8>, String>, usize) {
+        let (mut text, mut pieces) = (Vec::new(), 0);
+        let result = read(&mut |piece| {
+            assert_eq!(piece.last(), Some(&b'\n'));
+            text.extend_from_slice(piece);
+            pieces += 1;
+            Ok(Flow::Continue)
+        });
+        (result.map(|()| text).map_err(|e| e.to_string()), pieces)
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_file_inflated_whole_reads_as_one_inflated_in_chunks() {
+        let long = "y".repeat(CHUNK * 2 + 3);
+        let many: String = (0..40_000).map(|i| format!("line {i}\n")).collect();
+        let texts = [
+            "a b\nc\r\n\nd".to_string(),
+            "a\nb\n".to_string(),
+            String::new(),
+            format!("h\n{long}\nz"),
+            many,
+        ];
+        let one = gzip(b"h\nx\n");
+        let mut damaged = one.clone();
+        damaged[12] ^= 0xff;
+        let mut inputs: Vec<(Vec<u8>, bool)> =
+            texts.iter().map(|t| (gzip(t.as_bytes()), true)).collect();
+        inputs.extend([
+            ([gzip(b"h\nx"), gzip(b"y\n")].concat(), false),
+            ([&one[..], b"junk"].concat(), false),
+            (one[..one.len() - 3].to_vec(), false),
+            (damaged, false),
+            (b"not gzip at all, not at all".to_vec(), false),
+        ]);
+        for (input, whole) in inputs {
+            let mut text = Vec::new();
+            assert_eq!(inflate_one_member(&input, WHOLE_MAX, &mut text), whole);
+            let path = Path::new("x.log.gz");
+            let in_memory = read_out(|on| gzip_in_memory(&input, path, &|| false, on));
+            let chunked =
+                read_out(|on| chunks(MultiGzDecoder::new(&input[..]), path, true, &|| false, on));
+            assert_eq!(in_memory.0, chunked.0);
+        }
+    }
+
+    #[test]
+    fn a_file_inflated_whole_stops_between_pieces() {
+        let many: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
+        let input = gzip(many.as_bytes());
+        let mut seen = 0;
+        let result = gzip_in_memory(&input, Path::new("x"), &|| false, &mut |_| {
+            seen += 1;
+            Ok(if seen == 2 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        });
+        result.unwrap();
+        assert_eq!(seen, 2);
+        let (_, all) = read_out(|on| gzip_in_memory(&input, Path::new("x"), &|| false, on));
+        assert!(all > 2, "{all} pieces");
+        let (text, none) = read_out(|on| gzip_in_memory(&input, Path::new("x"), &|| true, on));
+        assert_eq!((text.unwrap().len(), none), (0, 0));
     }
 
     #[test]
