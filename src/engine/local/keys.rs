@@ -242,7 +242,14 @@ impl Ipv4Text {
     }
 
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).expect("digits and dots are ASCII")
+        debug_assert!(self
+            .as_bytes()
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.'));
+        // SAFETY: `new` writes only `OCTET_DOT`'s bytes, ASCII digits and
+        // dots, into the first `len` bytes. Checking them (`from_utf8`)
+        // was 3% of the CPU of writing a million rows of two addresses.
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
     }
 
     /// The text's bytes as a big-endian number, its length plus one in
