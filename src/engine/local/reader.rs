@@ -44,6 +44,15 @@ impl Body {
     }
 }
 
+/// Memory a worker reuses from file to file for the files read whole: a
+/// `.log.gz` file's bytes and its inflated text (each at most
+/// [`WHOLE_MAX`]), so that reading a file allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    gzip: Vec<u8>,
+    text: Vec<u8>,
+}
+
 /// Whether to go on reading after a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Flow {
@@ -57,6 +66,7 @@ pub(crate) enum Flow {
 pub(crate) fn for_each_chunk(
     entry: &FileEntry,
     body: Body,
+    buffers: &mut Buffers,
     stop: &dyn Fn() -> bool,
     on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
@@ -70,13 +80,14 @@ pub(crate) fn for_each_chunk(
         (Compression::Gzip, Body::File(file)) if entry.size <= WHOLE_MAX as u64 => {
             // Read through `take`, as the file may have grown since it was
             // listed: what lies past the limit is chunked after these bytes.
-            let mut head = Vec::with_capacity(entry.size as usize);
+            let head = &mut buffers.gzip;
+            head.clear();
             (&file)
                 .take(WHOLE_MAX as u64 + 1)
-                .read_to_end(&mut head)
+                .read_to_end(head)
                 .map_err(|e| LocalError::io(path, e))?;
             if head.len() <= WHOLE_MAX {
-                return gzip_in_memory(&head, path, stop, on_lines);
+                return gzip_in_memory(head, &mut buffers.text, path, stop, on_lines);
             }
             let rest = head.as_slice().chain(file);
             let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, rest));
@@ -86,7 +97,9 @@ pub(crate) fn for_each_chunk(
             let input = MultiGzDecoder::new(BufReader::with_capacity(DISK_CHUNK, file));
             chunks(input, path, true, stop, on_lines)
         }
-        (Compression::Gzip, Body::Memory(bytes)) => gzip_in_memory(&bytes, path, stop, on_lines),
+        (Compression::Gzip, Body::Memory(bytes)) => {
+            gzip_in_memory(&bytes, &mut buffers.text, path, stop, on_lines)
+        }
         (Compression::Plain, Body::File(file)) => chunks(file, path, false, stop, on_lines),
         (Compression::Plain, Body::Memory(bytes)) => {
             chunks(&bytes[..], path, false, stop, on_lines)
@@ -99,15 +112,15 @@ pub(crate) fn for_each_chunk(
 
 /// A whole `.log.gz` file's bytes: inflated in one call if
 /// [`inflate_one_member`] takes them, else in chunks (which also names any
-/// damage).
+/// damage). `text` is where it inflates.
 fn gzip_in_memory(
     gzip: &[u8],
+    text: &mut Vec<u8>,
     path: &Path,
     stop: &dyn Fn() -> bool,
     on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
-    let mut text = Vec::new();
-    if inflate_one_member(gzip, WHOLE_MAX, &mut text) {
+    if inflate_one_member(gzip, WHOLE_MAX, text) {
         return pieces(text, stop, on_lines);
     }
     chunks(MultiGzDecoder::new(gzip), path, true, stop, on_lines)
@@ -117,7 +130,7 @@ fn gzip_in_memory(
 /// [`CHUNK`] bytes, the last line given its `\n` if it lacks one, with
 /// `stop()` looked at before each piece.
 fn pieces(
-    mut text: Vec<u8>,
+    text: &mut Vec<u8>,
     stop: &dyn Fn() -> bool,
     on_lines: &mut dyn FnMut(&[u8]) -> Result<Flow, LocalError>,
 ) -> Result<(), LocalError> {
@@ -292,7 +305,8 @@ mod tests {
             let mut text = Vec::new();
             assert_eq!(inflate_one_member(&input, WHOLE_MAX, &mut text), whole);
             let path = Path::new("x.log.gz");
-            let in_memory = read_out(|on| gzip_in_memory(&input, path, &|| false, on));
+            let in_memory =
+                read_out(|on| gzip_in_memory(&input, &mut Vec::new(), path, &|| false, on));
             let chunked =
                 read_out(|on| chunks(MultiGzDecoder::new(&input[..]), path, true, &|| false, on));
             assert_eq!(in_memory.0, chunked.0);
@@ -304,19 +318,27 @@ mod tests {
         let many: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
         let input = gzip(many.as_bytes());
         let mut seen = 0;
-        let result = gzip_in_memory(&input, Path::new("x"), &|| false, &mut |_| {
-            seen += 1;
-            Ok(if seen == 2 {
-                Flow::Stop
-            } else {
-                Flow::Continue
-            })
-        });
+        let result = gzip_in_memory(
+            &input,
+            &mut Vec::new(),
+            Path::new("x"),
+            &|| false,
+            &mut |_| {
+                seen += 1;
+                Ok(if seen == 2 {
+                    Flow::Stop
+                } else {
+                    Flow::Continue
+                })
+            },
+        );
         result.unwrap();
         assert_eq!(seen, 2);
-        let (_, all) = read_out(|on| gzip_in_memory(&input, Path::new("x"), &|| false, on));
+        let (_, all) =
+            read_out(|on| gzip_in_memory(&input, &mut Vec::new(), Path::new("x"), &|| false, on));
         assert!(all > 2, "{all} pieces");
-        let (text, none) = read_out(|on| gzip_in_memory(&input, Path::new("x"), &|| true, on));
+        let (text, none) =
+            read_out(|on| gzip_in_memory(&input, &mut Vec::new(), Path::new("x"), &|| true, on));
         assert_eq!((text.unwrap().len(), none), (0, 0));
     }
 

@@ -308,6 +308,7 @@ impl State {
 fn work(shared: &Shared, me: usize) -> State {
     let prepared = shared.prepared;
     let mut state = State::new(prepared, shared.exchange.as_ref(), me);
+    let buffers = &mut reader::Buffers::default();
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         if index >= shared.files.len() || !shared.wanted(index) {
@@ -319,13 +320,13 @@ fn work(shared: &Shared, me: usize) -> State {
         let stop = || !shared.wanted(index);
         let result = match (&mut state, &prepared.shape) {
             (State::Groups(groups), Shape::Groups(grouping)) => {
-                scan_file(index, shared, &stop, &mut |record| {
+                scan_file(index, shared, buffers, &stop, &mut |record| {
                     groups.add(grouping, record);
                     Flow::Continue
                 })
             }
             (State::Top(top), Shape::Records(columns)) => {
-                scan_file(index, shared, &stop, &mut |record| {
+                scan_file(index, shared, buffers, &stop, &mut |record| {
                     let first = top.first_key().map(|k| cell(record.value(columns[k])));
                     if first.as_ref().is_none_or(|c| top.wants(c)) {
                         top.push(record_row(record, columns));
@@ -336,7 +337,7 @@ fn work(shared: &Shared, me: usize) -> State {
             (_, Shape::Records(columns)) => {
                 let limit = prepared.limit();
                 let mut rows = Vec::new();
-                let result = scan_file(index, shared, &stop, &mut |record| {
+                let result = scan_file(index, shared, buffers, &stop, &mut |record| {
                     rows.push(record_row(record, columns));
                     if rows.len() >= limit {
                         Flow::Stop
@@ -426,6 +427,7 @@ impl Shared<'_> {
 fn scan_file(
     index: usize,
     shared: &Shared,
+    buffers: &mut reader::Buffers,
     stop: &dyn Fn() -> bool,
     on_match: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<(), LocalError> {
@@ -444,7 +446,7 @@ fn scan_file(
     let mut records: u64 = 0;
     let mut keep = keep_matches(prepared, &mut records, on_match);
     let (account, region) = (entry.account.as_deref(), entry.region.as_deref());
-    let result = reader::for_each_chunk(entry, body, stop, &mut |mut lines| {
+    let result = reader::for_each_chunk(entry, body, buffers, stop, &mut |mut lines| {
         if columns.is_none() {
             let end = memchr::memchr(b'\n', lines).expect("pieces end in a newline");
             let header = &lines[..end];
