@@ -65,7 +65,7 @@ fn rank(cell: &Cell) -> u8 {
 }
 
 /// How a [`Selection`] sees the sort keys of its items.
-pub(crate) trait SortKeys<R> {
+pub(crate) trait SortKeys<R: ?Sized> {
     /// The number of sort keys.
     fn levels(&self) -> usize;
     /// A number that orders items as sort key `level` does wherever two
@@ -134,7 +134,8 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
         }
     }
 
-    /// The items kept, in order, each with a number of no further use.
+    /// The items kept, in order, each with its number of the first sort
+    /// key, by which pieces sorted apart merge ([`first_number_order`]).
     pub fn finish(self) -> Vec<(u128, R)> {
         let keys = self.keys;
         let mut kept = self.kept;
@@ -142,6 +143,12 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
         // Runs of equal numbers, and whether their numbers are exact.
         let mut runs = Vec::new();
         push_equal_runs(&kept, 0, self.exact, &mut runs);
+        // The sorts of runs below number their items by later keys; each
+        // run's first-key number, shared by its items, is put back after.
+        let first_numbers: Vec<(usize, usize, u128)> = runs
+            .iter()
+            .map(|&(start, end, _)| (start, end, kept[start].0))
+            .collect();
         let mut level = 0;
         while !runs.is_empty() {
             let mut next = Vec::new();
@@ -163,9 +170,24 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
             runs = next;
             level += 1;
         }
+        for (start, end, number) in first_numbers {
+            kept[start..end].iter_mut().for_each(|item| item.0 = number);
+        }
         kept.truncate(self.limit);
         kept
     }
+}
+
+/// The order of two items of [`Selection::finish`]'s output, from the
+/// same selection or from two over the same keys: by their first-key
+/// numbers where these differ, as [`SortKeys::prefix`] promises, and by
+/// `keys.compare` where they are equal.
+pub(crate) fn first_number_order<R: ?Sized, K: SortKeys<R>>(
+    keys: &K,
+    a: (u128, &R),
+    b: (u128, &R),
+) -> Ordering {
+    a.0.cmp(&b.0).then_with(|| keys.compare(a.1, b.1))
 }
 
 /// Adds the ranges (offset by `start`) of two or more items with equal
@@ -354,6 +376,46 @@ mod tests {
                 "limit {limit}, coarse first key"
             );
         }
+    }
+
+    /// Two selections over the even and the odd items, merged by
+    /// `first_number_order` as sorted groups of two workers are.
+    fn merged<K: SortKeys<u64>>(keys: &K) -> Vec<u64> {
+        let finished = |parity: u64| {
+            let mut selection = Selection::new(keys, usize::MAX, 3001);
+            (0..3001)
+                .filter(|id| id % 2 == parity)
+                .for_each(|id| selection.push(id));
+            let items = selection.finish();
+            for (number, id) in &items {
+                assert_eq!(*number, keys.prefix(0, id).0, "item {id}");
+            }
+            items
+        };
+        let (even, odd) = (finished(0), finished(1));
+        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        while i < even.len() || j < odd.len() {
+            let take_even = j == odd.len()
+                || (i < even.len()
+                    && first_number_order(keys, (even[i].0, &even[i].1), (odd[j].0, &odd[j].1))
+                        .is_lt());
+            if take_even {
+                out.push(even[i].1);
+                i += 1;
+            } else {
+                out.push(odd[j].1);
+                j += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn finished_items_carry_their_first_key_number_and_merge_by_it() {
+        let mut all: Vec<u64> = (0..3001).collect();
+        all.sort_by(|a, b| Keys.compare(a, b));
+        assert_eq!(merged(&Keys), all);
+        assert_eq!(merged(&CoarseFirst), all);
     }
 
     #[test]
