@@ -725,7 +725,8 @@ def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
         f"- data: {summary}",
         f"- command: `bench/run.py --suite aggregations --reps {args.reps}"
         + (f" --baseline {shown(args.baseline)}" if args.baseline else "") + "`",
-        f"- timings: median of {args.reps} runs after a warm-up run, taken in rounds over "
+        f"- timings: median of {args.reps} runs after a warm-up run (range: the fastest "
+        f"and the slowest of them), taken in rounds over "
         f"all rows; load average (1 min) after each round: "
         + ", ".join(load.split()[0] for load in loads[1:]),
         f"- peak RSS in MB; DuckDB's includes its Python process "
@@ -739,14 +740,17 @@ def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
     for row in rows:
         by_query.setdefault(row.query.name, {})[row.engine] = row
     scan = statistics.median(by_query[AGG_QUERIES[0].name][FLOWQ_RUN].runs)
-    header = "| query | rows out | DuckDB COPY s | DuckDB fetch s | DuckDB MB |"
-    rule = "|---|---:|---:|---:|---:|"
+    # The fastest and slowest of the runs beside each median: how far the
+    # machine's noise moves a row, and so whether a ratio's miss is real.
+    spread = lambda runs: f"{min(runs):.3f}-{max(runs):.3f}"
+    header = "| query | rows out | DuckDB COPY s | COPY range s | DuckDB fetch s | DuckDB MB |"
+    rule = "|---|---:|---:|---:|---:|---:|"
     if args.baseline:
         header += " flowq before s | before MB | before: DuckDB/flowq |"
         rule += "---:|---:|---:|"
-    header += (" flowq s | flowq MB | COPY/flowq (target ≥ 3) | fetch/flowq (target ≥ 3) "
-               "| flowq / scan | result |")
-    rule += "---:|---:|---:|---:|---:|---|"
+    header += (" flowq s | flowq range s | flowq MB | COPY/flowq (target ≥ 3) "
+               "| fetch/flowq (target ≥ 3) | flowq / scan | result |")
+    rule += "---:|---:|---:|---:|---:|---:|---|"
     lines += [header, rule]
     for query in AGG_QUERIES:
         engines = by_query[query.name]
@@ -754,16 +758,16 @@ def render_aggregations(facts, summary, rows, args, loads, duck_baseline_kb):
         d, f = statistics.median(duck.runs), statistics.median(flowq.runs)
         fetch = statistics.median(engines[DUCKDB_FETCH].runs)
         shown_query = query.flowq.replace("|", "\\|")
-        line = (f"| `{shown_query}` | {duck.rows_out} | {d:.3f} | {fetch:.3f} "
-                f"| {mb(duck.peak_kb)} |")
+        line = (f"| `{shown_query}` | {duck.rows_out} | {d:.3f} | {spread(duck.runs)} "
+                f"| {fetch:.3f} | {mb(duck.peak_kb)} |")
         checks = [flowq.check]
         if args.baseline:
             base = engines["flowq baseline"]
             b = statistics.median(base.runs)
             line += f" {b:.3f} | {mb(base.peak_kb)} | {d / b:.1f}x |"
             checks.append(f"before: {base.check}")
-        line += (f" {f:.3f} | {mb(flowq.peak_kb)} | {d / f:.1f}x | {fetch / f:.1f}x "
-                 f"| {f / scan:.2f} | {', '.join(checks)} |")
+        line += (f" {f:.3f} | {spread(flowq.runs)} | {mb(flowq.peak_kb)} | {d / f:.1f}x "
+                 f"| {fetch / f:.1f}x | {f / scan:.2f} | {', '.join(checks)} |")
         lines.append(line)
     return "\n".join(lines) + "\n"
 
