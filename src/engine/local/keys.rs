@@ -844,6 +844,57 @@ mod tests {
         }
     }
 
+    /// Texts drawn by a fixed generator (any up to 16 bytes of digits,
+    /// dots and one other byte; and four octets of one to three digits,
+    /// perhaps with one byte changed) parse as the text that std's
+    /// formatting of its address gives back, and only then.
+    #[test]
+    fn an_ipv4_address_parses_exactly_when_std_writes_it_so() {
+        const BYTES: &[u8] = b"0123456789....x";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut parsed = 0;
+        for _ in 0..400_000 {
+            let pick = |n: u64| BYTES[(n % BYTES.len() as u64) as usize];
+            let mut text: Vec<u8> = Vec::new();
+            if next() % 2 == 0 {
+                let len = next() % 17;
+                text.extend((0..len).map(|_| pick(next())));
+            } else {
+                for octet in 0..4 {
+                    if octet > 0 {
+                        text.push(b'.');
+                    }
+                    let digits = 1 + next() % 3;
+                    text.extend((0..digits).map(|_| b'0' + (next() % 10) as u8));
+                }
+                if next() % 4 == 0 {
+                    let at = (next() % text.len() as u64) as usize;
+                    text[at] = pick(next());
+                }
+            }
+            let canonical = std::str::from_utf8(&text)
+                .ok()
+                .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+                .filter(|address| address.to_string().as_bytes() == text.as_slice())
+                .map(u32::from);
+            assert_eq!(
+                parse_canonical_ipv4(&text),
+                canonical,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+            parsed += usize::from(canonical.is_some());
+        }
+        // The draw reaches both answers often enough to mean something.
+        assert!(parsed > 10_000, "{parsed} addresses drawn");
+    }
+
     #[test]
     fn an_interner_names_each_text_once() {
         let mut interner = Interner::default();
