@@ -9,8 +9,8 @@ fn main() -> std::process::ExitCode {
 /// part. Its dynamic threshold rises only once such a block is freed,
 /// which made speed depend on the sizes of the files read before. A fixed
 /// 1 MiB keeps smaller blocks in the heap, where freed table parts are
-/// reused: 5-8% faster on a million groups at 97 MB of peak RSS where 83
-/// (a 2 MiB threshold took 125 MB; docs/benchmarks.md, "The fourth round").
+/// reused: 3-8% faster on a million groups, at 98 MiB of peak RSS where 81
+/// (a 2 MiB threshold took 122 MiB; docs/benchmarks.md, "The fourth round").
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_blocks_in_the_heap() {
     // SAFETY: sets a malloc parameter before any thread exists; glibc
