@@ -26,11 +26,19 @@ const T: i64 = 1_795_744_800;
 
 // ------------------------------------------------------------------ helpers
 
-/// A fresh folder under the target directory, named after the test.
+/// A fresh folder, named after the test, under the system's temporary
+/// folder: flowq looks for a flowq.yaml in its working folder and every
+/// folder above, and the default target folder (`tests/run` without
+/// CARGO_TARGET_DIR, as the README gives it) is inside the repository,
+/// whose own flowq.yaml the catalog tests then found instead of theirs.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hardening-files")
-        .join(test);
+    let base = std::env::temp_dir().join("flowq-hardening-files");
+    let stray = base.ancestors().find(|d| d.join("flowq.yaml").is_file());
+    assert!(
+        stray.is_none(),
+        "a flowq.yaml above the tests' folder: {stray:?}"
+    );
+    let dir = base.join(test);
     if dir.exists() {
         // A run that failed may have left a folder without permissions.
         let _ = Command::new("chmod")
