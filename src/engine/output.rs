@@ -176,9 +176,7 @@ impl CsvLines {
     #[inline]
     pub fn push_unquoted_cell(&mut self, column: usize, text: &str) {
         debug_assert!(!needs_quotes(text));
-        if column > 0 {
-            self.text.push(',');
-        }
+        push_csv_separator(&mut self.text, column);
         self.text.push_str(text);
     }
 
@@ -866,12 +864,18 @@ fn push_csv_row(line: &mut String, row: &mut dyn Iterator<Item = CellRef<'_>>) {
 /// The `column`th cell of a CSV line, after the ones before it.
 #[inline]
 fn push_csv_cell(line: &mut String, column: usize, cell: CellRef) {
-    if column > 0 {
-        line.push(',');
-    }
+    push_csv_separator(line, column);
     match cell {
         CellRef::Text(s) => push_csv_text(line, s),
         other => push_text(line, other),
+    }
+}
+
+/// The comma before every cell but a line's first.
+#[inline]
+fn push_csv_separator(line: &mut String, column: usize) {
+    if column > 0 {
+        line.push(',');
     }
 }
 

@@ -1286,8 +1286,6 @@ fn store_sum(words: &mut [u64], total: i128, seen: bool) {
     words[1] = (((total >> 64) as i64) << 1) as u64 | u64::from(seen);
 }
 
-/// Folds another worker's state of one aggregate into ours, its text ids
-/// already ours. Distinct counts are left to the value merge.
 /// Folds their group's states into ours, aggregate by aggregate (their
 /// text ids already ours).
 fn merge_group(grouping: &Grouping, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
@@ -1297,6 +1295,8 @@ fn merge_group(grouping: &Grouping, mine: &mut [u64], theirs: &[u64], my_texts: 
     }
 }
 
+/// Folds another worker's state of one aggregate into ours, its text ids
+/// already ours. Distinct counts are left to the value merge.
 fn merge_state(kind: Kind, mine: &mut [u64], theirs: &[u64], my_texts: &Interner) {
     match kind {
         Kind::Rows | Kind::Values(_) => mine[0] += theirs[0],

@@ -231,6 +231,7 @@ fn read_error(path: &Path, gzip: bool, error: io::Error) -> LocalError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::inflate::gzip;
     use super::*;
 
     /// The pieces handed out, and whether each ended a line.
@@ -269,13 +270,6 @@ mod tests {
             Ok(Flow::Continue)
         });
         (result.map(|()| text).map_err(|e| e.to_string()), pieces)
-    }
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        use std::io::Write;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
     }
 
     #[test]

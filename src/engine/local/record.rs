@@ -522,6 +522,13 @@ mod tests {
         assert_eq!(parse_int(b"2147483648", false), Some(2_147_483_648));
         assert_eq!(parse_int(b"-9223372036854775808", false), Some(i64::MIN));
         assert_eq!(parse_int(b"9223372036854775808", false), None);
+        assert_eq!(parse_int(b"9223372036854775807", false), Some(i64::MAX));
+        assert_eq!(
+            parse_int(b"-999999999999999999", false),
+            Some(-999_999_999_999_999_999)
+        );
+        assert_eq!(parse_int(b"00000000000000000000042", false), Some(42));
+        assert_eq!(parse_int(b"-0000000000000000000x", false), None);
     }
 
     #[test]
@@ -568,13 +575,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(parse_int(b"9223372036854775807", false), Some(i64::MAX));
-        assert_eq!(
-            parse_int(b"-999999999999999999", false),
-            Some(-999_999_999_999_999_999)
-        );
-        assert_eq!(parse_int(b"00000000000000000000042", false), Some(42));
-        assert_eq!(parse_int(b"-0000000000000000000x", false), None);
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
     }
 
     fn order(&self, a: &(u128, R), b: &(u128, R)) -> Ordering {
-        a.0.cmp(&b.0).then_with(|| self.keys.compare(&a.1, &b.1))
+        first_number_order(self.keys, (a.0, &a.1), (b.0, &b.1))
     }
 
     pub fn push(&mut self, item: R) {
