@@ -1322,6 +1322,46 @@ fn run_prints_rows_and_only_a_summary_on_stderr() {
 }
 
 #[test]
+fn run_timings_name_each_phase_within_the_run_time() {
+    let f = flows("run_timings_name_each_phase_within_the_run_time");
+    let query = "last 2h | stats count() as n by srcaddr, dstport";
+    let out = flowq_run(&f.root, query, &["--format", "csv", "--timings"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    let phases: Vec<f64> = lines[1]
+        .strip_prefix("flowq: timings: read ")
+        .unwrap_or_else(|| panic!("{}", out.stderr))
+        .split(", ")
+        .zip(["", "combine ", "write "])
+        .map(|(part, name)| {
+            let ms = part.strip_prefix(name).and_then(|p| p.strip_suffix(" ms"));
+            ms.unwrap_or_else(|| panic!("{part:?} in {}", out.stderr))
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(phases.len(), 3, "{}", out.stderr);
+    // The summary's time, to two places, holds the phases, one after another.
+    let total: f64 = lines[0]
+        .rsplit_once(" in ")
+        .and_then(|(_, t)| t.strip_suffix(" s"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(phases.iter().all(|p| *p >= 0.0), "{}", out.stderr);
+    assert!(phases[0] > 0.0, "reading takes some time: {}", out.stderr);
+    assert!(
+        phases.iter().sum::<f64>() <= total * 1e3 + 5.0,
+        "{}",
+        out.stderr
+    );
+    // Without the flag, the summary alone.
+    let out = flowq_run(&f.root, query, &["--format", "csv"]);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
 fn run_limit_replaces_the_query_limit() {
     let f = flows("run_limit_replaces_the_query_limit");
     let query = "last 2h | fields srcaddr | sort srcaddr | limit 5";

@@ -169,6 +169,10 @@ struct RunArgs {
     #[arg(long)]
     quiet: bool,
 
+    /// Local engine: also print on stderr how long reading, combining groups and writing took
+    #[arg(long)]
+    timings: bool,
+
     /// Print what would run (the SQL and settings), and run nothing
     #[arg(long)]
     dry_run: bool,
@@ -483,6 +487,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 limit: args.limit,
                 output: args.output,
                 quiet: args.quiet,
+                timings: args.timings,
                 dry_run: args.dry_run,
                 max_scan: args.max_scan,
                 reuse: args.reuse,

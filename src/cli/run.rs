@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub output: Option<PathBuf>,
     /// Only the summary on stderr.
     pub quiet: bool,
+    /// The local engine's phases on stderr, after the summary.
+    pub timings: bool,
     /// Print what would run, and run nothing.
     pub dry_run: bool,
     /// Stop a query past this many bytes scanned (else the source's max_scan).
@@ -128,6 +130,9 @@ pub fn run(
         report
     })?;
     eprintln!("{}", summary(&report));
+    if run.timings {
+        eprintln!("{}", timings(&report));
+    }
     if let Some(note) = limit_note(&checked, &report, resolved.source.table.default_limit) {
         eprintln!("{note}");
     }
@@ -344,6 +349,21 @@ pub fn summary(report: &RunReport) -> String {
             report.query_id.as_deref().unwrap_or("-")
         ),
     }
+}
+
+/// The `--timings` line: each phase's wall time in milliseconds (they
+/// are often a few of them), or why there are none.
+fn timings(report: &RunReport) -> String {
+    let Some(phases) = &report.phases else {
+        return "flowq: timings: only the local engine times its phases; the summary above has the whole run's time".to_string();
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    format!(
+        "flowq: timings: read {:.1} ms, combine {:.1} ms, write {:.1} ms",
+        ms(phases.read),
+        ms(phases.combine),
+        ms(phases.write)
+    )
 }
 
 /// Rows, what was read, what was not, and the time; for an S3 source,

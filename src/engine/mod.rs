@@ -23,5 +23,6 @@ pub mod shape;
 pub mod trino;
 
 pub use shape::{
-    Engine, EngineError, EngineKind, ErrorKind, FileCounts, ObjectCounts, Progress, RunReport,
+    Engine, EngineError, EngineKind, ErrorKind, FileCounts, ObjectCounts, Phases, Progress,
+    RunReport,
 };

@@ -62,9 +62,24 @@ pub struct RunReport {
     pub retries: Vec<String>,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// Where the local engine's time went (`run --timings`).
+    pub phases: Option<Phases>,
     /// The reader of the rows closed them early (`| head`): not an error,
     /// and the counts may be partial.
     pub output_closed: bool,
+}
+
+/// Where a local run's wall time went, phase by phase; the phases follow
+/// one another, so their sum is nearly the run's time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Reading the files: inflating, parsing, filtering, and adding each
+    /// record to its group.
+    pub read: Duration,
+    /// Combining the workers' groups and sorting them (grouped queries).
+    pub combine: Duration,
+    /// Writing the rows into the output.
+    pub write: Duration,
 }
 
 /// What the local engine did with the files of its source.

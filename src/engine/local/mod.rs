@@ -133,9 +133,10 @@ pub struct ScanStats {
     pub rows_out: u64,
     /// For an S3 source: what was listed and the requests made.
     pub objects: Option<ObjectCounts>,
+    pub phases: Phases,
 }
 
-pub use crate::engine::shape::ObjectCounts;
+pub use crate::engine::shape::{ObjectCounts, Phases};
 
 /// Why a local query failed; every variant names the file and the cause.
 #[derive(Debug)]
@@ -379,9 +380,14 @@ impl PlanScan<'_> {
                 lookup::Joined::new(&query.output.lookups, query.output.reorder.as_ref(), sink);
             &mut joined
         };
+        let writing = Instant::now();
         sink.begin(&columns).map_err(LocalError::Output)?;
         found.answer.write(sink).map_err(LocalError::Output)?;
         sink.finish().map_err(LocalError::Output)?;
+        let phases = Phases {
+            write: writing.elapsed(),
+            ..found.phases
+        };
         Ok(ScanStats {
             files_scanned: found.files_scanned,
             bytes_scanned: found.bytes_scanned,
@@ -397,6 +403,7 @@ impl PlanScan<'_> {
             row_groups_skipped: found.row_groups_skipped,
             rows_out: rows_out(query, found.answer.len() as u64),
             objects: None,
+            phases,
         })
     }
 }
@@ -542,6 +549,7 @@ fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
         }),
         objects: stats.objects.clone(),
         elapsed,
+        phases: Some(stats.phases),
         ..RunReport::default()
     }
 }

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 use crate::engine::output::RowSink;
 use crate::lang::ir::{CheckedQuery, OrderKey};
@@ -26,7 +27,7 @@ use super::parquet;
 use super::reader::{self, Body, Flow};
 use super::record::{ColumnRef, FileColumns, Record, Slots, Splitter};
 use super::rows::{cell, record_row, Row, TopRows};
-use super::LocalError;
+use super::{LocalError, Phases};
 use crate::engine::shape::Progress;
 
 /// A checked query resolved to the engine's terms.
@@ -106,6 +107,8 @@ pub(crate) struct Found {
     pub records_read: u64,
     pub row_groups_read: u64,
     pub row_groups_skipped: u64,
+    /// Reading and combining; writing is the caller's.
+    pub phases: Phases,
 }
 
 /// The rows of a query: records as rows, or groups that write their own.
@@ -197,6 +200,7 @@ pub(crate) fn scan(
     threads: usize,
     progress: Option<&Progress>,
 ) -> Result<Found, LocalError> {
+    let started = Instant::now();
     let workers = threads.clamp(1, files.len().max(1));
     let exchange = match &prepared.shape {
         Shape::Groups(grouping) if workers > 1 && grouping.exchanges() => {
@@ -233,6 +237,7 @@ pub(crate) fn scan(
             .map(|h| h.join().expect("a scan worker panicked"))
             .collect()
     });
+    let read = started.elapsed();
     let cutoff = shared.cutoff.load(Ordering::SeqCst);
     let failure = shared.error.lock().expect("no worker panicked").take();
     if let Some((index, error)) = failure {
@@ -250,7 +255,12 @@ pub(crate) fn scan(
             })
             .collect();
         let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
-        return Ok(shared.found(Answer::Groups(Box::new(finished))));
+        let phases = Phases {
+            read,
+            combine: started.elapsed() - read,
+            ..Phases::default()
+        };
+        return Ok(shared.found(Answer::Groups(Box::new(finished)), phases));
     }
     let mut merged = states
         .pop()
@@ -274,7 +284,11 @@ pub(crate) fn scan(
         State::Top(top) => Answer::Rows(top.finish()),
         State::Groups(_) => unreachable!("groups are combined above"),
     };
-    Ok(shared.found(answer))
+    let phases = Phases {
+        read,
+        ..Phases::default()
+    };
+    Ok(shared.found(answer, phases))
 }
 
 /// One worker's findings.
@@ -368,9 +382,10 @@ impl Shared<'_> {
         }
     }
 
-    fn found(&self, answer: Answer) -> Found {
+    fn found(&self, answer: Answer, phases: Phases) -> Found {
         Found {
             answer,
+            phases,
             files_scanned: self.files_scanned.load(Ordering::SeqCst),
             bytes_scanned: self.bytes_scanned.load(Ordering::SeqCst),
             records_read: self.records_read.load(Ordering::SeqCst),
