@@ -142,26 +142,32 @@ const SMALL_TABLE: usize = 1024;
 /// Records a worker adds between looks at its table's size.
 const SIZE_EVERY: u32 = 4096;
 
+/// Where an output column's value lies in a group's record, resolved once
+/// so that reading it (a million groups sorted and written, several times
+/// each) goes through no list of parts or aggregates.
 #[derive(Clone, Copy, Debug)]
 enum Source {
-    Key(usize),
-    Aggregate(usize),
+    /// A key part, whose words start at `at`.
+    Key { part: KeyPart, at: usize },
+    /// An aggregate's state, which starts at `at`.
+    State { kind: Kind, at: usize },
 }
 
 impl Grouping {
     pub fn new(output: &Output, group_by: &[usize], slots: &mut Slots) -> Grouping {
         let mut parts = Vec::new();
+        // Each output column's key part or aggregate, by index.
         let mut outputs = Vec::new();
         let mut kinds = Vec::new();
         let mut distinct_sets = 0;
         for column in &output.columns {
             match column.value {
                 OutputValue::Column(c) => {
-                    outputs.push(Source::Key(parts.len()));
+                    outputs.push(Ok(parts.len()));
                     parts.push(KeyPart::new(c, slots));
                 }
                 OutputValue::Aggregate { function, argument } => {
-                    outputs.push(Source::Aggregate(kinds.len()));
+                    outputs.push(Err(kinds.len()));
                     let kind = match (function, argument) {
                         (AggFn::Count, None) => Kind::Rows,
                         (AggFn::CountDistinct, Some(c)) => {
@@ -214,6 +220,19 @@ impl Grouping {
                 }
             })
             .collect();
+        let outputs = outputs
+            .into_iter()
+            .map(|output| match output {
+                Ok(i) => Source::Key {
+                    part: parts[i],
+                    at: part_at[i],
+                },
+                Err(i) => Source::State {
+                    kind: aggregates[i].kind,
+                    at: aggregates[i].at,
+                },
+            })
+            .collect();
         let staged = !parts.is_empty()
             && !aggregates
                 .iter()
@@ -257,11 +276,6 @@ impl Grouping {
             .iter()
             .zip(&self.part_at)
             .any(|(part, at)| part.has_text(&key[*at..]))
-    }
-
-    fn part_words<'a>(&self, part: usize, key: &'a [u64]) -> &'a [u64] {
-        let at = self.part_at[part];
-        &key[at..at + self.parts[part].words()]
     }
 }
 
@@ -1354,18 +1368,15 @@ impl<'a> View<'a> {
     fn value(&self, column: usize, record: &[u64]) -> Value<'a> {
         let grouping = self.grouping;
         match grouping.outputs[column] {
-            Source::Key(part) => {
-                match grouping.parts[part].decode(grouping.part_words(part, record)) {
-                    Decoded::Null => Value::Null,
-                    Decoded::Int(v) => Value::Int(v),
-                    Decoded::Ipv4(bits) => Value::Ipv4(bits),
-                    Decoded::Text(id) => Value::Text(self.texts.get(id)),
-                }
-            }
-            Source::Aggregate(i) => {
-                let aggregate = &grouping.aggregates[i];
-                let state = &record[aggregate.at..];
-                match aggregate.kind {
+            Source::Key { part, at } => match part.decode(&record[at..]) {
+                Decoded::Null => Value::Null,
+                Decoded::Int(v) => Value::Int(v),
+                Decoded::Ipv4(bits) => Value::Ipv4(bits),
+                Decoded::Text(id) => Value::Text(self.texts.get(id)),
+            },
+            Source::State { kind, at } => {
+                let state = &record[at..];
+                match kind {
                     Kind::Rows | Kind::Values(_) | Kind::Distinct { .. } => {
                         Value::Int(state[0] as i64)
                     }
