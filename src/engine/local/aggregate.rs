@@ -282,10 +282,10 @@ impl Grouping {
 #[derive(Debug)]
 pub(crate) struct Exchange {
     inboxes: Vec<Mutex<Vec<Vec<u64>>>>,
-    /// The workers' texts (before, each worker kept its own, and the
-    /// groups of keys with texts all went to the first worker at the end:
-    /// a serial move of 12 ms, and a first worker with 6% more groups to
-    /// sort, for the pairs of the benchmark).
+    /// The workers' texts, shared so that a key holding a text id means
+    /// the same to every worker: were they a worker's own, its keys could
+    /// not travel, and would have to be moved (on one thread) into one
+    /// worker's table after the scan, leaving that worker more to sort.
     texts: Mutex<Interner>,
     /// Whether an inbox may hold batches, so that looking costs no lock.
     posted: Vec<AtomicBool>,
