@@ -76,7 +76,8 @@ pub struct Phases {
     /// Reading the files: inflating, parsing, filtering, and adding each
     /// record to its group.
     pub read: Duration,
-    /// Combining the workers' groups and sorting them (grouped queries).
+    /// Gathering what the workers found and putting it in order: their
+    /// groups merged and sorted, or the rows `sort` and `top` kept.
     pub combine: Duration,
     /// Writing the rows into the output.
     pub write: Duration,

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::engine::output::RowSink;
 use crate::lang::ir::{CheckedQuery, OrderKey};
@@ -255,12 +255,7 @@ pub(crate) fn scan(
             })
             .collect();
         let finished = Groups::combine(groups, grouping, &prepared.order, prepared.limit, threads)?;
-        let phases = Phases {
-            read,
-            combine: started.elapsed() - read,
-            ..Phases::default()
-        };
-        return Ok(shared.found(Answer::Groups(Box::new(finished)), phases));
+        return Ok(shared.found(Answer::Groups(Box::new(finished)), started, read));
     }
     let mut merged = states
         .pop()
@@ -284,11 +279,7 @@ pub(crate) fn scan(
         State::Top(top) => Answer::Rows(top.finish()),
         State::Groups(_) => unreachable!("groups are combined above"),
     };
-    let phases = Phases {
-        read,
-        ..Phases::default()
-    };
-    Ok(shared.found(answer, phases))
+    Ok(shared.found(answer, started, read))
 }
 
 /// One worker's findings.
@@ -382,7 +373,14 @@ impl Shared<'_> {
         }
     }
 
-    fn found(&self, answer: Answer, phases: Phases) -> Found {
+    /// What was found, the scan having started at `started` and its
+    /// workers read for `read`; the time since is combining.
+    fn found(&self, answer: Answer, started: Instant, read: Duration) -> Found {
+        let phases = Phases {
+            read,
+            combine: started.elapsed().saturating_sub(read),
+            write: Duration::ZERO,
+        };
         Found {
             answer,
             phases,
