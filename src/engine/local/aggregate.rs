@@ -10,9 +10,9 @@
 //!   records; with `by`, one row per group that has records.
 //!
 //! Each worker keeps its groups in a [`Table`]: a group is its key words
-//! ([`KeyPart`]) followed by its aggregates' state words, in one dense
-//! array, so a record of an existing group costs a hash of a few words and
-//! a probe, and allocates nothing. Texts in keys (and `min`/`max` of
+//! ([`KeyPart`]) followed by its aggregates' state words, so a record of
+//! an existing group costs a hash of a few words and a probe, and
+//! allocates nothing. Texts in keys (and `min`/`max` of
 //! strings) are ids of the worker's [`Interner`], or of the one interner
 //! the workers of an [`Exchange`] share. `count_distinct` keeps one more
 //! table per aggregate whose keys are (group, value): exact, and a handful
@@ -492,6 +492,7 @@ impl Groups {
         let stride = grouping.stride;
         let at = self.next * stride;
         if self.waiting == STAGED {
+            self.prefetch_halfway(stride);
             self.apply(grouping, at);
         } else {
             self.waiting += 1;
@@ -506,6 +507,17 @@ impl Groups {
             &mut self.key,
             entry,
         );
+    }
+
+    /// Asks for the record of the group staged half a ring ago, whose
+    /// index slot has had time to arrive: a group that is there is then
+    /// in the cache by the time its record is added.
+    #[inline]
+    fn prefetch_halfway(&self, stride: usize) {
+        if self.direct.is_none() {
+            let halfway = (self.next + STAGED / 2) % STAGED;
+            self.table.prefetch_record(self.staged[halfway * stride]);
+        }
     }
 
     /// Whether a record is added at once, unstaged ([`Groups::small`]).
@@ -582,6 +594,9 @@ impl Groups {
             for (i, entry) in batch.chunks_exact(stride).enumerate() {
                 if let Some(ahead) = batch.get((i + STAGED) * stride) {
                     self.table.prefetch_hash(*ahead);
+                }
+                if let Some(halfway) = batch.get((i + STAGED / 2) * stride) {
+                    self.table.prefetch_record(*halfway);
                 }
                 self.apply_entry(grouping, entry);
             }

@@ -6,8 +6,10 @@
 //! key is its columns' words side by side, so finding a group hashes a few
 //! words and compares a few words: no bytes, no allocation, and no string
 //! per group. [`Table`] keeps each group's key and aggregate states
-//! together, `width` consecutive words in the slot of an open-addressing
-//! array, so finding a group and updating it touch one cache line.
+//! together, `width` consecutive words: narrow groups in the slots of an
+//! open-addressing array, so finding a group and updating it touch one
+//! cache line; wide ones one after another, found through an index small
+//! enough to stay in the caches.
 //!
 //! Equal words mean equal SQL values, and only then: the SQL groups strings
 //! by their text, so an address is packed only when its text is the one
@@ -414,30 +416,61 @@ impl Intern for &Mutex<Interner> {
 
 // ------------------------------------------------------------------ table
 
-/// A record's first word when its slot is empty: no key word is all ones
+/// A slot's first word when it holds no record: no key word is all ones
 /// (see the tags above), so no key starts with it.
 const EMPTY: u64 = u64::MAX;
 /// A record's first word once [`Table::take`] has taken it: no key word
 /// has these tag bits either.
 const TAKEN: u64 = u64::MAX - 1;
 /// A table is split by the top bits of the hash into this many parts,
-/// each an open-addressing array that grows on its own, so that growing a
-/// table of a million groups never holds two copies of it.
+/// each of which grows on its own, so that growing a table of a million
+/// groups never holds two copies of it.
 const PART_BITS: u32 = 6;
 /// Slots of a part before it first grows.
 const FIRST_SLOTS: usize = 8;
-/// A record id: its part in the top bits, its slot below.
+/// A record id: its part in the top bits, its place in the part below.
 const SLOT_BITS: u32 = 48;
+/// Records of this many words or more are found through an index
+/// ([`Table`]): a narrower record is at most twice an index slot, and
+/// then one miss on the record itself costs less than a miss on the
+/// index followed by one on the record, for every group seen again.
+const INDEXED_WIDTH: usize = 4;
+/// The bits of a key's hash an index slot keeps beside its record's
+/// place: those that pick the slot, so growing needs no key, and the
+/// rest to tell keys apart without reading their records.
+const HASH_BITS: u32 = 32;
+const HASH_MASK: u64 = (1 << HASH_BITS) - 1;
+/// An index slot that names no record: no record's place is all ones.
+/// Not 0, so that a new index is written before it is read: the pages of
+/// a zeroed allocation are first mapped to the kernel's zero page, and
+/// the first write to each then faults again and flushes the other
+/// workers' TLBs (an IPI per page: 6% of the CPU of the address
+/// group-bys, measured).
+const FREE: u64 = u64::MAX;
 
 /// Groups (or distinct values): records of `width` words, the first
-/// `key_words` of which are the key, stored in the slots of an
-/// open-addressing array (linear probing, at most 3/4 full) so that
-/// finding a record touches one cache line, not an index and then the
-/// record. A record's id stays valid until the next insertion.
+/// `key_words` of which are the key, in parts picked by the key's hash.
+/// A part lays its records out in one of two ways, by their width:
+///
+/// - *inline*, narrow records: in the slots of an open-addressing array
+///   (linear probing, at most 3/4 full), so that finding a record touches
+///   one cache line.
+/// - *indexed*, records of [`INDEXED_WIDTH`] words or more: one after
+///   another in the order they came, found through an index of one word a
+///   slot (the same probing) that holds each record's place and hash
+///   bits. The index is a quarter of the records' size or less, so over a
+///   million groups it stays in the cache where slots of whole records
+///   cannot: a new group (most of them, when nearly every pair of
+///   addresses is new) costs a probe of the index and an append, growing
+///   moves index words without hashing a key, and reading the groups out
+///   reads no empty slots.
+///
+/// A record's id stays valid until the next insertion.
 #[derive(Debug)]
 pub(crate) struct Table {
     key_words: usize,
     width: usize,
+    indexed: bool,
     /// The parts this table holds: all of them, or a half split off
     /// ([`Table::split_half`]), starting at this one.
     first: usize,
@@ -447,23 +480,77 @@ pub(crate) struct Table {
 
 #[derive(Debug)]
 struct Part {
-    /// `slots * width` words.
-    words: Vec<u64>,
-    /// Slots minus one (a power of two minus one).
+    /// Indexed: per slot, [`FREE`] or a record's place in the high 32
+    /// bits and the low [`HASH_BITS`] of its key's hash. Inline: empty.
+    index: Vec<u64>,
+    /// Slots minus one (a power of two minus one), of the index or inline.
     mask: usize,
-    /// Slots filled, taken ones included (they still end no search).
-    len: usize,
-    /// Slots whose record [`Table::take`] took.
+    /// Records of `width` words: inline, a slot each (the first word of
+    /// an empty one [`EMPTY`]); indexed, in the order they came.
+    records: Vec<u64>,
+    /// Records added, taken ones included (they still end no search).
+    count: usize,
+    /// Records [`Table::take`] took.
     taken: usize,
 }
 
 impl Part {
-    fn new(slots: usize, width: usize) -> Part {
+    fn new(indexed: bool, width: usize) -> Part {
+        let (index, records) = match indexed {
+            true => (vec![FREE; FIRST_SLOTS], Vec::new()),
+            false => (Vec::new(), vec![EMPTY; FIRST_SLOTS * width]),
+        };
         Part {
-            words: vec![EMPTY; slots * width],
-            mask: slots - 1,
-            len: 0,
+            index,
+            mask: FIRST_SLOTS - 1,
+            records,
+            count: 0,
             taken: 0,
+        }
+    }
+
+    /// Whether adding a record filled the slots more than 3/4.
+    fn is_full(&self) -> bool {
+        self.count * 4 > (self.mask + 1) * 3
+    }
+
+    /// Doubles the index's slots and puts its entries back by their hash
+    /// bits, without reading a record.
+    fn grow_index(&mut self) {
+        let slots = (self.mask + 1) * 2;
+        assert!(
+            slots as u64 <= 1 << HASH_BITS,
+            "an index's slots fit its hash bits (2^32 slots would take 32 GB)"
+        );
+        let mask = slots - 1;
+        let mut index = vec![FREE; slots];
+        for &entry in self.index.iter().filter(|&&e| e != FREE) {
+            let mut slot = entry as usize & mask;
+            while index[slot] != FREE {
+                slot = (slot + 1) & mask;
+            }
+            index[slot] = entry;
+        }
+        self.index = index;
+        self.mask = mask;
+    }
+
+    /// Doubles the inline slots and puts the records back by their hashes,
+    /// leaving taken ones behind.
+    fn grow_inline(&mut self, width: usize, key_words: usize, hasher: &Hasher) {
+        let slots = (self.mask + 1) * 2;
+        let old = std::mem::replace(&mut self.records, vec![EMPTY; slots * width]);
+        self.mask = slots - 1;
+        self.count -= std::mem::take(&mut self.taken);
+        for record in old.chunks_exact(width) {
+            if matches!(record[0], EMPTY | TAKEN) {
+                continue;
+            }
+            let mut slot = Table::hash(hasher, &record[..key_words]) as usize & self.mask;
+            while self.records[slot * width] != EMPTY {
+                slot = (slot + 1) & self.mask;
+            }
+            self.records[slot * width..(slot + 1) * width].copy_from_slice(record);
         }
     }
 }
@@ -471,19 +558,21 @@ impl Part {
 impl Table {
     pub fn new(key_words: usize, width: usize, hasher: Hasher) -> Table {
         assert!(key_words > 0 && key_words <= width, "records have a key");
+        let indexed = width >= INDEXED_WIDTH;
         Table {
             key_words,
             width,
+            indexed,
             first: 0,
             parts: (0..1 << PART_BITS)
-                .map(|_| Part::new(FIRST_SLOTS, width))
+                .map(|_| Part::new(indexed, width))
                 .collect(),
             hasher,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.len - p.taken).sum()
+        self.parts.iter().map(|p| p.count - p.taken).sum()
     }
 
     /// Moves the upper half of this table's parts into a table of their
@@ -493,6 +582,7 @@ impl Table {
         Table {
             key_words: self.key_words,
             width: self.width,
+            indexed: self.indexed,
             first: self.first + self.parts.len(),
             parts: upper,
             hasher: self.hasher.clone(),
@@ -513,13 +603,13 @@ impl Table {
     }
 
     /// Hands out the records `pick` gives a destination, with it, and
-    /// takes them out of the table, which holds the rest: each becomes a
-    /// slot that is neither empty nor any key's, so that searches past it
+    /// takes them out of the table, which holds the rest: each keeps its
+    /// place with a first word that is no key's, so that searches past it
     /// go on as before.
     pub fn take<T>(&mut self, pick: impl Fn(&[u64]) -> Option<T>, mut each: impl FnMut(T, &[u64])) {
         let width = self.width;
         for part in &mut self.parts {
-            for record in part.words.chunks_exact_mut(width) {
+            for record in part.records.chunks_exact_mut(width) {
                 if matches!(record[0], EMPTY | TAKEN) {
                     continue;
                 }
@@ -539,19 +629,19 @@ impl Table {
     }
 
     fn place(&self, id: u64) -> (usize, usize) {
-        let slot = (id & ((1 << SLOT_BITS) - 1)) as usize;
-        ((id >> SLOT_BITS) as usize, slot * self.width)
+        let number = (id & ((1 << SLOT_BITS) - 1)) as usize;
+        ((id >> SLOT_BITS) as usize, number * self.width)
     }
 
     #[cfg(test)]
     pub fn record(&self, id: u64) -> &[u64] {
         let (part, at) = self.place(id);
-        &self.parts[part].words[at..at + self.width]
+        &self.parts[part].records[at..at + self.width]
     }
 
     pub fn record_mut(&mut self, id: u64) -> &mut [u64] {
         let (part, at) = self.place(id);
-        &mut self.parts[part].words[at..at + self.width]
+        &mut self.parts[part].records[at..at + self.width]
     }
 
     /// Every record with its id, part by part.
@@ -559,11 +649,11 @@ impl Table {
     pub fn records(&self) -> impl Iterator<Item = (u64, &[u64])> {
         let width = self.width;
         self.parts.iter().enumerate().flat_map(move |(part, p)| {
-            p.words
+            p.records
                 .chunks_exact(width)
                 .enumerate()
                 .filter(|(_, record)| !matches!(record[0], EMPTY | TAKEN))
-                .map(move |(slot, record)| ((part as u64) << SLOT_BITS | slot as u64, record))
+                .map(move |(number, record)| ((part as u64) << SLOT_BITS | number as u64, record))
         })
     }
 
@@ -574,7 +664,7 @@ impl Table {
     pub fn drain(self, mut each: impl FnMut(&[u64])) {
         let width = self.width;
         for part in self.parts {
-            for record in part.words.chunks_exact(width) {
+            for record in part.records.chunks_exact(width) {
                 if !matches!(record[0], EMPTY | TAKEN) {
                     each(record);
                 }
@@ -605,18 +695,45 @@ impl Table {
         Table::hash(&self.hasher, key)
     }
 
-    /// Asks the CPU to fetch the slot where the search for a key of this
-    /// hash starts, for an [`Table::entry_hashed`] a little later.
+    /// This table's part for keys of this hash, if it holds them.
+    #[inline]
+    fn part_for(&self, hash: u64) -> Option<&Part> {
+        self.parts
+            .get(Table::part_of(hash).wrapping_sub(self.first))
+    }
+
+    /// Asks the CPU to fetch the slot (of the index, or inline) where the
+    /// search for a key of this hash starts, for an
+    /// [`Table::entry_hashed`] a little later.
     #[inline]
     pub fn prefetch_hash(&self, hash: u64) {
-        let Some(part) = self
-            .parts
-            .get(Table::part_of(hash).wrapping_sub(self.first))
-        else {
+        let Some(part) = self.part_for(hash) else {
             return;
         };
-        if let Some(word) = part.words.get((hash as usize & part.mask) * self.width) {
+        let slot = hash as usize & part.mask;
+        let word = match self.indexed {
+            true => part.index.get(slot),
+            false => part.records.get(slot * self.width),
+        };
+        if let Some(word) = word {
             prefetch(word);
+        }
+    }
+
+    /// For an indexed table, asks the CPU to fetch the record that the
+    /// index slot fetched by [`Table::prefetch_hash`] names, if its hash
+    /// bits are this key's: a key that is there is then found without
+    /// waiting on its record.
+    #[inline]
+    pub fn prefetch_record(&self, hash: u64) {
+        let Some(part) = self.part_for(hash).filter(|_| self.indexed) else {
+            return;
+        };
+        let entry = part.index.get(hash as usize & part.mask).copied();
+        if let Some(entry) = entry.filter(|&e| e != FREE && e & HASH_MASK == hash & HASH_MASK) {
+            if let Some(word) = part.records.get((entry >> HASH_BITS) as usize * self.width) {
+                prefetch(word);
+            }
         }
     }
 
@@ -626,56 +743,77 @@ impl Table {
         debug_assert_eq!(key.len(), self.key_words);
         debug_assert!(self.owns(hash));
         let part_index = Table::part_of(hash) - self.first;
+        let (number, new) = match self.indexed {
+            true => self.entry_indexed(part_index, key, hash),
+            false => self.entry_inline(part_index, key, hash),
+        };
+        ((part_index as u64) << SLOT_BITS | number as u64, new)
+    }
+
+    #[inline]
+    fn entry_indexed(&mut self, part_index: usize, key: &[u64], hash: u64) -> (usize, bool) {
         let (width, key_words) = (self.width, self.key_words);
         let part = &mut self.parts[part_index];
-        let mask = part.mask;
-        let mut slot = hash as usize & mask;
+        let bits = hash & HASH_MASK;
+        let mut slot = hash as usize & part.mask;
+        loop {
+            let entry = part.index[slot];
+            if entry == FREE {
+                break;
+            }
+            if entry & HASH_MASK == bits {
+                let number = (entry >> HASH_BITS) as usize;
+                let at = number * width;
+                if same_words(&part.records[at..at + key_words], key) {
+                    return (number, false);
+                }
+            }
+            slot = (slot + 1) & part.mask;
+        }
+        let number = part.count;
+        let place = u32::try_from(number)
+            .ok()
+            .filter(|&n| n != u32::MAX)
+            .expect("a part holds fewer than 2^32 - 1 records (that would take 32 GB)");
+        part.index[slot] = u64::from(place) << HASH_BITS | bits;
+        part.records.extend_from_slice(key);
+        part.records
+            .resize(part.records.len() + width - key_words, 0);
+        part.count += 1;
+        if part.is_full() {
+            part.grow_index();
+        }
+        (number, true)
+    }
+
+    #[inline]
+    fn entry_inline(&mut self, part_index: usize, key: &[u64], hash: u64) -> (usize, bool) {
+        let (width, key_words) = (self.width, self.key_words);
+        let part = &mut self.parts[part_index];
+        let mut slot = hash as usize & part.mask;
         loop {
             let at = slot * width;
-            let record = &part.words[at..at + key_words];
+            let record = &part.records[at..at + key_words];
             if record[0] == EMPTY {
                 break;
             }
             if same_words(record, key) {
-                return ((part_index as u64) << SLOT_BITS | slot as u64, false);
+                return (slot, false);
             }
-            slot = (slot + 1) & mask;
+            slot = (slot + 1) & part.mask;
         }
-        part.len += 1;
-        if part.len * 4 > (mask + 1) * 3 {
-            self.grow(part_index);
-            let part = &mut self.parts[part_index];
+        part.count += 1;
+        if part.is_full() {
+            part.grow_inline(width, key_words, &self.hasher);
             slot = hash as usize & part.mask;
-            while part.words[slot * width] != EMPTY {
+            while part.records[slot * width] != EMPTY {
                 slot = (slot + 1) & part.mask;
             }
         }
-        let at = slot * width;
-        let record = &mut self.parts[part_index].words[at..at + width];
+        let record = &mut part.records[slot * width..(slot + 1) * width];
         record[..key_words].copy_from_slice(key);
         record[key_words..].fill(0);
-        ((part_index as u64) << SLOT_BITS | slot as u64, true)
-    }
-
-    /// Doubles a part's slots and puts its records back by their hashes.
-    fn grow(&mut self, part_index: usize) {
-        let (width, key_words) = (self.width, self.key_words);
-        let part = &mut self.parts[part_index];
-        let slots = (part.mask + 1) * 2;
-        let old = std::mem::replace(&mut part.words, vec![EMPTY; slots * width]);
-        part.mask = slots - 1;
-        // Taken records are left behind.
-        part.len -= std::mem::take(&mut part.taken);
-        for record in old.chunks_exact(width) {
-            if matches!(record[0], EMPTY | TAKEN) {
-                continue;
-            }
-            let mut slot = Table::hash(&self.hasher, &record[..key_words]) as usize & (slots - 1);
-            while part.words[slot * width] != EMPTY {
-                slot = (slot + 1) & (slots - 1);
-            }
-            part.words[slot * width..(slot + 1) * width].copy_from_slice(record);
-        }
+        (slot, true)
     }
 }
 
@@ -936,23 +1074,55 @@ mod tests {
         assert_eq!(interner.len(), 1001);
     }
 
+    /// Both layouts: width 3 is inline, width 5 indexed.
     #[test]
     fn a_table_finds_each_key_once_across_growth() {
-        let mut table = Table::new(2, 3, Hasher::default());
-        for round in 0..3 {
-            for i in 0..5000u64 {
-                let (id, new) = table.entry(&[i % 7, i]);
-                assert_eq!(new, round == 0);
-                assert_eq!(table.record(id)[..2], [i % 7, i]);
-                table.record_mut(id)[2] += 1;
+        for width in [3, 5] {
+            let mut table = Table::new(2, width, Hasher::default());
+            assert_eq!(table.indexed, width >= INDEXED_WIDTH);
+            for round in 0..3 {
+                for i in 0..5000u64 {
+                    let (id, new) = table.entry(&[i % 7, i]);
+                    assert_eq!(new, round == 0);
+                    assert_eq!(table.record(id)[..2], [i % 7, i]);
+                    table.record_mut(id)[2] += 1;
+                }
             }
+            assert_eq!(table.len(), 5000);
+            assert_eq!(table.records().count(), 5000);
+            assert!(table.records().all(|(_, r)| r[2] == 3));
+            let mut keys = Vec::new();
+            table.drain(|r| keys.push(r[1]));
+            keys.sort_unstable();
+            assert_eq!(keys, (0..5000).collect::<Vec<_>>());
         }
-        assert_eq!(table.len(), 5000);
-        assert_eq!(table.records().count(), 5000);
-        assert!(table.records().all(|(_, r)| r[2] == 3));
-        let mut keys = Vec::new();
-        table.drain(|r| keys.push(r[1]));
-        keys.sort_unstable();
-        assert_eq!(keys, (0..5000).collect::<Vec<_>>());
+    }
+
+    /// Taken records are neither found nor given back, in either layout,
+    /// and a key taken and added again is new, also after growing.
+    #[test]
+    fn a_table_forgets_what_it_hands_out() {
+        for width in [2, 4] {
+            let mut table = Table::new(1, width, Hasher::default());
+            for i in 0..1000u64 {
+                table.entry(&[i]);
+            }
+            let mut handed = Vec::new();
+            table.take(
+                |r| (r[0] % 3 == 0).then_some(r[0]),
+                |key, _| handed.push(key),
+            );
+            handed.sort_unstable();
+            assert_eq!(handed, (0..1000).step_by(3).collect::<Vec<u64>>());
+            assert_eq!(table.len(), 1000 - handed.len());
+            for i in 0..4000u64 {
+                assert_eq!(table.entry(&[i]).1, i % 3 == 0 || i >= 1000, "{i}");
+            }
+            assert_eq!(table.len(), 4000);
+            let mut keys = Vec::new();
+            table.drain(|r| keys.push(r[0]));
+            keys.sort_unstable();
+            assert_eq!(keys, (0..4000).collect::<Vec<_>>());
+        }
     }
 }
