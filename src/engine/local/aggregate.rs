@@ -93,15 +93,89 @@ enum Kind {
     /// `min`/`max` of a string column: `[0, or 1 + text id]`.
     TextExtreme { slot: usize, max: bool },
     /// `count_distinct`: `[distinct values, the first values]`: as many
-    /// values as fit in [`INLINE`] words are kept in the group itself, the
-    /// rest in the aggregate's own table, keyed by the group's key and the
-    /// value. A group of a few distinct values (most groups, over many
-    /// groups) then needs no lookup beyond its own.
+    /// values as fit in [`INLINE`] words are kept in the group itself (see
+    /// [`Kept`]), the rest in the aggregate's own table, keyed by the
+    /// group's key and the value. A group of a few distinct values (most
+    /// groups, over many groups) then needs no lookup beyond its own.
     Distinct { part: KeyPart, set: usize },
 }
 
 /// Words of a `count_distinct` state that hold values.
 const INLINE: usize = 3;
+
+/// How a `count_distinct` group keeps its first distinct values in its
+/// [`INLINE`] words: those of an `int` column two to a word, as their 32
+/// bits (NULL is never kept), so that 6 ports fit where 3 words would
+/// hold 3; others word for word. Over 463 k sources, 27% of the records
+/// fell in groups of more than 3 distinct ports, each then a lookup in
+/// the aggregate's table; 1% in groups of more than 6.
+#[derive(Clone, Copy, Debug)]
+enum Kept {
+    Halves,
+    Words(usize),
+}
+
+impl Kept {
+    fn of(part: KeyPart) -> Kept {
+        match part.halves() {
+            true => Kept::Halves,
+            false => Kept::Words(part.words()),
+        }
+    }
+
+    /// Values the state holds.
+    fn room(self) -> usize {
+        match self {
+            Kept::Halves => 2 * INLINE,
+            Kept::Words(words) => INLINE / words,
+        }
+    }
+
+    fn half_at(kept: &[u64], i: usize) -> u32 {
+        (kept[i / 2] >> (32 * (i % 2))) as u32
+    }
+
+    /// Whether `value` is one of the `count` values kept.
+    #[inline]
+    fn contains(self, kept: &[u64], count: usize, value: &[u64]) -> bool {
+        match (self, value) {
+            (Kept::Halves, _) => {
+                let half = KeyPart::half(value[0]);
+                (0..count).any(|i| Kept::half_at(kept, i) == half)
+            }
+            // One-word values (addresses) compare as words, not as slices
+            // (a call to memcmp each).
+            (Kept::Words(1), [word]) => kept[..count].contains(word),
+            (Kept::Words(words), _) => kept.chunks_exact(words).take(count).any(|v| v == value),
+        }
+    }
+
+    /// Keeps `value` as the `i`th value.
+    #[inline]
+    fn put(self, kept: &mut [u64], i: usize, value: &[u64]) {
+        match self {
+            Kept::Halves => {
+                let shift = 32 * (i % 2);
+                let word = &mut kept[i / 2];
+                *word = *word & !(u64::from(u32::MAX) << shift)
+                    | u64::from(KeyPart::half(value[0])) << shift;
+            }
+            Kept::Words(words) => kept[i * words..(i + 1) * words].copy_from_slice(value),
+        }
+    }
+
+    /// Each of the `count` values kept, as its words.
+    fn each(self, kept: &[u64], count: usize, mut each: impl FnMut(&[u64])) {
+        match self {
+            Kept::Halves => {
+                for i in 0..count {
+                    each(&[KeyPart::from_half(Kept::half_at(kept, i))]);
+                }
+            }
+            Kept::Words(words) => kept.chunks_exact(words).take(count).for_each(each),
+        }
+    }
+}
 
 impl Kind {
     fn words(self) -> usize {
@@ -646,7 +720,7 @@ impl Groups {
                     keep_int(state, input[1] as i64, max);
                 }
                 Kind::Distinct { part, set } if input[0] != 0 => {
-                    let value = &input[..part.words()];
+                    let value = (Kept::of(part), &input[..part.words()]);
                     add_distinct(state, key, value, &mut distinct[set], value_key);
                 }
                 _ => {}
@@ -691,6 +765,7 @@ impl Groups {
                     if value[0] != 0 {
                         let state = &mut self.table.record_mut(group)[aggregate.at..];
                         let values = &mut self.distinct[set];
+                        let value = (Kept::of(part), value);
                         add_distinct(state, key, value, values, &mut self.value_key);
                     }
                     self.key.truncate(key_words);
@@ -732,12 +807,12 @@ impl Groups {
                 merge_state(aggregate.kind, mine, theirs, &self.texts);
                 // Their values kept in the group, added to ours one by one.
                 if let Kind::Distinct { part, set } = aggregate.kind {
-                    let words = part.words();
-                    let kept = (theirs[0] as usize).min(INLINE / words);
-                    for value in theirs[1..1 + kept * words].chunks_exact(words) {
+                    let kept_as = Kept::of(part);
+                    let kept = (theirs[0] as usize).min(kept_as.room());
+                    kept_as.each(&theirs[1..=INLINE], kept, |value| {
                         let values = &mut self.distinct[set];
-                        add_distinct(mine, key, value, values, &mut scratch);
-                    }
+                        add_distinct(mine, key, (kept_as, value), values, &mut scratch);
+                    });
                 }
             }
         });
@@ -761,6 +836,7 @@ impl Groups {
                 let (key, value) = key.split_at(key_words);
                 let group = self.table.entry(key).0;
                 let state = &mut self.table.record_mut(group)[aggregate.at..];
+                let value = (Kept::of(part), value);
                 add_distinct(state, key, value, &mut self.distinct[set], &mut scratch);
             });
         }
@@ -1034,7 +1110,8 @@ fn translate(record: &mut [u64], grouping: &Grouping, texts: &[usize]) {
             Kind::TextExtreme { .. } if state[0] != 0 => {
                 state[0] = 1 + texts[state[0] as usize - 1] as u64;
             }
-            Kind::Distinct { part, .. } => {
+            // Values of an int column, kept as halves, hold no text.
+            Kind::Distinct { part, .. } if !part.halves() => {
                 let words = part.words();
                 let kept = (state[0] as usize).min(INLINE / words);
                 for value in state[1..1 + kept * words].chunks_exact_mut(words) {
@@ -1254,31 +1331,22 @@ fn add_number(kind: Kind, state: &mut [u64], record: &Record) {
 /// while there is room, else in `table` under the group's key and the
 /// value. A value is in one place only: the group's values are looked at
 /// first, and the table only once they are full.
+#[inline]
 fn add_distinct(
     state: &mut [u64],
     key: &[u64],
-    value: &[u64],
+    (kept_as, value): (Kept, &[u64]),
     table: &mut Table,
     scratch: &mut Vec<u64>,
 ) {
-    let words = value.len();
-    let room = INLINE / words;
+    let room = kept_as.room();
     let count = state[0] as usize;
-    let kept = &mut state[1..1 + room * words];
-    // One-word values (ports, addresses) compare as words, not as slices
-    // (a call to memcmp each).
-    let seen = match value {
-        [word] => kept[..count.min(room)].contains(word),
-        _ => kept
-            .chunks_exact(words)
-            .take(count.min(room))
-            .any(|v| v == value),
-    };
-    if seen {
+    let kept = &mut state[1..=INLINE];
+    if kept_as.contains(kept, count.min(room), value) {
         return;
     }
     if count < room {
-        kept[count * words..(count + 1) * words].copy_from_slice(value);
+        kept_as.put(kept, count, value);
         state[0] += 1;
         return;
     }
@@ -2200,6 +2268,55 @@ mod tests {
                 Cell::Int(3),
             ]
         );
+    }
+
+    /// `count_distinct` of an `int` column keeps 6 values two to a word,
+    /// then uses its table: every count must be the size of a set of the
+    /// values, for groups of 1 to 14 distinct ports (0 and the largest
+    /// int among them, each seen twice, and NULLs), split between two
+    /// workers either way, merged or shared out.
+    #[test]
+    fn distinct_ports_count_as_a_set_does() {
+        let ports = [
+            "0",
+            "65535",
+            "22",
+            "2147483647",
+            "1",
+            "443",
+            "-",
+            "8080",
+            "3",
+            "65534",
+            "7",
+            "9",
+            "11",
+            "4294967",
+            "12",
+        ];
+        let mut lines = Vec::new();
+        let mut expected = Vec::new();
+        for source in 1..=ports.len() {
+            let mine = &ports[..source];
+            for (round, port) in [mine, mine].concat().iter().enumerate() {
+                lines.push(format!("eni-1 10.1.0.{source} {port} ACCEPT {round}"));
+            }
+            let set: std::collections::HashSet<_> = mine.iter().filter(|p| **p != "-").collect();
+            expected.push(vec![
+                Cell::Text(format!("10.1.0.{source}")),
+                Cell::Int(set.len() as i64),
+            ]);
+        }
+        expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (first, second) = lines.split_at(lines.len() / 3);
+        let query = "all time | stats count_distinct(dport) as p by srcaddr | limit 100";
+        for pieces in [&[first, second], &[second, first]] {
+            let mut rows = grouped(query, pieces);
+            rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+            assert_eq!(rows, expected);
+        }
+        assert!(expected.iter().any(|row| row[1] == Cell::Int(13)));
     }
 
     #[test]

@@ -130,6 +130,24 @@ impl KeyPart {
         }
     }
 
+    /// Whether a value of this part that is not NULL fits in 32 bits, as
+    /// [`KeyPart::half`] gives them: an `int` column's.
+    pub fn halves(self) -> bool {
+        matches!(self, KeyPart::Int32 { .. })
+    }
+
+    /// The 32 bits of a non-NULL value of a part that [`KeyPart::halves`].
+    #[inline]
+    pub fn half(word: u64) -> u32 {
+        word as u32
+    }
+
+    /// The word of a non-NULL value of a part that [`KeyPart::halves`],
+    /// back from its 32 bits.
+    pub fn from_half(half: u32) -> u64 {
+        PRESENT | u64::from(half)
+    }
+
     /// Whether `words` (this part's) hold a text id, which means something
     /// only to the interner the words came from.
     #[inline]
