@@ -744,7 +744,10 @@ impl Table {
     /// waiting on its record.
     #[inline]
     pub fn prefetch_record(&self, hash: u64) {
-        let Some(part) = self.part_for(hash).filter(|_| self.indexed) else {
+        if !self.indexed {
+            return;
+        }
+        let Some(part) = self.part_for(hash) else {
             return;
         };
         let entry = part.index.get(hash as usize & part.mask).copied();
