@@ -458,6 +458,10 @@ const INDEXED_WIDTH: usize = 4;
 /// rest to tell keys apart without reading their records.
 const HASH_BITS: u32 = 32;
 const HASH_MASK: u64 = (1 << HASH_BITS) - 1;
+/// Bytes of a part's records copied when they grow, at most.
+const COPIED_BYTES: usize = 64 << 10;
+/// Bytes reserved for a part's records once they are past [`COPIED_BYTES`].
+const MAPPED_BYTES: usize = 1 << 20;
 /// An index slot that names no record: no record's place is all ones.
 /// Not 0, so that a new index is written before it is read: the pages of
 /// a zeroed allocation are first mapped to the kernel's zero page, and
@@ -530,6 +534,25 @@ impl Part {
     /// Whether adding a record filled the slots more than 3/4.
     fn is_full(&self) -> bool {
         self.count * 4 > (self.mask + 1) * 3
+    }
+
+    /// Room for at least one more indexed record of `width` words: twice
+    /// as many, but past [`COPIED_BYTES`] at once [`MAPPED_BYTES`], a
+    /// block that glibc maps on its own (`src/main.rs` sets its threshold
+    /// there). The records of a million groups then go back to the system
+    /// part by part as they are sorted ([`Table::drain`]), where blocks
+    /// on the heap stayed in the process: the pairs' peak was 107 MB, not
+    /// 90. Further growth remaps the block's pages rather than copying
+    /// them; pages reserved but never written cost address space only.
+    #[cold]
+    fn make_room(&mut self, width: usize) {
+        let words = self.records.capacity();
+        let doubled = (words * 2).max(width * FIRST_SLOTS);
+        let wanted = match words * 8 >= COPIED_BYTES {
+            true => doubled.max(MAPPED_BYTES / 8),
+            false => doubled,
+        };
+        self.records.reserve_exact(wanted - self.records.len());
     }
 
     /// Doubles the index's slots and puts its entries back by their hash
@@ -797,6 +820,9 @@ impl Table {
             .filter(|&n| n != u32::MAX)
             .expect("a part holds fewer than 2^32 - 1 records (that would take 32 GB)");
         part.index[slot] = u64::from(place) << HASH_BITS | bits;
+        if part.records.capacity() - part.records.len() < width {
+            part.make_room(width);
+        }
         part.records.extend_from_slice(key);
         part.records
             .resize(part.records.len() + width - key_words, 0);
