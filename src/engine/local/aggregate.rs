@@ -720,8 +720,9 @@ impl Groups {
                     keep_int(state, input[1] as i64, max);
                 }
                 Kind::Distinct { part, set } if input[0] != 0 => {
-                    let value = (Kept::of(part), &input[..part.words()]);
-                    add_distinct(state, key, value, &mut distinct[set], value_key);
+                    let value = &input[..part.words()];
+                    let values = &mut distinct[set];
+                    add_distinct(state, key, Kept::of(part), value, values, value_key);
                 }
                 _ => {}
             }
@@ -765,8 +766,8 @@ impl Groups {
                     if value[0] != 0 {
                         let state = &mut self.table.record_mut(group)[aggregate.at..];
                         let values = &mut self.distinct[set];
-                        let value = (Kept::of(part), value);
-                        add_distinct(state, key, value, values, &mut self.value_key);
+                        let kept_as = Kept::of(part);
+                        add_distinct(state, key, kept_as, value, values, &mut self.value_key);
                     }
                     self.key.truncate(key_words);
                 }
@@ -811,7 +812,7 @@ impl Groups {
                     let kept = (theirs[0] as usize).min(kept_as.room());
                     kept_as.each(&theirs[1..=INLINE], kept, |value| {
                         let values = &mut self.distinct[set];
-                        add_distinct(mine, key, (kept_as, value), values, &mut scratch);
+                        add_distinct(mine, key, kept_as, value, values, &mut scratch);
                     });
                 }
             }
@@ -836,8 +837,8 @@ impl Groups {
                 let (key, value) = key.split_at(key_words);
                 let group = self.table.entry(key).0;
                 let state = &mut self.table.record_mut(group)[aggregate.at..];
-                let value = (Kept::of(part), value);
-                add_distinct(state, key, value, &mut self.distinct[set], &mut scratch);
+                let values = &mut self.distinct[set];
+                add_distinct(state, key, Kept::of(part), value, values, &mut scratch);
             });
         }
     }
@@ -1111,11 +1112,12 @@ fn translate(record: &mut [u64], grouping: &Grouping, texts: &[usize]) {
                 state[0] = 1 + texts[state[0] as usize - 1] as u64;
             }
             // Values of an int column, kept as halves, hold no text.
-            Kind::Distinct { part, .. } if !part.halves() => {
-                let words = part.words();
-                let kept = (state[0] as usize).min(INLINE / words);
-                for value in state[1..1 + kept * words].chunks_exact_mut(words) {
-                    part.remap(value, texts);
+            Kind::Distinct { part, .. } => {
+                if let kept_as @ Kept::Words(words) = Kept::of(part) {
+                    let kept = (state[0] as usize).min(kept_as.room());
+                    for value in state[1..1 + kept * words].chunks_exact_mut(words) {
+                        part.remap(value, texts);
+                    }
                 }
             }
             _ => {}
@@ -1335,7 +1337,8 @@ fn add_number(kind: Kind, state: &mut [u64], record: &Record) {
 fn add_distinct(
     state: &mut [u64],
     key: &[u64],
-    (kept_as, value): (Kept, &[u64]),
+    kept_as: Kept,
+    value: &[u64],
     table: &mut Table,
     scratch: &mut Vec<u64>,
 ) {
