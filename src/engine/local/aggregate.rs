@@ -117,7 +117,7 @@ enum Kept {
 
 impl Kept {
     fn of(part: KeyPart) -> Kept {
-        match part.halves() {
+        match part.is_int32() {
             true => Kept::Halves,
             false => Kept::Words(part.words()),
         }
@@ -140,7 +140,7 @@ impl Kept {
     fn contains(self, kept: &[u64], count: usize, value: &[u64]) -> bool {
         match (self, value) {
             (Kept::Halves, _) => {
-                let half = KeyPart::half(value[0]);
+                let half = KeyPart::int32_bits(value[0]);
                 (0..count).any(|i| Kept::half_at(kept, i) == half)
             }
             // One-word values (addresses) compare as words, not as slices
@@ -158,7 +158,7 @@ impl Kept {
                 let shift = 32 * (i % 2);
                 let word = &mut kept[i / 2];
                 *word = *word & !(u64::from(u32::MAX) << shift)
-                    | u64::from(KeyPart::half(value[0])) << shift;
+                    | u64::from(KeyPart::int32_bits(value[0])) << shift;
             }
             Kept::Words(words) => kept[i * words..(i + 1) * words].copy_from_slice(value),
         }
@@ -169,7 +169,7 @@ impl Kept {
         match self {
             Kept::Halves => {
                 for i in 0..count {
-                    each(&[KeyPart::from_half(Kept::half_at(kept, i))]);
+                    each(&[KeyPart::int32_word(Kept::half_at(kept, i))]);
                 }
             }
             Kept::Words(words) => kept.chunks_exact(words).take(count).for_each(each),
@@ -585,7 +585,8 @@ impl Groups {
 
     /// Asks for the record of the group staged half a ring ago, whose
     /// index slot has had time to arrive: a group that is there is then
-    /// in the cache by the time its record is added.
+    /// in the cache by the time its record is added. Not for direct
+    /// groupings, whose staged records mostly have no hash (see `add`).
     #[inline]
     fn prefetch_halfway(&self, stride: usize) {
         if self.direct.is_none() {
@@ -722,7 +723,7 @@ impl Groups {
                 Kind::Distinct { part, set } if input[0] != 0 => {
                     let value = &input[..part.words()];
                     let values = &mut distinct[set];
-                    add_distinct(state, key, Kept::of(part), value, values, value_key);
+                    add_distinct(state, key, part, value, values, value_key);
                 }
                 _ => {}
             }
@@ -766,8 +767,7 @@ impl Groups {
                     if value[0] != 0 {
                         let state = &mut self.table.record_mut(group)[aggregate.at..];
                         let values = &mut self.distinct[set];
-                        let kept_as = Kept::of(part);
-                        add_distinct(state, key, kept_as, value, values, &mut self.value_key);
+                        add_distinct(state, key, part, value, values, &mut self.value_key);
                     }
                     self.key.truncate(key_words);
                 }
@@ -812,7 +812,7 @@ impl Groups {
                     let kept = (theirs[0] as usize).min(kept_as.room());
                     kept_as.each(&theirs[1..=INLINE], kept, |value| {
                         let values = &mut self.distinct[set];
-                        add_distinct(mine, key, kept_as, value, values, &mut scratch);
+                        add_distinct(mine, key, part, value, values, &mut scratch);
                     });
                 }
             }
@@ -838,7 +838,7 @@ impl Groups {
                 let group = self.table.entry(key).0;
                 let state = &mut self.table.record_mut(group)[aggregate.at..];
                 let values = &mut self.distinct[set];
-                add_distinct(state, key, Kept::of(part), value, values, &mut scratch);
+                add_distinct(state, key, part, value, values, &mut scratch);
             });
         }
     }
@@ -1328,20 +1328,22 @@ fn add_number(kind: Kind, state: &mut [u64], record: &Record) {
     }
 }
 
-/// Adds a value (its words; not NULL) to the distinct values of the group
-/// of `key`, whose `count_distinct` state is `state`: kept in the group
-/// while there is room, else in `table` under the group's key and the
+/// Adds a value of `part` (its words; not NULL) to the distinct values of
+/// the group of `key`, whose `count_distinct` state is `state`: kept in
+/// the group as [`Kept`] says while there is room, else in `table` under
+/// the group's key and the
 /// value. A value is in one place only: the group's values are looked at
 /// first, and the table only once they are full.
 #[inline]
 fn add_distinct(
     state: &mut [u64],
     key: &[u64],
-    kept_as: Kept,
+    part: KeyPart,
     value: &[u64],
     table: &mut Table,
     scratch: &mut Vec<u64>,
 ) {
+    let kept_as = Kept::of(part);
     let room = kept_as.room();
     let count = state[0] as usize;
     let kept = &mut state[1..=INLINE];

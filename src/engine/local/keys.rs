@@ -89,7 +89,7 @@ impl KeyPart {
             KeyPart::Int32 { slot } => out.push(
                 record
                     .int(slot, true)
-                    .map_or(0, |v| PRESENT | u64::from(v as u32)),
+                    .map_or(0, |v| KeyPart::int32_word(v as u32)),
             ),
             KeyPart::Int64(column) => match record.int_value(column) {
                 Some(v) => out.extend([1, v as u64]),
@@ -130,22 +130,22 @@ impl KeyPart {
         }
     }
 
-    /// Whether a value of this part that is not NULL fits in 32 bits, as
-    /// [`KeyPart::half`] gives them: an `int` column's.
-    pub fn halves(self) -> bool {
+    /// Whether this is a 32-bit `int` column, whose non-NULL words are
+    /// [`KeyPart::int32_word`]s.
+    pub fn is_int32(self) -> bool {
         matches!(self, KeyPart::Int32 { .. })
     }
 
-    /// The 32 bits of a non-NULL value of a part that [`KeyPart::halves`].
+    /// The word of a non-NULL value of an [`KeyPart::Int32`] column.
     #[inline]
-    pub fn half(word: u64) -> u32 {
-        word as u32
+    pub fn int32_word(bits: u32) -> u64 {
+        PRESENT | u64::from(bits)
     }
 
-    /// The word of a non-NULL value of a part that [`KeyPart::halves`],
-    /// back from its 32 bits.
-    pub fn from_half(half: u32) -> u64 {
-        PRESENT | u64::from(half)
+    /// The 32 bits of an [`KeyPart::int32_word`].
+    #[inline]
+    pub fn int32_bits(word: u64) -> u32 {
+        word as u32
     }
 
     /// Whether `words` (this part's) hold a text id, which means something
