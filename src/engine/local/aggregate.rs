@@ -1821,7 +1821,10 @@ impl RowWriter<'_> {
                 Value::Null => lines.push_cell(column, CellRef::Null),
                 Value::Int(v) => lines.push_cell(column, CellRef::Int(v)),
                 Value::Float(f) => lines.push_cell(column, CellRef::Float(f)),
-                Value::Ipv4(bits) => lines.push_unquoted_cell(column, Ipv4Text::new(bits).as_str()),
+                Value::Ipv4(bits) => {
+                    let text = Ipv4Text::new(bits);
+                    lines.push_padded_cell(column, text.padded(), text.len());
+                }
                 Value::Text(bytes) => {
                     // Not UTF-8 is printed with replacement characters.
                     let text = String::from_utf8_lossy(bytes);
