@@ -794,9 +794,13 @@ struct CsvSink<'a> {
     line: String,
 }
 
-/// Formatted rows are written in pieces of at least this many bytes: a
-/// million rows through an 8 KiB `BufWriter` were 5,000 system calls.
-const WRITE_PIECE: usize = 64 << 10;
+/// Formatted rows are written in pieces of at least this many bytes (by
+/// the sinks, and by the local engine's groups into [`CsvLines`]): a
+/// million rows through an 8 KiB `BufWriter` were 5,000 system calls, and
+/// 256 KiB wrote the pairs' 35 MB of CSV in 70.5 ms where 64 KiB took
+/// 74.3 (docs/benchmarks.md, the seventh round). The piece stays in the L2
+/// cache between formatting and the kernel's copy.
+pub(crate) const WRITE_PIECE: usize = 256 << 10;
 
 /// Writes `pending` out once it holds a piece.
 fn write_piece(out: &mut dyn Write, pending: &mut String) -> io::Result<()> {

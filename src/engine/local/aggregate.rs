@@ -29,7 +29,7 @@ use std::cmp::Ordering;
 use std::sync::atomic::{AtomicBool, Ordering as MemoryOrdering};
 use std::sync::{Arc, Mutex};
 
-use crate::engine::output::{CellRef, CsvLines, RowSink};
+use crate::engine::output::{CellRef, CsvLines, RowSink, WRITE_PIECE};
 use crate::lang::ast::AggFn;
 use crate::lang::ir::{OrderKey, Output, OutputValue};
 
@@ -1730,7 +1730,7 @@ impl Finished {
             let mut lines = CsvLines::default();
             self.merge_pieces(&from, &to, self.len(), |record| {
                 writer.write_csv(record, &mut lines);
-                if lines.len() >= CSV_PIECE {
+                if lines.len() >= WRITE_PIECE {
                     sink.csv_lines(&lines)?;
                     lines.clear();
                 }
@@ -1801,9 +1801,6 @@ impl Finished {
         Ok(())
     }
 }
-
-/// Bytes of CSV lines handed to the sink at once.
-const CSV_PIECE: usize = 64 << 10;
 
 /// Formats groups as rows into buffers it reuses: no allocation per row.
 /// Into [`CsvLines`] a group's cells go one by one, with no buffer between.
