@@ -22,6 +22,9 @@ use std::sync::Mutex;
 use crate::lang::ir::Column;
 use crate::schema::FieldType;
 
+#[cfg(test)]
+use super::ipv4::parse_canonical_ipv4;
+use super::ipv4::parse_canonical_ipv4_at;
 use super::record::{ColumnRef, Record, Slots};
 
 /// foldhash, seeded per query: the keys come from the files being searched,
@@ -95,11 +98,11 @@ impl KeyPart {
                 Some(v) => out.extend([1, v as u64]),
                 None => out.extend([0, 0]),
             },
-            KeyPart::Address { slot } => out.push(match record.text(slot) {
+            KeyPart::Address { slot } => out.push(match record.text_in_line(slot) {
                 None => 0,
-                Some(text) => match parse_canonical_ipv4(text) {
+                Some((line, start, end)) => match parse_canonical_ipv4_at(line, start, end) {
                     Some(bits) => IPV4 | u64::from(bits),
-                    None => TEXT | interner.intern(text) as u64,
+                    None => TEXT | interner.intern(&line[start..end]) as u64,
                 },
             }),
             KeyPart::Text { slot } => out.push(
@@ -158,36 +161,6 @@ impl KeyPart {
             KeyPart::Int32 { .. } | KeyPart::Int64(_) => false,
         }
     }
-}
-
-/// The 32 bits of an IPv4 address written the one way [`Ipv4Text`]
-/// writes it back: four decimal octets up to 255, no leading zeros, no sign.
-/// Anything else (IPv6, `-`, `010.0.0.1`, `1.2.3`) is `None`.
-#[inline]
-pub(crate) fn parse_canonical_ipv4(text: &[u8]) -> Option<u32> {
-    if !(7..=15).contains(&text.len()) {
-        return None;
-    }
-    let (mut bits, mut octets, mut value, mut digits) = (0u32, 0, 0u32, 0);
-    for &b in text {
-        if b == b'.' {
-            if digits == 0 || octets == 3 || value > 255 {
-                return None;
-            }
-            bits = bits << 8 | value;
-            octets += 1;
-            (value, digits) = (0, 0);
-            continue;
-        }
-        let digit = b.wrapping_sub(b'0');
-        // A zero may only be a whole octet, not lead one.
-        if digit > 9 || digits == 3 || (digits == 1 && value == 0) {
-            return None;
-        }
-        value = value * 10 + u32::from(digit);
-        digits += 1;
-    }
-    (octets == 3 && digits > 0 && value <= 255).then_some(bits << 8 | value)
 }
 
 /// The dotted quad of an IPv4 address, formatted on the stack.

@@ -28,6 +28,7 @@ mod aggregate;
 mod eval;
 mod fetch;
 mod inflate;
+mod ipv4;
 mod keys;
 mod layout;
 mod lookup;

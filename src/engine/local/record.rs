@@ -353,6 +353,15 @@ impl<'a> Record<'a> {
         (start != u32::MAX).then_some((start as usize, end as usize))
     }
 
+    /// [`Record::text`] as the line it is in and its range there, for a
+    /// parser that loads bytes past the field's end (the line's next
+    /// fields) rather than the field byte by byte.
+    #[inline]
+    pub fn text_in_line(&self, slot: usize) -> Option<(&'a [u8], usize, usize)> {
+        let (start, end) = self.range(slot)?;
+        (&self.line[start..end] != b"-").then_some((self.line, start, end))
+    }
+
     /// `NULLIF(col, '-')`.
     pub fn text(&self, slot: usize) -> Option<&'a [u8]> {
         self.raw(slot).filter(|v| *v != b"-")
