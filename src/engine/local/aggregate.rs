@@ -937,6 +937,7 @@ impl Groups {
             texts: my_texts,
             pieces,
             limit,
+            parallel: threads > 1,
         })
     }
 }
@@ -997,6 +998,7 @@ impl Groups {
             pieces: pieces.into_iter().collect::<Result<_, LocalError>>()?,
             texts: my_texts,
             limit,
+            parallel,
         })
     }
 }
@@ -1671,6 +1673,8 @@ pub(crate) struct Finished {
     /// the direct groups if any.
     pieces: Vec<Sorted>,
     limit: usize,
+    /// Whether more than one thread may work (not with `--threads 1`).
+    parallel: bool,
 }
 
 /// Sorted groups, copied into arrays of the smallest size that holds them,
@@ -1723,23 +1727,164 @@ impl Finished {
     /// in order each time. To a CSV sink, groups are formatted straight
     /// into its lines ([`Finished::writes_csv_lines`]).
     pub fn write(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
-        let from = vec![0; self.pieces.len()];
-        let to: Vec<usize> = self.pieces.iter().map(Sorted::len).collect();
         if self.writes_csv_lines(sink) {
-            let writer = self.row_writer();
+            if self.slices_csv() {
+                return self.write_csv_sliced(sink);
+            }
             let mut lines = CsvLines::default();
-            self.merge_pieces(&from, &to, self.len(), |record| {
-                writer.write_csv(record, &mut lines);
-                if lines.len() >= WRITE_PIECE {
-                    sink.csv_lines(&lines)?;
-                    lines.clear();
-                }
+            let (from, to) = self.whole_pieces();
+            self.format_csv((&from, &to), &mut lines, |full| {
+                sink.csv_lines(full)?;
+                full.clear();
                 Ok(())
             })?;
             return sink.csv_lines(&lines);
         }
         let mut writer = self.row_writer();
+        let (from, to) = self.whole_pieces();
         self.merge_pieces(&from, &to, self.len(), |record| writer.write(record, sink))
+    }
+
+    /// Whether CSV lines are formatted on two threads
+    /// ([`Finished::write_csv_sliced`]): when more than one may work and
+    /// there are many rows, none of them cut by a limit (slices hold every
+    /// group).
+    fn slices_csv(&self) -> bool {
+        let groups = self.pieces.iter().map(Sorted::len).sum::<usize>();
+        self.parallel && groups >= SLICED_ROWS && groups <= self.limit
+    }
+
+    /// Every group of every piece: where each piece starts and ends.
+    fn whole_pieces(&self) -> (Vec<usize>, Vec<usize>) {
+        let to = self.pieces.iter().map(Sorted::len).collect();
+        (vec![0; self.pieces.len()], to)
+    }
+
+    /// Formats the groups at `from[i]..to[i]` of each piece `i` as rows
+    /// into `lines`, handing them to `full` each time they reach
+    /// [`WRITE_PIECE`] bytes (`full` leaves them empty, or swaps in other
+    /// lines to fill); what is left stays in `lines`.
+    fn format_csv(
+        &self,
+        (from, to): (&[usize], &[usize]),
+        lines: &mut CsvLines,
+        mut full: impl FnMut(&mut CsvLines) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let writer = self.row_writer();
+        let count = from.iter().zip(to).map(|(f, t)| t - f).sum::<usize>();
+        self.merge_pieces(from, to, count.min(self.limit), |record| {
+            writer.write_csv(record, lines);
+            if lines.len() >= WRITE_PIECE {
+                full(lines)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Where the rows in order are cut into `slices` runs: for each cut,
+    /// each piece's position of the first group at or after the cut.
+    /// The cuts are evenly spaced groups of the largest piece, found in
+    /// the others by bisection in the rows' order.
+    fn cuts(&self, slices: usize) -> Vec<Vec<usize>> {
+        let width = self.grouping.width;
+        let view = View {
+            grouping: &self.grouping,
+            texts: &self.texts,
+            order: &self.order,
+        };
+        let largest = (0..self.pieces.len())
+            .max_by_key(|&p| self.pieces[p].len())
+            .unwrap_or(0);
+        let mut cuts = vec![vec![0; self.pieces.len()]];
+        for slice in 1..slices {
+            let at = self.pieces[largest].len() * slice / slices;
+            let pivot = self.pieces[largest].group(at, width);
+            let cut = self.pieces.iter().map(|piece| {
+                let (mut low, mut high) = (0, piece.len());
+                while low < high {
+                    let middle = low + (high - low) / 2;
+                    let group = piece.group(middle, width);
+                    if rows::first_number_order(&view, group, pivot).is_lt() {
+                        low = middle + 1;
+                    } else {
+                        high = middle;
+                    }
+                }
+                low
+            });
+            cuts.push(cut.collect());
+        }
+        cuts.push(self.pieces.iter().map(Sorted::len).collect());
+        cuts
+    }
+
+    /// [`Finished::write`] of CSV lines formatted on two threads: the rows
+    /// in order are cut into [`SLICES`] runs, and one thread formats the
+    /// even runs, the other the odd ones, while this one hands their
+    /// lines to the sink in order. Each formatter has three buffers going
+    /// round (formatting, waiting, being written). If the sink fails (a
+    /// closed pipe), this thread stops taking lines, the formatters stop
+    /// at their next piece, and the sink's error is returned.
+    fn write_csv_sliced(&self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        let cuts = self.cuts(SLICES);
+        let stopped = || std::io::Error::other("the writer stopped");
+        std::thread::scope(|scope| {
+            let mut formatters = Vec::new();
+            for first in 0..2 {
+                // Lines of a slice, and whether they end it.
+                let (full_sender, full) = std::sync::mpsc::sync_channel::<(CsvLines, bool)>(1);
+                let (empty_sender, empty) = std::sync::mpsc::channel::<CsvLines>();
+                for _ in 0..2 {
+                    empty_sender
+                        .send(CsvLines::default())
+                        .expect("the receiver is here");
+                }
+                let cuts = &cuts;
+                let thread = scope.spawn(move || -> std::io::Result<()> {
+                    let mut lines = CsvLines::default();
+                    for slice in (first..SLICES).step_by(2) {
+                        let range = (&cuts[slice][..], &cuts[slice + 1][..]);
+                        self.format_csv(range, &mut lines, |lines| {
+                            let next = empty.recv().map_err(|_| stopped())?;
+                            let filled = std::mem::replace(lines, next);
+                            full_sender.send((filled, false)).map_err(|_| stopped())
+                        })?;
+                        let next = empty.recv().map_err(|_| stopped())?;
+                        let filled = std::mem::replace(&mut lines, next);
+                        full_sender.send((filled, true)).map_err(|_| stopped())?;
+                    }
+                    Ok(())
+                });
+                formatters.push((full, empty_sender, thread));
+            }
+            let mut written = Ok(());
+            'slices: for slice in 0..SLICES {
+                let (full, empty, _) = &formatters[slice % 2];
+                loop {
+                    let Ok((mut lines, last)) = full.recv() else {
+                        break 'slices;
+                    };
+                    written = sink.csv_lines(&lines);
+                    if written.is_err() {
+                        break 'slices;
+                    }
+                    lines.clear();
+                    // A formatter that has finished takes no more buffers.
+                    let _ = empty.send(lines);
+                    if last {
+                        break;
+                    }
+                }
+            }
+            let mut formatted = Ok(());
+            for (full, empty, thread) in formatters {
+                drop((full, empty));
+                let result = thread.join().expect("a formatting thread panicked");
+                formatted = formatted.and(result);
+            }
+            // The sink's error explains a formatter's "stopped".
+            written.and(formatted)
+        })
     }
 
     /// Whether [`Finished::write`] formats groups into CSV lines itself,
@@ -1801,6 +1946,14 @@ impl Finished {
         Ok(())
     }
 }
+
+/// Results of at least this many rows are formatted as CSV on two threads
+/// ([`Finished::write_csv_sliced`]); for fewer, starting threads costs
+/// more than they give.
+const SLICED_ROWS: usize = 20_000;
+
+/// The runs [`Finished::write_csv_sliced`] cuts the rows into.
+const SLICES: usize = 64;
 
 /// Formats groups as rows into buffers it reuses: no allocation per row.
 /// Into [`CsvLines`] a group's cells go one by one, with no buffer between.
@@ -2052,12 +2205,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn groups_formatted_into_csv_lines_are_the_rows_a_csv_sink_writes() {
-        // Many groups (many pieces of lines), in sorted pieces of their
-        // own: the hashed halves, plus the direct ports (of 0 to 65,535;
-        // the others are hashed), or one per worker (shared out).
-        let lines: Vec<String> = (0..150_000u32)
+    /// 150,000 records of as many addresses and 70,000 ports, in three
+    /// kinds (IPv4 with a port, IPv6, IPv4 with high ports and no bytes).
+    fn many_groups() -> Vec<String> {
+        (0..150_000u32)
             .map(|i| match i % 3 {
                 0 => format!(
                     "eni-1 10.{}.{}.{} {} ACCEPT {}",
@@ -2075,7 +2226,15 @@ mod tests {
                     65_000 + i
                 ),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn groups_formatted_into_csv_lines_are_the_rows_a_csv_sink_writes() {
+        // Many groups (many pieces of lines), in sorted pieces of their
+        // own: the hashed halves, plus the direct ports (of 0 to 65,535;
+        // the others are hashed), or one per worker (shared out).
+        let lines = many_groups();
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let pieces: Vec<&[&str]> = lines.chunks(40_000).collect();
         for (query, exchange) in [
@@ -2107,6 +2266,8 @@ mod tests {
                 1 << 16
             };
             assert!(finished.len() >= rows, "{query}: {} groups", finished.len());
+            // All the groups of a large result are formatted on two threads.
+            assert_eq!(finished.slices_csv(), rows > 100, "{query}");
             let (mut lines, mut one) = (Vec::new(), Vec::new());
             let mut sink = crate::engine::output::sink(
                 crate::engine::output::Format::Csv,
@@ -2128,6 +2289,55 @@ mod tests {
             assert!(lines == one, "{query}: the same bytes");
             let rows = one.iter().filter(|b| **b == b'\n').count();
             assert_eq!(rows, finished.len(), "{query}");
+        }
+    }
+
+    /// A CSV sink whose reader goes away (a closed pipe) when it is handed
+    /// its `closes_at`th piece of lines.
+    struct ClosedAt {
+        pieces: usize,
+        closes_at: usize,
+    }
+
+    impl RowSink for ClosedAt {
+        fn begin(&mut self, _: &[ColumnInfo]) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: &[Cell]) -> std::io::Result<()> {
+            unreachable!("rows come as CSV lines")
+        }
+        fn finish(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn takes_csv_lines(&self) -> bool {
+            true
+        }
+        fn csv_lines(&mut self, _: &CsvLines) -> std::io::Result<()> {
+            self.pieces += 1;
+            if self.pieces < self.closes_at {
+                return Ok(());
+            }
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_stops_both_formatting_threads() {
+        let lines = many_groups();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let pieces: Vec<&[&str]> = lines.chunks(40_000).collect();
+        let query = "all time | stats count() as n by srcaddr | limit 1000000";
+        let finished = finished_with(query, &pieces, 2, true);
+        assert!(finished.slices_csv());
+        // The first piece, one of each thread, and one well inside.
+        for closes_at in [1, 2, 3, 7] {
+            let mut sink = ClosedAt {
+                pieces: 0,
+                closes_at,
+            };
+            let error = finished.write(&mut sink).unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+            assert_eq!(sink.pieces, closes_at, "no lines after the sink failed");
         }
     }
 
