@@ -364,7 +364,8 @@ impl<'a> Record<'a> {
 
     /// `NULLIF(col, '-')`.
     pub fn text(&self, slot: usize) -> Option<&'a [u8]> {
-        self.raw(slot).filter(|v| *v != b"-")
+        self.text_in_line(slot)
+            .map(|(line, start, end)| &line[start..end])
     }
 
     pub fn int(&self, slot: usize, int32: bool) -> Option<i64> {
