@@ -1333,9 +1333,9 @@ fn add_number(kind: Kind, state: &mut [u64], record: &Record) {
 /// Adds a value of `part` (its words; not NULL) to the distinct values of
 /// the group of `key`, whose `count_distinct` state is `state`: kept in
 /// the group as [`Kept`] says while there is room, else in `table` under
-/// the group's key and the
-/// value. A value is in one place only: the group's values are looked at
-/// first, and the table only once they are full.
+/// the group's key and the value. A value is in one place only: the
+/// group's values are looked at first, and the table only once they are
+/// full.
 #[inline]
 fn add_distinct(
     state: &mut [u64],
@@ -1787,15 +1787,12 @@ impl Finished {
     /// the others by bisection in the rows' order.
     fn cuts(&self, slices: usize) -> Vec<Vec<usize>> {
         let width = self.grouping.width;
-        let view = View {
-            grouping: &self.grouping,
-            texts: &self.texts,
-            order: &self.order,
-        };
+        let view = self.order_view();
         let largest = (0..self.pieces.len())
             .max_by_key(|&p| self.pieces[p].len())
             .unwrap_or(0);
-        let mut cuts = vec![vec![0; self.pieces.len()]];
+        let (from, to) = self.whole_pieces();
+        let mut cuts = vec![from];
         for slice in 1..slices {
             let at = self.pieces[largest].len() * slice / slices;
             let pivot = self.pieces[largest].group(at, width);
@@ -1814,7 +1811,7 @@ impl Finished {
             });
             cuts.push(cut.collect());
         }
-        cuts.push(self.pieces.iter().map(Sorted::len).collect());
+        cuts.push(to);
         cuts
     }
 
@@ -1895,6 +1892,15 @@ impl Finished {
         sink.takes_csv_lines()
     }
 
+    /// The groups as the query orders them (the writer's merge, the cuts).
+    fn order_view(&self) -> View<'_> {
+        View {
+            grouping: &self.grouping,
+            texts: &self.texts,
+            order: &self.order,
+        }
+    }
+
     fn row_writer(&self) -> RowWriter<'_> {
         RowWriter {
             view: View {
@@ -1919,11 +1925,7 @@ impl Finished {
         count: usize,
         mut each: impl FnMut(&[u64]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let view = View {
-            grouping: &self.grouping,
-            texts: &self.texts,
-            order: &self.order,
-        };
+        let view = self.order_view();
         let width = self.grouping.width;
         let mut next = from.to_vec();
         for _ in 0..count {

@@ -8,16 +8,22 @@
 //! Muła and Lemire's ("Parsing IP addresses crazily fast", 2023); the
 //! code is ours.
 
+/// The lengths of an IPv4 address's text: `0.0.0.0` to `255.255.255.255`.
+const TEXT_LENGTHS: std::ops::RangeInclusive<usize> = 7..=15;
+
+/// The bytes [`sse::parse`] loads: the longest text and one more.
+const WINDOW: usize = 16;
+
 /// [`parse_canonical_ipv4`] of `line[start..end]`, the same answer for
 /// every input; with SSE4.1 when the line holds 16 bytes from `start`.
 #[inline]
 pub(crate) fn parse_canonical_ipv4_at(line: &[u8], start: usize, end: usize) -> Option<u32> {
     let text = &line[start..end];
     #[cfg(target_arch = "x86_64")]
-    if (7..=15).contains(&text.len()) {
-        if let Some(window) = line.get(start..start + 16) {
+    if TEXT_LENGTHS.contains(&text.len()) {
+        if let Some(window) = line.get(start..start + WINDOW) {
             if std::arch::is_x86_feature_detected!("sse4.1") {
-                let window: &[u8; 16] = window.try_into().expect("16 bytes");
+                let window: &[u8; WINDOW] = window.try_into().expect("a window's bytes");
                 // SAFETY: the CPU has SSE4.1 (checked just above).
                 return unsafe { sse::parse(window, text.len()) };
             }
@@ -31,7 +37,7 @@ pub(crate) fn parse_canonical_ipv4_at(line: &[u8], start: usize, end: usize) -> 
 /// Anything else (IPv6, `-`, `010.0.0.1`, `1.2.3`) is `None`.
 #[inline]
 pub(crate) fn parse_canonical_ipv4(text: &[u8]) -> Option<u32> {
-    if !(7..=15).contains(&text.len()) {
+    if !TEXT_LENGTHS.contains(&text.len()) {
         return None;
     }
     let (mut bits, mut octets, mut value, mut digits) = (0u32, 0, 0u32, 0);
@@ -59,6 +65,8 @@ pub(crate) fn parse_canonical_ipv4(text: &[u8]) -> Option<u32> {
 #[cfg(target_arch = "x86_64")]
 mod sse {
     use std::arch::x86_64::*;
+
+    use super::{TEXT_LENGTHS, WINDOW};
 
     /// Per shape of address, the shuffle that puts octet `i`'s digits in
     /// bytes `4i..4i+3` as hundreds, tens and ones (a digit it lacks, and
@@ -94,15 +102,15 @@ mod sse {
         table
     }
 
-    /// The address in the first `len` (7 to 15) bytes of `window`, if they
+    /// The address in the first `len` ([`TEXT_LENGTHS`]) bytes of `window`, if they
     /// are one as `keys::Ipv4Text` writes it:
     /// four octets of 1 to 3 digits, none above 255, no leading zero.
     ///
     /// # Safety
     /// The CPU must have SSE4.1.
     #[target_feature(enable = "sse4.1")]
-    pub(super) unsafe fn parse(window: &[u8; 16], len: usize) -> Option<u32> {
-        debug_assert!((7..=15).contains(&len));
+    pub(super) unsafe fn parse(window: &[u8; WINDOW], len: usize) -> Option<u32> {
+        debug_assert!(TEXT_LENGTHS.contains(&len));
         let within = (1u32 << len) - 1;
         // SAFETY: `window` is 16 readable bytes; the load may be unaligned.
         let bytes = unsafe { _mm_loadu_si128(window.as_ptr().cast()) };

@@ -477,7 +477,6 @@ const FREE: u64 = u64::MAX;
 pub(crate) struct Table {
     key_words: usize,
     width: usize,
-    indexed: bool,
     /// The parts this table holds: all of them, or a half split off
     /// ([`Table::split_half`]), starting at this one.
     first: usize,
@@ -584,11 +583,10 @@ impl Part {
 impl Table {
     pub fn new(key_words: usize, width: usize, hasher: Hasher) -> Table {
         assert!(key_words > 0 && key_words <= width, "records have a key");
-        let indexed = width >= INDEXED_WIDTH;
+        let indexed = Table::indexes(width);
         Table {
             key_words,
             width,
-            indexed,
             first: 0,
             parts: (0..1 << PART_BITS)
                 .map(|_| Part::new(indexed, width))
@@ -601,6 +599,17 @@ impl Table {
         self.parts.iter().map(|p| p.count - p.taken).sum()
     }
 
+    /// Whether records of `width` words are found through an index (see
+    /// [`Table`]).
+    fn indexes(width: usize) -> bool {
+        width >= INDEXED_WIDTH
+    }
+
+    #[inline]
+    fn indexed(&self) -> bool {
+        Table::indexes(self.width)
+    }
+
     /// Moves the upper half of this table's parts into a table of their
     /// own, so that two threads can work on the two halves.
     pub fn split_half(&mut self) -> Table {
@@ -608,7 +617,6 @@ impl Table {
         Table {
             key_words: self.key_words,
             width: self.width,
-            indexed: self.indexed,
             first: self.first + self.parts.len(),
             parts: upper,
             hasher: self.hasher.clone(),
@@ -737,7 +745,7 @@ impl Table {
             return;
         };
         let slot = hash as usize & part.mask;
-        let word = match self.indexed {
+        let word = match self.indexed() {
             true => part.index.get(slot),
             false => part.records.get(slot * self.width),
         };
@@ -752,7 +760,7 @@ impl Table {
     /// waiting on its record.
     #[inline]
     pub fn prefetch_record(&self, hash: u64) {
-        if !self.indexed {
+        if !self.indexed() {
             return;
         }
         let Some(part) = self.part_for(hash) else {
@@ -772,7 +780,7 @@ impl Table {
         debug_assert_eq!(key.len(), self.key_words);
         debug_assert!(self.owns(hash));
         let part_index = Table::part_of(hash) - self.first;
-        let (number, new) = match self.indexed {
+        let (number, new) = match self.indexed() {
             true => self.entry_indexed(part_index, key, hash),
             false => self.entry_inline(part_index, key, hash),
         };
@@ -1111,7 +1119,7 @@ mod tests {
     fn a_table_finds_each_key_once_across_growth() {
         for width in [3, 5] {
             let mut table = Table::new(2, width, Hasher::default());
-            assert_eq!(table.indexed, width >= INDEXED_WIDTH);
+            assert_eq!(table.indexed(), width >= INDEXED_WIDTH);
             for round in 0..3 {
                 for i in 0..5000u64 {
                     let (id, new) = table.entry(&[i % 7, i]);

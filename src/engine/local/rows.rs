@@ -149,7 +149,7 @@ impl<'k, R: Copy, K: SortKeys<R>> Selection<'k, R, K> {
         let mut i = 0;
         while i < kept.len() {
             let number = kept[i].0;
-            let run = i + kept[i..].iter().take_while(|x| x.0 == number).count();
+            let run = equal_run_end(&kept, i);
             if run - i > 1 {
                 let items = &mut kept[i..run];
                 sort_by_later_keys(keys, items, self.exact, &mut lists);
@@ -218,6 +218,11 @@ pub(crate) fn first_number_order<R: ?Sized, K: SortKeys<R>>(
     a.0.cmp(&b.0).then_with(|| keys.compare(a.1, b.1))
 }
 
+/// The end of the run of items whose numbers equal the `i`th's.
+fn equal_run_end<R>(items: &[(u128, R)], i: usize) -> usize {
+    i + items[i..].iter().take_while(|x| x.0 == items[i].0).count()
+}
+
 /// Adds the ranges (offset by `start`) of two or more items with equal
 /// numbers to `runs`, each with `exact`.
 fn push_equal_runs<R>(
@@ -228,7 +233,7 @@ fn push_equal_runs<R>(
 ) {
     let mut i = 0;
     while i < items.len() {
-        let j = i + items[i..].iter().take_while(|x| x.0 == items[i].0).count();
+        let j = equal_run_end(items, i);
         if j - i > 1 {
             runs.push((start + i, start + j, exact));
         }
