@@ -179,13 +179,14 @@ impl Splitter {
     ) -> Flow {
         let wanted = columns.slot_of_column.as_slice();
         let (mut line_start, mut field_start, mut column) = (0, 0, 0);
-        self.ranges.fill(NONE);
+        let ranges = self.ranges.as_mut_slice();
+        ranges.fill(NONE);
         for end in Delimiters::new(lines) {
             let newline = lines[end] == b'\n';
             if let Some(Some(slot)) = wanted.get(column) {
                 let cr = newline && end > field_start && lines[end - 1] == b'\r';
                 let field_end = end - usize::from(cr);
-                self.ranges[*slot] = (
+                ranges[*slot] = (
                     (field_start - line_start) as u32,
                     (field_end - line_start) as u32,
                 );
@@ -195,12 +196,18 @@ impl Splitter {
             if !newline {
                 continue;
             }
+            // A full line set every wanted slot, so none is reset per line
+            // (that was a call to memset per record); a short line's missing
+            // fields still hold the previous line's.
+            if column < wanted.len() {
+                forget_missing(ranges, &wanted[column..]);
+            }
             let line = &lines[line_start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if !line.is_empty() && !columns.is_header(line) {
                 let record = Record {
                     line,
-                    ranges: &self.ranges,
+                    ranges,
                     ints: &[],
                     account,
                     region,
@@ -209,12 +216,21 @@ impl Splitter {
                     return Flow::Stop;
                 }
             }
-            self.ranges.fill(NONE);
             column = 0;
             line_start = end + 1;
         }
         Flow::Continue
     }
+}
+
+/// Makes the fields of a short line's missing columns absent (NULL).
+#[cold]
+#[inline(never)]
+fn forget_missing(ranges: &mut [Range], missing: &[Option<usize>]) {
+    missing
+        .iter()
+        .flatten()
+        .for_each(|&slot| ranges[slot] = NONE);
 }
 
 /// The positions of spaces and newlines in a piece of text, in order.
