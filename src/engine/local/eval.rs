@@ -4,15 +4,17 @@
 //! false, `true or unknown` is true, and only rows that are true match.
 //! Each test reads its column exactly as src/sql.rs renders it.
 
+use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::lang::ast::CmpOp;
 use crate::lang::ir::{is_exact_v4, CheckedQuery, Filter, Test};
 use crate::schema;
 use crate::table::PartitionKey;
+use crate::time::Time;
 
 use super::ipv4::parse_canonical_ipv4;
-use super::record::{ColumnRef, Record, Slots};
+use super::record::{ten_digit_number, ColumnRef, Record, Slots};
 use super::sets::{IntSet, NetSet};
 
 #[derive(Clone, Debug)]
@@ -83,15 +85,20 @@ impl Pred {
                 ColumnRef::Int { slot, .. } => stats(*slot) != SlotStats::AllNull,
                 _ => true,
             },
-            Pred::Int { column, test } => match column {
-                ColumnRef::Int { slot, .. } => match stats(*slot) {
-                    SlotStats::Unknown => true,
-                    SlotStats::AllNull => false,
-                    SlotStats::Range(lo, hi) => test.may_hold(lo, hi),
-                },
-                _ => true,
-            },
+            Pred::Int { column, test } => int_may_match(*column, test, stats),
         }
+    }
+}
+
+/// [`Pred::may_match`] of a test on an integer column.
+fn int_may_match(column: ColumnRef, test: &IntTest, stats: &dyn Fn(usize) -> SlotStats) -> bool {
+    match column {
+        ColumnRef::Int { slot, .. } => match stats(slot) {
+            SlotStats::Unknown => true,
+            SlotStats::AllNull => false,
+            SlotStats::Range(lo, hi) => test.may_hold(lo, hi),
+        },
+        _ => true,
     }
 }
 
@@ -112,27 +119,110 @@ impl IntTest {
     }
 }
 
-/// The WHERE clause of a query: the window's `"end" >= t0 AND "start" < t1`
-/// and the filter. `None` when every record matches.
-pub(crate) fn compile(query: &CheckedQuery, slots: &mut Slots) -> Option<Pred> {
-    let mut parts = Vec::new();
-    let bound = |slots: &mut Slots, name: &str, op: CmpOp, t: i64| Pred::Int {
-        column: slots.field(schema::field_named(name).expect("known field")),
-        test: IntTest::Compare(op, t),
-    };
-    if let Some(t0) = query.window.start {
-        parts.push(bound(slots, "end", CmpOp::Ge, t0.unix()));
+/// The WHERE clause of a query: the window's `"end" >= t0 AND "start" <
+/// t1`, then the filter. A record matches when both are true.
+#[derive(Clone, Debug)]
+pub(crate) struct Where {
+    window: Window,
+    filter: Option<Pred>,
+}
+
+impl Where {
+    pub fn compile(query: &CheckedQuery, slots: &mut Slots) -> Where {
+        let mut bound = |name: &str, t: Time| TimeBound::new(slots, name, t.unix());
+        let window = Window {
+            from: query.window.start.map(|t0| bound("end", t0)),
+            until: query.window.end.map(|t1| bound("start", t1)),
+        };
+        Where {
+            window,
+            filter: query.filter.as_ref().map(|f| pred(f, slots)),
+        }
     }
-    if let Some(t1) = query.window.end {
-        parts.push(bound(slots, "start", CmpOp::Lt, t1.unix()));
+
+    /// Whether the record is one the query wants: SQL's AND of the window
+    /// and the filter is true.
+    #[inline]
+    pub fn matches(&self, record: &Record) -> bool {
+        self.window.holds(record)
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.eval(record) == Some(true))
     }
-    if let Some(filter) = &query.filter {
-        parts.push(pred(filter, slots));
+
+    /// False only when no record whose slots fit `stats` can match (see
+    /// [`Pred::may_match`]).
+    pub fn may_match(&self, stats: &dyn Fn(usize) -> SlotStats) -> bool {
+        self.window.may_match(stats) && self.filter.as_ref().is_none_or(|f| f.may_match(stats))
     }
-    match parts.len() {
-        0 => None,
-        1 => parts.pop(),
-        _ => Some(Pred::And(parts)),
+}
+
+/// The window's bounds, either of which may be open. Every record is
+/// tested against them, so they skip the generic predicate: a bound on a
+/// field of ten digits (every Unix time from 2001-09-09 to 2286) compares
+/// the digits' bytes, which order as the numbers do, without converting
+/// them: 12% fewer instructions in a scan, and about as much less time
+/// (docs/benchmarks.md, "The eighth round").
+#[derive(Clone, Debug)]
+struct Window {
+    /// `"end" >= t0`.
+    from: Option<TimeBound>,
+    /// `"start" < t1`.
+    until: Option<TimeBound>,
+}
+
+/// A bigint column (`start` or `end`) compared to a Unix time.
+#[derive(Clone, Copy, Debug)]
+struct TimeBound {
+    column: ColumnRef,
+    slot: usize,
+    at: i64,
+    /// `at` as [`ten_digit_number`] reads it, when it has ten digits.
+    ten: Option<u128>,
+}
+
+impl TimeBound {
+    fn new(slots: &mut Slots, name: &str, at: i64) -> TimeBound {
+        let field = schema::field_named(name).expect("known field");
+        TimeBound {
+            column: slots.field(field),
+            slot: slots.slot(field),
+            at,
+            ten: ten_digit_number(at.to_string().as_bytes()),
+        }
+    }
+
+    /// How the record's value compares to the bound; `None` when it is NULL.
+    #[inline]
+    fn compare(&self, record: &Record) -> Option<Ordering> {
+        if let Some(ten) = self.ten {
+            if let Some(value) = record.ten_digits(self.slot) {
+                return Some(value.cmp(&ten));
+            }
+        }
+        record.int_value(self.column).map(|v| v.cmp(&self.at))
+    }
+}
+
+impl Window {
+    #[inline]
+    fn holds(&self, record: &Record) -> bool {
+        let holds = |bound: &Option<TimeBound>, wanted: fn(Ordering) -> bool| {
+            bound
+                .as_ref()
+                .is_none_or(|b| b.compare(record).is_some_and(wanted))
+        };
+        holds(&self.from, Ordering::is_ge) && holds(&self.until, Ordering::is_lt)
+    }
+
+    fn may_match(&self, stats: &dyn Fn(usize) -> SlotStats) -> bool {
+        let may = |bound: &Option<TimeBound>, op: CmpOp| {
+            bound
+                .as_ref()
+                .is_none_or(|b| int_may_match(b.column, &IntTest::Compare(op, b.at), stats))
+        };
+        may(&self.from, CmpOp::Ge) && may(&self.until, CmpOp::Lt)
     }
 }
 
@@ -282,6 +372,73 @@ fn compare(value: i64, op: CmpOp, bound: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::local::reader::Flow;
+    use crate::engine::local::record::{FileColumns, Splitter};
+
+    /// Every pair of `texts` as a record's `start` and `end`, through both
+    /// the window and the generic `Pred::Int` tests it replaced: they must
+    /// agree on ten-digit fields and on everything the fast path leaves to
+    /// the parser (NULLs, signs, other lengths, bounds of other lengths).
+    #[test]
+    fn the_window_matches_as_its_generic_tests_do() {
+        for t0 in [1_795_600_000, 999_999_999, 9_999_996_400, 10_000_000_000] {
+            let t1 = t0 + 3600;
+            let mut texts: Vec<String> = [t0 - 1, t0, t0 + 1, t1 - 1, t1, t1 + 1]
+                .iter()
+                .flat_map(|v| {
+                    [
+                        v.to_string(),
+                        format!("0{v}"),
+                        format!("+{v}"),
+                        format!("-{v}"),
+                    ]
+                })
+                .collect();
+            texts.extend(
+                [
+                    "-",
+                    "",
+                    "1795600a00",
+                    "179560000",
+                    "17956000000",
+                    "0000000000",
+                    "9999999999",
+                ]
+                .map(String::from),
+            );
+            let lines: String = texts
+                .iter()
+                .flat_map(|start| texts.iter().map(move |end| format!("{start} {end}\n")))
+                .collect();
+            let mut slots = Slots::default();
+            let from = TimeBound::new(&mut slots, "end", t0);
+            let until = TimeBound::new(&mut slots, "start", t1);
+            let generic = |bound: &TimeBound, op| Pred::Int {
+                column: bound.column,
+                test: IntTest::Compare(op, bound.at),
+            };
+            let both = Pred::And(vec![generic(&from, CmpOp::Ge), generic(&until, CmpOp::Lt)]);
+            let windows = [
+                (Some(from), Some(until), both),
+                (Some(from), None, generic(&from, CmpOp::Ge)),
+                (None, Some(until), generic(&until, CmpOp::Lt)),
+            ];
+            let columns = FileColumns::from_header(b"start end", &slots).unwrap();
+            let mut matched = 0;
+            for (from, until, generic) in windows {
+                let window = Window { from, until };
+                let mut splitter = Splitter::new(&slots);
+                splitter.records(lines.as_bytes(), &columns, None, None, &mut |record| {
+                    let expected = generic.eval(record) == Some(true);
+                    let line = (record.raw(0), record.raw(1));
+                    assert_eq!(window.holds(record), expected, "{t0}: {line:?}");
+                    matched += usize::from(expected);
+                    Flow::Continue
+                });
+            }
+            assert!(matched > 0, "some records are in the window");
+        }
+    }
 
     #[test]
     fn the_ipv4_parser_agrees_with_std() {

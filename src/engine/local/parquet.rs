@@ -9,7 +9,7 @@
 //! - Only the query's columns are read and decoded (projection).
 //! - A row group whose min/max statistics show that no row can pass the
 //!   WHERE clause (the window on `start`/`end`, and integer tests of the
-//!   filter) is skipped unread ([`Pred::may_match`]).
+//!   filter) is skipped unread ([`Where::may_match`]).
 //! - Integers are typed (INT32, INT64); strings are BYTE_ARRAY, `-` being
 //!   NULL as in text. A string column where an integer is expected is
 //!   parsed as text is, and an integer column where a string is expected is
@@ -34,7 +34,7 @@ use parquet::schema::types::SchemaDescriptor;
 
 use crate::schema::{Field, FieldType};
 
-use super::eval::{Pred, SlotStats};
+use super::eval::{SlotStats, Where};
 use super::layout::FileEntry;
 use super::reader::{Body, Flow};
 use super::record::{Range, Record, Slots, NONE};
@@ -66,7 +66,7 @@ pub(crate) fn for_each_record(
     entry: &FileEntry,
     body: Body,
     slots: &Slots,
-    filter: Option<&Pred>,
+    filter: &Where,
     stop: &dyn Fn() -> bool,
     on_record: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<RowGroups, LocalError> {
@@ -95,7 +95,7 @@ fn read_file(
     entry: &FileEntry,
     body: Body,
     slots: &Slots,
-    filter: Option<&Pred>,
+    filter: &Where,
     stop: &dyn Fn() -> bool,
     on_record: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<RowGroups, LocalError> {
@@ -118,7 +118,7 @@ fn read_file(
             break;
         }
         let stats = |slot: usize| slot_stats(group, sources[slot]);
-        if filter.is_some_and(|f| !f.may_match(&stats)) {
+        if !filter.may_match(&stats) {
             counts.skipped += 1;
             continue;
         }

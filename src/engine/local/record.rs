@@ -408,6 +408,17 @@ impl<'a> Record<'a> {
         value.unwrap_or(Value::Null)
     }
 
+    /// The field as [`ten_digit_number`] reads it: `None` unless it is
+    /// ten decimal digits in a line (a Parquet row's integers are typed).
+    #[inline]
+    pub fn ten_digits(&self, slot: usize) -> Option<u128> {
+        if self.ints.get(slot).is_some() {
+            return None;
+        }
+        let (start, end) = self.range(slot)?;
+        ten_digit_number(&self.line[start..end])
+    }
+
     /// An integer column's value (`None` is NULL).
     pub fn int_value(&self, column: ColumnRef) -> Option<i64> {
         match column {
@@ -458,15 +469,21 @@ fn leading_zeros_before(word: u64, n: usize) -> u64 {
 /// Eight ASCII zeros, loaded little-endian.
 const ZERO_DIGITS: u64 = u64::from_le_bytes(*b"00000000");
 
+/// Whether each of a word's eight bytes is an ASCII digit.
+#[inline]
+fn all_digits(word: u64) -> bool {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    // Each byte is in 0x30..=0x3F, and still is with 6 added: 0x30..=0x39
+    // (no byte carries into the next: 0x3F + 6 < 0x100).
+    word & HIGH_NIBBLES == ZERO_DIGITS
+        && word.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES == ZERO_DIGITS
+}
+
 /// The value of eight ASCII digits loaded little-endian (the first digit
 /// in the low byte), or `None` if a byte is not a digit.
 #[inline]
 fn eight_digits(word: u64) -> Option<u64> {
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    // Each byte is in 0x30..=0x3F, and still is with 6 added: 0x30..=0x39.
-    let digits = word & HIGH_NIBBLES == ZERO_DIGITS
-        && word.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES == ZERO_DIGITS;
-    if !digits {
+    if !all_digits(word) {
         return None;
     }
     // Pairs of digits, then fours, then all eight: no lane's product
@@ -475,6 +492,19 @@ fn eight_digits(word: u64) -> Option<u64> {
     let v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
     let v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
     Some((v * 10_000 + (v >> 32)) & 0xFFFF_FFFF)
+}
+
+/// A text of exactly ten ASCII digits as a number that orders as their
+/// values do: its bytes, big-endian. Texts of one length order as their
+/// numbers (leading zeros and all), so a ten-digit field is compared to a
+/// ten-digit bound without converting either. `None` for any other text.
+#[inline]
+pub(crate) fn ten_digit_number(text: &[u8]) -> Option<u128> {
+    let text: &[u8; 10] = text.try_into().ok()?;
+    let (high, low) = text.split_at(8);
+    let high = u64::from_be_bytes(high.try_into().expect("8 bytes"));
+    let digits = all_digits(high) && low.iter().all(u8::is_ascii_digit);
+    digits.then(|| u128::from(high) << 16 | u128::from(u16::from_be_bytes([low[0], low[1]])))
 }
 
 /// An integer as Hive's text reader parses it: an optional sign and
@@ -600,6 +630,45 @@ mod tests {
                     assert_eq!(record.int(0, int32), want, "{field:?} {after:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn ten_digit_numbers_order_as_their_values() {
+        let alphabet = b"0123456789+- a/:";
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut draw = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut numbers = Vec::new();
+        for i in 0..200_000 {
+            let len = [9, 10, 10, 10, 11][i % 5];
+            // Mostly digits, so that most draws are ten-digit texts.
+            let text: Vec<u8> = (0..len)
+                .map(|_| match draw() % 64 {
+                    n @ 0..=9 => alphabet[10 + n as usize % 6],
+                    n => alphabet[n as usize % 10],
+                })
+                .collect();
+            let ten = ten_digit_number(&text);
+            let all_digits = text.len() == 10 && text.iter().all(u8::is_ascii_digit);
+            assert_eq!(
+                ten.is_some(),
+                all_digits,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+            if let Some(ten) = ten {
+                numbers.push((ten, parse_int(&text, false).expect("ten digits")));
+            }
+        }
+        assert!(numbers.len() > 10_000);
+        for pair in numbers.windows(2) {
+            let ((a, x), (b, y)) = (pair[0], pair[1]);
+            assert_eq!(a.cmp(&b), x.cmp(&y), "{x} and {y}");
         }
     }
 

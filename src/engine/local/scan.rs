@@ -21,7 +21,7 @@ use crate::engine::output::RowSink;
 use crate::lang::ir::{CheckedQuery, OrderKey};
 
 use super::aggregate::{Exchange, Finished, Grouping, Groups};
-use super::eval::{self, Pred};
+use super::eval::Where;
 use super::layout::{Compression, FileEntry};
 use super::parquet;
 use super::reader::{self, Body, Flow};
@@ -34,7 +34,7 @@ use crate::engine::shape::Progress;
 #[derive(Debug)]
 pub(crate) struct Prepared {
     slots: Slots,
-    filter: Option<Pred>,
+    filter: Where,
     shape: Shape,
     order: Vec<OrderKey>,
     limit: Option<u64>,
@@ -49,7 +49,7 @@ enum Shape {
 impl Prepared {
     pub fn new(query: &CheckedQuery) -> Prepared {
         let mut slots = Slots::default();
-        let filter = eval::compile(query, &mut slots);
+        let filter = Where::compile(query, &mut slots);
         let output = &query.output;
         let shape = match &output.group_by {
             Some(keys) => Shape::Groups(Grouping::new(output, keys, &mut slots)),
@@ -88,9 +88,7 @@ impl Prepared {
     }
 
     fn matches(&self, record: &Record) -> bool {
-        self.filter
-            .as_ref()
-            .is_none_or(|f| f.eval(record) == Some(true))
+        self.filter.matches(record)
     }
 
     fn limit(&self) -> usize {
@@ -514,7 +512,7 @@ fn scan_parquet(
         entry,
         body,
         &prepared.slots,
-        prepared.filter.as_ref(),
+        &prepared.filter,
         stop,
         &mut keep_matches(prepared, &mut records, on_match),
     );
