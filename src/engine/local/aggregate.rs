@@ -1076,10 +1076,12 @@ fn merge_direct(states: &mut [Groups], grouping: &Grouping) -> Option<DirectTabl
         s.direct.take()
     });
     let mut merged = tables.next()?;
+    // Aggregates of numbers read no texts. One empty interner for every
+    // group: made per group, it was an allocation per port merged.
+    let no_texts = Interner::default();
     for theirs in tables {
-        // Aggregates of numbers read no texts.
         merged.merge(&theirs, |mine, theirs| {
-            merge_group(grouping, mine, theirs, &Interner::default());
+            merge_group(grouping, mine, theirs, &no_texts);
         });
     }
     Some(merged)
