@@ -206,13 +206,7 @@ mod tests {
     /// the same answer as the byte loop, which is checked against std.
     #[test]
     fn the_shuffled_parse_answers_as_the_byte_loop() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::engine::local::test_draws();
         const BYTES: &[u8] = b"0123456789.0123456789. -/:a\x80";
         let mut parsed = 0;
         for round in 0..300_000 {

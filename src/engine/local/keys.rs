@@ -1053,18 +1053,12 @@ mod tests {
     #[test]
     fn an_ipv4_address_parses_exactly_when_std_writes_it_so() {
         const BYTES: &[u8] = b"0123456789....x";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::engine::local::test_draws();
         let mut parsed = 0;
         for _ in 0..400_000 {
             let pick = |n: u64| BYTES[(n % BYTES.len() as u64) as usize];
             let mut text: Vec<u8> = Vec::new();
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 let len = next() % 17;
                 text.extend((0..len).map(|_| pick(next())));
             } else {
@@ -1075,7 +1069,7 @@ mod tests {
                     let digits = 1 + next() % 3;
                     text.extend((0..digits).map(|_| b'0' + (next() % 10) as u8));
                 }
-                if next() % 4 == 0 {
+                if next().is_multiple_of(4) {
                     let at = (next() % text.len() as u64) as usize;
                     text[at] = pick(next());
                 }

@@ -554,3 +554,17 @@ fn report(stats: &ScanStats, elapsed: std::time::Duration) -> RunReport {
         ..RunReport::default()
     }
 }
+
+/// A test's stream of pseudo-random draws (xorshift64), the same in every
+/// run, for the tests that check a fast path against a plain one on
+/// drawn inputs.
+#[cfg(test)]
+pub(crate) fn test_draws() -> impl FnMut() -> u64 {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -636,13 +636,7 @@ mod tests {
     #[test]
     fn ten_digit_numbers_order_as_their_values() {
         let alphabet = b"0123456789+- a/:";
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut draw = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut draw = crate::engine::local::test_draws();
         let mut numbers = Vec::new();
         for i in 0..200_000 {
             let len = [9, 10, 10, 10, 11][i % 5];
