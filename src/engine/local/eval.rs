@@ -175,7 +175,7 @@ struct Window {
 /// A bigint column (`start` or `end`) compared to a Unix time.
 #[derive(Clone, Copy, Debug)]
 struct TimeBound {
-    column: ColumnRef,
+    /// The column's slot; it is read as [`TimeBound::column`].
     slot: usize,
     at: i64,
     /// `at` as [`ten_digit_number`] reads it, when it has ten digits.
@@ -185,11 +185,20 @@ struct TimeBound {
 impl TimeBound {
     fn new(slots: &mut Slots, name: &str, at: i64) -> TimeBound {
         let field = schema::field_named(name).expect("known field");
-        TimeBound {
-            column: slots.field(field),
+        let bound = TimeBound {
             slot: slots.slot(field),
             at,
             ten: ten_digit_number(at.to_string().as_bytes()),
+        };
+        debug_assert_eq!(slots.field(field), bound.column(), "a bigint column");
+        bound
+    }
+
+    /// How the SQL reads the column: a bigint.
+    fn column(&self) -> ColumnRef {
+        ColumnRef::Int {
+            slot: self.slot,
+            int32: false,
         }
     }
 
@@ -201,7 +210,7 @@ impl TimeBound {
                 return Some(value.cmp(&ten));
             }
         }
-        record.int_value(self.column).map(|v| v.cmp(&self.at))
+        record.int(self.slot, false).map(|v| v.cmp(&self.at))
     }
 }
 
@@ -220,7 +229,7 @@ impl Window {
         let may = |bound: &Option<TimeBound>, op: CmpOp| {
             bound
                 .as_ref()
-                .is_none_or(|b| int_may_match(b.column, &IntTest::Compare(op, b.at), stats))
+                .is_none_or(|b| int_may_match(b.column(), &IntTest::Compare(op, b.at), stats))
         };
         may(&self.from, CmpOp::Ge) && may(&self.until, CmpOp::Lt)
     }
@@ -414,7 +423,7 @@ mod tests {
             let from = TimeBound::new(&mut slots, "end", t0);
             let until = TimeBound::new(&mut slots, "start", t1);
             let generic = |bound: &TimeBound, op| Pred::Int {
-                column: bound.column,
+                column: bound.column(),
                 test: IntTest::Compare(op, bound.at),
             };
             let both = Pred::And(vec![generic(&from, CmpOp::Ge), generic(&until, CmpOp::Lt)]);

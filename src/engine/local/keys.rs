@@ -22,8 +22,6 @@ use std::sync::Mutex;
 use crate::lang::ir::Column;
 use crate::schema::FieldType;
 
-#[cfg(test)]
-use super::ipv4::parse_canonical_ipv4;
 use super::ipv4::parse_canonical_ipv4_at;
 use super::record::{ColumnRef, Record, Slots};
 
@@ -1000,6 +998,7 @@ fn same_words(a: &[u64], b: &[u64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::local::ipv4::parse_canonical_ipv4;
 
     #[test]
     fn only_the_canonical_spelling_of_an_ipv4_address_is_packed() {
