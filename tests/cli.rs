@@ -283,6 +283,14 @@ fn demo_writes_a_sample_once_and_runs_the_shipped_searches_on_it() {
         assert!(text.contains(section), "missing {section} in\n{text}");
     }
     assert!(text.contains("srcaddr    dstaddr    bytes\n"), "{text}");
+    // Searches such as `top 50` are cut to eight rows: the header says so.
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with("; the first 8 rows of each"),
+        "{text}"
+    );
     assert!(
         stderr(&o).contains("with `flowq sample` into"),
         "{}",

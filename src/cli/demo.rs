@@ -90,7 +90,7 @@ pub fn demo(dir: &Path, now: i64, out: &mut dyn Write) -> Result<u8, Failure> {
     write(
         out,
         format!(
-            "flowq demo: {} saved searches over {} of synthetic flow logs in {}{}\n\n",
+            "flowq demo: {} saved searches over {} of synthetic flow logs in {}{}; the first {ROWS} rows of each\n\n",
             searches.len(),
             crate::units::format_duration(SPAN),
             logs.display(),
