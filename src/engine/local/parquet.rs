@@ -66,7 +66,7 @@ pub(crate) fn for_each_record(
     entry: &FileEntry,
     body: Body,
     slots: &Slots,
-    filter: &Where,
+    where_clause: &Where,
     stop: &dyn Fn() -> bool,
     on_record: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<RowGroups, LocalError> {
@@ -74,7 +74,7 @@ pub(crate) fn for_each_record(
     // deep in a decoder on a hostile file still fails only this query,
     // with the file's name, rather than the whole program.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_file(entry, body, slots, filter, stop, on_record)
+        read_file(entry, body, slots, where_clause, stop, on_record)
     }));
     read.unwrap_or_else(|_| {
         Err(corrupt(
@@ -95,7 +95,7 @@ fn read_file(
     entry: &FileEntry,
     body: Body,
     slots: &Slots,
-    filter: &Where,
+    where_clause: &Where,
     stop: &dyn Fn() -> bool,
     on_record: &mut dyn FnMut(&Record) -> Flow,
 ) -> Result<RowGroups, LocalError> {
@@ -118,7 +118,7 @@ fn read_file(
             break;
         }
         let stats = |slot: usize| slot_stats(group, sources[slot]);
-        if !filter.may_match(&stats) {
+        if !where_clause.may_match(&stats) {
             counts.skipped += 1;
             continue;
         }

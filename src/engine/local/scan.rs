@@ -34,7 +34,7 @@ use crate::engine::shape::Progress;
 #[derive(Debug)]
 pub(crate) struct Prepared {
     slots: Slots,
-    filter: Where,
+    where_clause: Where,
     shape: Shape,
     order: Vec<OrderKey>,
     limit: Option<u64>,
@@ -49,7 +49,7 @@ enum Shape {
 impl Prepared {
     pub fn new(query: &CheckedQuery) -> Prepared {
         let mut slots = Slots::default();
-        let filter = Where::compile(query, &mut slots);
+        let where_clause = Where::compile(query, &mut slots);
         let output = &query.output;
         let shape = match &output.group_by {
             Some(keys) => Shape::Groups(Grouping::new(output, keys, &mut slots)),
@@ -80,7 +80,7 @@ impl Prepared {
         };
         Prepared {
             slots,
-            filter,
+            where_clause,
             shape,
             order,
             limit: output.limit,
@@ -88,7 +88,7 @@ impl Prepared {
     }
 
     fn matches(&self, record: &Record) -> bool {
-        self.filter.matches(record)
+        self.where_clause.matches(record)
     }
 
     fn limit(&self) -> usize {
@@ -512,7 +512,7 @@ fn scan_parquet(
         entry,
         body,
         &prepared.slots,
-        &prepared.filter,
+        &prepared.where_clause,
         stop,
         &mut keep_matches(prepared, &mut records, on_match),
     );
